@@ -1,0 +1,43 @@
+"""`python -m reference_server [--port 0] [--break stop,model]`: serve on loopback.
+
+Prints `listening on http://127.0.0.1:PORT` once ready, so a parent process can read the port.
+"""
+import argparse
+import socket
+import sys
+
+import uvicorn
+
+from .app import build_app
+from .breaks import BREAKS, parse_breaks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reference_server", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="loopback only (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--api-key", default="reference-key")
+    parser.add_argument("--break", dest="breaks", default="",
+                        help="comma-separated claims to break: " + ", ".join(BREAKS))
+    parser.add_argument("--leak-headers", action="store_true",
+                        help="send set-cookie and openai-organization headers (for scrubbing tests)")
+    args = parser.parse_args(argv)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        parser.error("the reference server only listens on loopback")
+    try:
+        breaks = parse_breaks(args.breaks)
+    except ValueError as err:
+        parser.error(str(err))
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.bind((args.host, args.port))
+    port = sock.getsockname()[1]
+    app = build_app(args.api_key, breaks, args.leak_headers)
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    print(f"listening on http://{args.host}:{port}", flush=True)
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

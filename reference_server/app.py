@@ -1,0 +1,122 @@
+"""The HTTP face: POST /v1/chat/completions (JSON or SSE), GET /available-models, Heroku's errors."""
+import hashlib
+import json
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from . import responder
+from .models import MODELS
+from .validation import RequestError, validate
+
+CREATED = 1764000000  # fixed, so the same request always gets the same bytes back
+
+
+def error_response(err: RequestError) -> JSONResponse:
+    # Heroku's error body; `code` is the HTTP status, as in Heroku's docs site.
+    body = {"error": {"message": err.message, "type": err.type, "code": err.status}}
+    return JSONResponse(body, status_code=err.status)
+
+
+def digest(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def complete(body: dict, breaks: frozenset[str]) -> dict:
+    """The non-streamed completion for a valid request."""
+    messages = body["messages"]
+    if "messages" in breaks:
+        messages = [m for m in messages if m.get("role") == "user"][-1:]
+    text = responder.compose(messages)
+    stopped = False
+    if "stop" not in breaks:
+        text, stopped = responder.apply_stop(text, body.get("stop"))
+    truncated = False
+    if "max_tokens" not in breaks:
+        text, truncated = responder.truncate(text, body.get("max_tokens"))
+    prompt_tokens = sum(responder.count_tokens(responder.text_of(m.get("content"))) for m in body["messages"])
+    completion_tokens = responder.count_tokens(text)
+    key = digest(body)
+    message = {"role": "assistant", "content": text, "refusal": None}
+    thinking = body.get("extended_thinking") or {}
+    if thinking.get("enabled") and thinking.get("include_reasoning") and MODELS[body["model"]].thinking:
+        message["reasoning"] = {"thinking": "The user asked a question; answer it directly."}
+    return {
+        "id": f"chatcmpl-{key[:21]}",
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": f"anthropic.{body['model']}-v1" if "model" in breaks else body["model"],
+        "system_fingerprint": f"heroku-inf-{key[21:28]}",
+        "choices": [{
+            "index": 0,
+            "message": message,
+            "finish_reason": "length" if truncated else "stop",
+        }],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def chunks(done: dict, body: dict, breaks: frozenset[str]):
+    """The SSE lines of a completion: role first, then content pieces, then finish_reason, [DONE]."""
+    base = {k: done[k] for k in ("id", "created", "model", "system_fingerprint")}
+    base["object"] = "chat.completion.chunk"
+    choice = done["choices"][0]
+    deltas = [{"role": "assistant", "content": ""}]
+    deltas += [{"content": piece} for piece in responder.pieces(choice["message"]["content"])]
+    events = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
+    if (body.get("stream_options") or {}).get("include_usage"):
+        events.append({**base, "choices": [], "usage": done["usage"]})
+    for i, event in enumerate(events):
+        if "stream-chunks" in breaks:
+            event["id"] = f"{event['id']}-{i}"
+        yield f"data: {json.dumps(event)}\n\n"
+    if "stream-done" not in breaks:
+        yield "data: [DONE]\n\n"
+
+
+def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: bool = False) -> Starlette:
+    def headers_for(body: dict) -> dict:
+        headers = {
+            "x-request-id": f"req-{digest(body)[:24]}",
+            "x-ratelimit-limit-requests": "150",
+            "x-ratelimit-remaining-requests": "149",
+        }
+        if leak_headers:  # a test aid: headers a real service may send that must never be recorded
+            headers["set-cookie"] = f"session={api_key}; Path=/; HttpOnly"
+            headers["openai-organization"] = "org-reference-secret"
+        return headers
+
+    async def chat_completions(request: Request) -> Response:
+        auth = request.headers.get("authorization", "")
+        if auth != f"Bearer {api_key}":
+            return error_response(RequestError(401, "Invalid API key", "authentication_error"))
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return error_response(RequestError(400, "request body is not valid JSON"))
+        try:
+            validate(body, breaks)
+        except RequestError as err:
+            return error_response(err)
+        done = complete(body, breaks)
+        if body.get("stream") and "stream" not in breaks:
+            return StreamingResponse(chunks(done, body, breaks), media_type="text/event-stream",
+                                     headers=headers_for(body))
+        return JSONResponse(done, headers=headers_for(body))
+
+    async def available_models(request: Request) -> Response:
+        return JSONResponse([
+            {"model_id": m, "type": ["text-to-text"], "regions": ["us-east-1"]} for m in MODELS
+        ])
+
+    return Starlette(routes=[
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/available-models", available_models, methods=["GET"]),
+    ])

@@ -1,0 +1,27 @@
+"""Switches that make the server break one documented claim each.
+
+The harness's tests start the server with one switch on and expect the suite to report "differs"
+on exactly the docs row that switch breaks, and nowhere else.
+"""
+
+# switch name -> what the server does instead of the documented behaviour
+BREAKS = {
+    "model": "answers with a different model id than the one requested",
+    "messages": "drops system and earlier turns: only the last user message reaches the model",
+    "max_tokens": "ignores max_tokens",
+    "temperature": "rejects temperatures above 0.5 with a 400",
+    "top_p": "rejects top_p below 0.5 with a 400",
+    "stream": "ignores stream=true and answers with one JSON body",
+    "stream-done": "streams without the closing `data: [DONE]`",
+    "stream-chunks": "streams chunks whose id changes from chunk to chunk",
+    "stop": "ignores stop sequences",
+}
+
+
+def parse_breaks(spec: str | None) -> frozenset[str]:
+    """`"stop,model"` -> {"stop", "model"}; an unknown name is a usage error."""
+    names = frozenset(n.strip() for n in (spec or "").split(",") if n.strip())
+    unknown = sorted(names - BREAKS.keys())
+    if unknown:
+        raise ValueError(f"unknown break switch(es) {', '.join(unknown)}; known: {', '.join(BREAKS)}")
+    return names
