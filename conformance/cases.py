@@ -1,0 +1,120 @@
+"""Cases as data: load every case file, validate it, and reject bad cases before any request.
+
+Every problem is one line: `<file>: case '<id>': <what is wrong>`.
+"""
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import checks
+from .docs import DocsTables
+from .errors import ConformanceError
+from .schema import describe, first_error, load_yaml
+
+DOCS_TABLES_FILE = "docs-tables.yaml"
+TARGETS_FILE = "targets.yaml"
+NOT_CASE_FILES = {DOCS_TABLES_FILE, TARGETS_FILE}
+
+
+@dataclass(frozen=True)
+class Explore:
+    param: str
+    type: str
+    min: float
+    max: float
+    step: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    file: Path
+    title: str
+    rows: tuple[str, ...]
+    request: dict
+    check: str
+    expect: dict = field(default_factory=dict)
+    control: dict | None = None
+    models: tuple[str, ...] | None = None
+    marks: tuple[str, ...] = ()
+    explore: Explore | None = None
+
+    def applies_to(self, model: str) -> bool:
+        return self.models is None or model in self.models
+
+
+def case_files(cases_dir: Path) -> list[Path]:
+    return sorted(p for p in cases_dir.rglob("*.yaml") if p.name not in NOT_CASE_FILES)
+
+
+def _fail(path: Path, case_id: str | None, problem: str) -> ConformanceError:
+    who = f"case '{case_id}': " if case_id else ""
+    return ConformanceError(f"{path}: {who}{problem}")
+
+
+def _case_id_at(data: object, error_path: list) -> str | None:
+    if len(error_path) >= 2 and error_path[0] == "cases" and isinstance(data, dict):
+        try:
+            return data["cases"][error_path[1]].get("id")
+        except (IndexError, AttributeError, KeyError, TypeError):
+            return None
+    return None
+
+
+def _suggest(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
+    case_id = raw["id"]
+    for row in raw["rows"]:
+        if row not in docs.claims:
+            raise _fail(path, case_id, f"unknown docs row '{row}'{_suggest(row, docs.claims)}; "
+                                       f"rows are listed in {DOCS_TABLES_FILE}")
+    check = checks.REGISTRY.get(raw["check"])
+    if check is None:
+        raise _fail(path, case_id, f"unknown check '{raw['check']}'{_suggest(raw['check'], checks.REGISTRY)}")
+    problem = checks.argument_problem(check, raw.get("expect", {}), has_control="control" in raw,
+                                      explores="explore" in raw)
+    if problem:
+        raise _fail(path, case_id, problem)
+    explore = None
+    if "explore" in raw:
+        e = raw["explore"]
+        if e["min"] >= e["max"]:
+            raise _fail(path, case_id, f"explore: min {e['min']} must be below max {e['max']}")
+        step = e.get("step", 1 if e["type"] == "integer" else 0.01)
+        explore = Explore(e["param"], e["type"], e["min"], e["max"], step, e.get("source", ""))
+    return Case(
+        id=case_id, file=path, title=raw["title"], rows=tuple(raw["rows"]), request=raw["request"],
+        check=raw["check"], expect=raw.get("expect", {}), control=raw.get("control"),
+        models=tuple(raw["models"]) if "models" in raw else None, marks=tuple(raw.get("marks", ())),
+        explore=explore,
+    )
+
+
+def load_case_file(path: Path, docs: DocsTables) -> list[Case]:
+    data = load_yaml(path)
+    error = first_error(data, "cases")
+    if error is not None:
+        path_list = list(error.absolute_path)
+        where = describe(error)
+        raise _fail(path, _case_id_at(data, path_list), where)
+    return [_build(path, raw, docs) for raw in data["cases"]]
+
+
+def load_cases(cases_dir: Path, docs: DocsTables) -> list[Case]:
+    """Every case of every file under cases_dir; ids are unique across files."""
+    if not cases_dir.is_dir():
+        raise ConformanceError(f"{cases_dir}: no such cases directory")
+    seen: dict[str, Path] = {}
+    cases: list[Case] = []
+    for path in case_files(cases_dir):
+        for case in load_case_file(path, docs):
+            if case.id in seen:
+                raise _fail(path, case.id, f"duplicate case id (also in {seen[case.id]})")
+            seen[case.id] = path
+            cases.append(case)
+    return cases

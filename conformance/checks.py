@@ -1,0 +1,261 @@
+"""Named checks: pure functions from exchanges to a Finding. No pytest, no network, no globals.
+
+Each check receives the probe exchange, the control exchange when its case declares one, the
+case's `expect` values as keyword arguments, and, in explored cases, `value` and `in_range`.
+Each docstring ends with a sample message of what it reports when the claim does not hold.
+"""
+import inspect
+import re
+
+import pydantic
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+from .exchange import Exchange
+from .findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+
+REGISTRY: dict = {}
+PROVIDED = {"probe", "control", "param", "value", "in_range"}  # supplied by the runner, not by `expect`
+FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter", "function_call"}
+INTEGER = re.compile(r"-?\d+")
+
+
+def check(fn):
+    REGISTRY[fn.__name__] = fn
+    return fn
+
+
+def argument_problem(fn, expect: dict, has_control: bool, explores: bool) -> str | None:
+    """Why a case's `expect`/`control`/`explore` do not fit the check's signature, or None."""
+    params = inspect.signature(fn).parameters
+    unknown = sorted(set(expect) - (set(params) - PROVIDED))
+    if unknown:
+        return f"check '{fn.__name__}' takes no expect key(s) {', '.join(unknown)}"
+    missing = sorted(
+        n for n, p in params.items()
+        if n not in PROVIDED and p.default is inspect.Parameter.empty and n not in expect
+    )
+    if missing:
+        return f"check '{fn.__name__}' needs expect key(s) {', '.join(missing)}"
+    if "control" in params and params["control"].default is inspect.Parameter.empty and not has_control:
+        return f"check '{fn.__name__}' compares against a control request: add `control:`"
+    if "value" in params and not explores:
+        return f"check '{fn.__name__}' explores a range: add `explore:`"
+    if explores and "value" not in params:
+        return f"check '{fn.__name__}' cannot explore a range: remove `explore:`"
+    return None
+
+
+# ---- shared pieces -------------------------------------------------------------------------------
+
+def not_answered(ex: Exchange, what: str = "the request") -> Finding | None:
+    """A Finding when the exchange has no usable successful answer, else None."""
+    if ex.transport_error:
+        return Finding(UNANSWERED, f"{what} got no answer: {ex.transport_error}")
+    if not ex.ok:
+        return Finding(REJECTED, f"{what} was rejected: HTTP {ex.status} {ex.error_message!r}", ex.status)
+    if ex.sdk_error:
+        return Finding(ERROR, f"{what}: {ex.sdk_error}")
+    return None
+
+
+def _first_validation_error(err: pydantic.ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{where}: {first['msg']}"
+
+
+def completion_problem(ex: Exchange) -> str | None:
+    """What is wrong with a non-streamed completion body, judged by the SDK's own types."""
+    body = ex.body
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    try:
+        ChatCompletion.model_validate(body)
+    except pydantic.ValidationError as err:
+        return f"not a chat completion the openai SDK accepts ({_first_validation_error(err)})"
+    if body.get("object") != "chat.completion":
+        return f"object is {body.get('object')!r}, not 'chat.completion'"
+    if not body["choices"]:
+        return "choices is empty"
+    message = body["choices"][0]["message"]
+    if message.get("role") != "assistant":
+        return f"message.role is {message.get('role')!r}, not 'assistant'"
+    if body["choices"][0].get("finish_reason") not in FINISH_REASONS:
+        return f"finish_reason {body['choices'][0].get('finish_reason')!r} is not an OpenAI value"
+    return None
+
+
+def answered(ex: Exchange, what: str = "the request") -> Finding | None:
+    """not_answered, plus a malformed completion body as an ERROR finding."""
+    finding = not_answered(ex, what)
+    if finding is None and not ex.stream:
+        problem = completion_problem(ex)
+        if problem:
+            finding = Finding(ERROR, f"{what} was answered, but {problem}")
+    return finding
+
+
+def integers(text: str) -> list[int]:
+    return [int(n) for n in INTEGER.findall(text)]
+
+
+# ---- the checks ----------------------------------------------------------------------------------
+
+@check
+def model_echoed(probe: Exchange) -> Finding:
+    """The response names the model that was asked for (a dated snapshot of it also counts).
+
+    Sample: "asked for claude-4-5-haiku, the response says model='anthropic.claude-4-5-haiku-v1'"
+    """
+    if finding := answered(probe):
+        return finding
+    asked, said = probe.request["model"], probe.body.get("model")
+    if said == asked:
+        return Finding(HONOURED, f"the response names the requested model {asked!r}")
+    if isinstance(said, str) and said.startswith(asked + "-"):
+        return Finding(HONOURED, f"the response names {said!r}, a snapshot of the requested {asked!r}")
+    return Finding(IGNORED, f"asked for {asked}, the response says model={said!r}")
+
+
+@check
+def recalls_every_turn(probe: Exchange, words: dict) -> Finding:
+    """Each turn (system, user, assistant) told the model a word; the reply must repeat them all.
+
+    `words` maps the role that carried a word to the word. Sample:
+    "the reply 'MARMALADE' lacks TANGERINE, which only the system turn carried"
+    """
+    if finding := answered(probe):
+        return finding
+    text = probe.text.upper()
+    lost = [(role, word) for role, word in words.items() if word.upper() not in text]
+    if not lost:
+        return Finding(HONOURED, f"the reply {probe.text!r} carries the word of every turn "
+                                 f"({', '.join(words)})")
+    missing = "; ".join(f"{w}, which only the {role} turn carried" for role, w in lost)
+    return Finding(IGNORED, f"the reply {probe.text[:80]!r} lacks {missing}")
+
+
+@check
+def max_tokens_truncates(probe: Exchange, control: Exchange) -> Finding:
+    """A small max_tokens cuts the answer: finish_reason 'length', completion_tokens <= max_tokens.
+
+    The control asks the same without the limit, to show the answer would have been longer.
+    Sample: "max_tokens=8 but finish_reason='stop' with completion_tokens=59"
+    """
+    if finding := answered(probe) or answered(control, "the control request (no max_tokens)"):
+        return finding
+    limit = probe.request["max_tokens"]
+    used = probe.usage.get("completion_tokens")
+    if not isinstance(used, int):
+        return Finding(ERROR, "the response has no usage.completion_tokens to compare with max_tokens")
+    if used > limit:
+        return Finding(IGNORED, f"max_tokens={limit} but finish_reason={probe.finish_reason!r} "
+                                f"with completion_tokens={used}")
+    if probe.finish_reason == "length":
+        return Finding(HONOURED, f"max_tokens={limit}: finish_reason='length', completion_tokens={used}")
+    control_used = control.usage.get("completion_tokens") or 0
+    if control_used <= limit:
+        return Finding(UNCLEAR, f"the control answer used only {control_used} tokens, no more than "
+                                f"max_tokens={limit}, so truncation could not be observed")
+    return Finding(IGNORED, f"max_tokens={limit}: the answer stopped at {used} tokens but finish_reason is "
+                            f"{probe.finish_reason!r}, not 'length' (unlimited it runs to {control_used})")
+
+
+@check
+def max_tokens_respected(probe: Exchange, value: int, in_range: bool) -> Finding:
+    """Any max_tokens in the documented range is accepted and no answer uses more tokens than it.
+
+    Sample: "max_tokens=1 accepted, but completion_tokens=59 with finish_reason='stop'"
+    """
+    if finding := answered(probe, f"max_tokens={value}"):
+        return finding
+    used = probe.usage.get("completion_tokens")
+    if not isinstance(used, int):
+        return Finding(ERROR, f"max_tokens={value} accepted, but the response has no usage.completion_tokens")
+    if used > value:
+        return Finding(IGNORED, f"max_tokens={value} accepted, but completion_tokens={used} "
+                                f"with finish_reason={probe.finish_reason!r}")
+    return Finding(HONOURED, f"max_tokens={value} accepted: completion_tokens={used}, "
+                             f"finish_reason={probe.finish_reason!r}")
+
+
+@check
+def accepted_in_range(probe: Exchange, param: str, value: float, in_range: bool) -> Finding:
+    """A sampling parameter is accepted with a well-formed, non-empty answer.
+
+    Sampling parameters change randomness, which a few requests cannot measure, so this looks at
+    acceptance and at the answer, not at the effect. Sample: "temperature=0.99 was rejected:
+    HTTP 400 'temperature must be at most 0.5'"
+    """
+    if finding := answered(probe, f"{param}={value}"):
+        return finding
+    if not probe.text.strip():
+        return Finding(ERROR, f"{param}={value} accepted, but the answer is empty")
+    return Finding(HONOURED, f"{param}={value} accepted with a well-formed answer")
+
+
+def stream_problem(probe: Exchange) -> str | None:
+    """What is wrong with a stream's wire format, or None."""
+    if probe.malformed_events:
+        return f"an SSE event is not JSON: {probe.malformed_events[0][:60]!r}"
+    if not probe.events:
+        return "the stream carried no chunks"
+    for i, event in enumerate(probe.events):
+        try:
+            ChatCompletionChunk.model_validate(event)
+        except pydantic.ValidationError as err:
+            return f"chunk {i} is not a chunk the openai SDK accepts ({_first_validation_error(err)})"
+        if event.get("object") != "chat.completion.chunk":
+            return f"chunk {i} has object={event.get('object')!r}, not 'chat.completion.chunk'"
+    for key in ("id", "model", "created"):
+        values = {event.get(key) for event in probe.events}
+        if len(values) > 1:
+            return f"the chunks disagree on {key}: {sorted(map(str, values))[:3]}"
+    finishes = [c.get("finish_reason") for e in probe.events for c in e.get("choices") or [] if c.get("finish_reason")]
+    if len(finishes) != 1:
+        return f"{len(finishes)} chunks carry a finish_reason, expected exactly one"
+    if not probe.done_marker:
+        return "the stream did not end with `data: [DONE]`"
+    if probe.after_done:
+        return f"{probe.after_done} event(s) came after `data: [DONE]`"
+    return None
+
+
+@check
+def stream_matches_plain(probe: Exchange, control: Exchange) -> Finding:
+    """stream=true yields well-formed SSE chunks, closed by [DONE], that reassemble into the same
+    answer (same numbers, same finish_reason) as the same request without streaming.
+
+    Sample: "the stream did not end with `data: [DONE]`"
+    """
+    if finding := not_answered(probe, "the streamed request") or answered(control, "the plain request"):
+        return finding
+    if not probe.events and isinstance(probe.body, dict):
+        return Finding(IGNORED, "stream=true was answered with one JSON body, not a stream of chunks")
+    if problem := stream_problem(probe):
+        return Finding(ERROR, f"stream=true was answered, but {problem}")
+    streamed, plain = integers(probe.text), integers(control.text)
+    if streamed != plain or probe.finish_reason != control.finish_reason:
+        return Finding(ERROR, f"the reassembled stream {probe.text[:60]!r} (finish {probe.finish_reason!r}) "
+                              f"differs from the plain answer {control.text[:60]!r} "
+                              f"(finish {control.finish_reason!r})")
+    return Finding(HONOURED, f"{len(probe.events)} well-formed chunks ending in [DONE] reassemble into "
+                             f"the plain answer {probe.text[:40]!r}")
+
+
+@check
+def stop_sequence_ends_text(probe: Exchange, control: Exchange, stop: str) -> Finding:
+    """The answer ends before the stop sequence, which the same request without `stop` contains.
+
+    Sample: "stop='7' but the answer '1, 2, ..., 7, 8' contains it"
+    """
+    if finding := answered(probe) or answered(control, "the control request (no stop)"):
+        return finding
+    if stop not in control.text:
+        return Finding(UNCLEAR, f"the control answer {control.text[:60]!r} never contains {stop!r}, so the "
+                                "stop sequence could not be observed")
+    if stop in probe.text:
+        return Finding(IGNORED, f"stop={stop!r} but the answer {probe.text[:60]!r} contains it")
+    if probe.finish_reason != "stop":
+        return Finding(IGNORED, f"the answer ends before {stop!r} but finish_reason is {probe.finish_reason!r}")
+    return Finding(HONOURED, f"the answer {probe.text[:40]!r} ends before {stop!r}; without stop it goes on")

@@ -1,0 +1,126 @@
+"""The one place that talks to the server: a request dict in, an Exchange out, via the openai SDK.
+
+Parameters the SDK's `create()` knows are passed as arguments; anything else (Heroku's extensions
+such as `extended_thinking`) goes in `extra_body`, exactly as a user of the SDK would send it.
+"""
+import inspect
+import json
+import time
+
+import openai
+from openai.resources.chat.completions import Completions
+
+from .exchange import Exchange
+
+SDK_PARAMS = frozenset(inspect.signature(Completions.create).parameters) - {"self", "extra_body"}
+
+
+class NotRecorded(Exception):
+    """Replay found no recorded answer for this request."""
+
+
+class NetworkBlocked(Exception):
+    """Replay mode blocks the network and the request was not in a cassette."""
+
+
+def _cause_chain(err: BaseException):
+    while err is not None:
+        yield err
+        err = err.__cause__ or err.__context__
+
+
+def _raise_if_replay_miss(err: BaseException) -> None:
+    """The SDK wraps transport failures; unwrap the cases that mean 'no cassette for this'."""
+    for cause in _cause_chain(err):
+        name = type(cause).__name__
+        if name == "CannotOverwriteExistingCassetteException":
+            raise NotRecorded(str(cause).splitlines()[0]) from None
+        if "Network is disabled" in str(cause):
+            raise NetworkBlocked(str(cause).splitlines()[0]) from None
+
+
+def split_params(request: dict) -> tuple[dict, dict]:
+    known = {k: v for k, v in request.items() if k in SDK_PARAMS}
+    extra = {k: v for k, v in request.items() if k not in SDK_PARAMS}
+    return known, extra
+
+
+def _parse_sse(lines, exchange: Exchange) -> None:
+    for line in lines:
+        if not line.startswith("data:"):
+            continue  # comments, `event:` and blank separators
+        data = line[len("data:"):].strip()
+        if data == "[DONE]":
+            exchange.done_marker = True
+            continue
+        if exchange.done_marker:
+            exchange.after_done += 1
+        try:
+            event = json.loads(data)
+        except ValueError:
+            exchange.malformed_events.append(data[:200])
+            continue
+        if isinstance(event, dict):
+            exchange.events.append(event)
+        else:
+            exchange.malformed_events.append(data[:200])
+
+
+class ChatClient:
+    """One shared SDK client per run (building one costs ~20 ms)."""
+
+    def __init__(self, base_url: str, api_key: str, max_retries: int = 0, timeout: float = 60.0):
+        self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=max_retries, timeout=timeout)
+
+    def send(self, request: dict) -> Exchange:
+        exchange = Exchange(request=request, stream=bool(request.get("stream")))
+        known, extra = split_params(request)
+        started = time.perf_counter()
+        try:
+            if exchange.stream:
+                self._send_streaming(known, extra, exchange)
+            else:
+                self._send_plain(known, extra, exchange)
+        except openai.APIStatusError as err:
+            exchange.status = err.status_code
+            exchange.request_id = err.request_id
+            try:
+                exchange.body = err.response.json()
+            except ValueError:
+                exchange.body = {"error": {"message": err.response.text[:500]}}
+        except openai.APIConnectionError as err:
+            _raise_if_replay_miss(err)
+            exchange.transport_error = f"{type(err).__name__}: {err}"
+        exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        return exchange
+
+    def _send_plain(self, known: dict, extra: dict, exchange: Exchange) -> None:
+        raw = self.sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None)
+        exchange.status = raw.status_code
+        exchange.request_id = raw.headers.get("x-request-id")
+        try:
+            exchange.body = json.loads(raw.text)
+        except ValueError:
+            exchange.sdk_error = f"response is not JSON: {raw.text[:120]!r}"
+            return
+        try:
+            raw.parse()  # what an SDK user gets; a failure here is a compatibility problem
+        except Exception as err:  # noqa: BLE001 - any parse failure is an observation
+            exchange.sdk_error = f"openai SDK could not parse the response: {type(err).__name__}: {err}"
+
+    def _send_streaming(self, known: dict, extra: dict, exchange: Exchange) -> None:
+        with self.sdk.chat.completions.with_streaming_response.create(
+            **known, extra_body=extra or None
+        ) as response:
+            exchange.status = response.status_code
+            exchange.request_id = response.headers.get("x-request-id")
+            content_type = response.headers.get("content-type", "")
+            lines = list(response.iter_lines())
+        if "text/event-stream" not in content_type and not any(line.startswith("data:") for line in lines):
+            # Not a stream at all: keep the body so the check can say what came instead.
+            try:
+                exchange.body = json.loads("\n".join(lines))
+            except ValueError:
+                exchange.malformed_events.append("\n".join(lines)[:200])
+            return
+        _parse_sse(lines, exchange)

@@ -1,0 +1,22 @@
+"""What a check concludes about one probe, before it is held against the docs."""
+from dataclasses import dataclass
+
+# The observed behaviours a check can report.
+HONOURED = "honoured"        # accepted, and the parameter had its documented effect
+IGNORED = "ignored"          # accepted, but no effect (or not the documented one)
+REJECTED = "rejected"        # an HTTP error status
+ERROR = "error"              # an answer came, but malformed or unusable by the SDK
+UNANSWERED = "unanswered"    # no HTTP answer at all: nothing can be concluded
+UNCLEAR = "unclear"          # the probe could not tell (e.g. the control did not set it up)
+OBSERVED = (HONOURED, IGNORED, REJECTED, ERROR, UNANSWERED, UNCLEAR)
+
+
+@dataclass(frozen=True)
+class Finding:
+    observed: str
+    reason: str
+    status: int | None = None
+
+    def __post_init__(self):
+        if self.observed not in OBSERVED:
+            raise ValueError(f"unknown observed behaviour {self.observed!r}")

@@ -1,0 +1,156 @@
+"""The pytest face: options, collection of case files, one test per case and model, results.
+
+It is armed only when the run collects the cases directory (e.g. `pytest cases`), so installing
+the package changes nothing for other test suites.
+"""
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from .collect import STATE_KEY, CaseFile
+from .errors import ConformanceError
+from .recording import MODES, REPLAY
+from .report.render import render_to_file
+from .runner import AuthenticationFailed
+from .session import ConformanceRun, Options
+from .verdicts import DIFFERS, INCONCLUSIVE, NOT_RECORDED
+
+# Local and CI runs draw the same examples: $CI would otherwise load Hypothesis's "ci" profile.
+settings.register_profile("conformance", database=None, deadline=None, derandomize=False)
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "Heroku inference conformance")
+    group.addoption("--mode", choices=MODES, default=REPLAY,
+                    help="replay (default): cassettes only, network blocked; live: real requests, nothing "
+                         "recorded; record: real requests, cassettes written under --cassette-dir/<target>")
+    group.addoption("--target", default="reference",
+                    help="a target from cases/targets.yaml (heroku, reference) or, with --base-url, any name")
+    group.addoption("--base-url", default=None, help="base URL of an OpenAI-compatible API (…/v1)")
+    group.addoption("--api-key-env", default=None, help="environment variable holding the API key")
+    group.addoption("--env-prefix", default=None,
+                    help="the add-on attachment's config var prefix, e.g. INFERENCE_4 for INFERENCE_4_URL")
+    group.addoption("--models", default=None, help="comma-separated model ids (default: the target's)")
+    group.addoption("--cases-dir", default="cases", help="where the case files are (default: cases)")
+    group.addoption("--cassette-dir", default="cassettes", help="where cassettes are (default: cassettes)")
+    group.addoption("--results", default="reports/results.json", help="results file to write")
+    group.addoption("--report", default="reports/index.html", help="HTML report to write ('' for none)")
+    group.addoption("--random-draws", type=int, default=10,
+                    help="live runs: Hypothesis draws per explored range, beyond the boundary values")
+
+
+def _armed(config) -> Path | None:
+    """The cases directory, if this run collects it (or something inside it)."""
+    cases_dir = Path(config.getoption("--cases-dir")).resolve()
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == cases_dir or cases_dir in path.parents:
+            return cases_dir
+    return None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "conformance: a test generated from a case file")
+    if _armed(config) is None:
+        return
+    settings.load_profile("conformance")
+    options = Options(
+        mode=config.getoption("--mode"),
+        target=config.getoption("--target"),
+        base_url=config.getoption("--base-url"),
+        api_key_env=config.getoption("--api-key-env"),
+        env_prefix=config.getoption("--env-prefix"),
+        models=[m.strip() for m in config.getoption("--models").split(",")] if config.getoption("--models")
+        else None,
+        cases_dir=Path(config.getoption("--cases-dir")),
+        cassette_dir=Path(config.getoption("--cassette-dir")),
+        results=Path(config.getoption("--results")),
+        report=Path(config.getoption("--report")) if config.getoption("--report") else None,
+        random_draws=config.getoption("--random-draws"),
+    )
+    try:
+        run = ConformanceRun.prepare(options)
+        run.connect()
+    except ConformanceError as err:
+        raise pytest.UsageError(f"conformance: {err}") from None
+    for case in run.cases:
+        for mark in case.marks:
+            config.addinivalue_line("markers", f"{mark}: declared by case files")
+    if options.mode == REPLAY:
+        config.option.block_network = True  # pytest-recording: a missed cassette can never go live
+    config.stash[STATE_KEY] = run
+    config.pluginmanager.register(ConformancePlugin(run), "conformance-run")
+
+
+@pytest.fixture(scope="session")
+def conformance(request):
+    """The armed run's plugin: generated tests call its run_test."""
+    return request.config.pluginmanager.get_plugin("conformance-run")
+
+
+def pytest_collect_file(file_path, parent):
+    run = parent.config.stash.get(STATE_KEY, None)
+    if run is not None and file_path.suffix == ".yaml" and run.cases_in(file_path):
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ConformancePlugin:
+    """Per-run hooks, registered only when the run is armed."""
+
+    def __init__(self, run: ConformanceRun):
+        self.run = run
+
+    def run_test(self, case, model, test_id):
+        try:
+            results = self.run.runner.run(case, model, test_id)
+        except AuthenticationFailed as err:
+            pytest.exit(f"conformance: target '{self.run.target.name}': {err}", returncode=3)
+        self.run.results.extend(results)
+        differs = [r for r in results if r.verdict == DIFFERS]
+        if differs:
+            lines = [f"{r.row} ({r.documented}){_params(r)}: {r.reason}" for r in differs]
+            pytest.fail("differs from the docs:\n  " + "\n  ".join(lines), pytrace=False)
+        missing = [r for r in results if r.verdict == NOT_RECORDED]
+        if missing:
+            pytest.skip(missing[0].reason)
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        if session.config.option.collectonly:
+            self.run.close()
+            return
+        try:
+            data = self.run.write_results({"exit_status": int(exitstatus)})
+            if self.run.options.report:
+                render_to_file(data, self.run.options.report)
+        finally:
+            self.run.close()
+
+    def pytest_terminal_summary(self, terminalreporter):
+        results = self.run.results
+        if not results and not self.run.cases:
+            return
+        tr = terminalreporter
+        tr.section("conformance")
+        counts = {}
+        for r in results:
+            counts[r.verdict] = counts.get(r.verdict, 0) + 1
+        t = self.run.target
+        tr.write_line(f"target {t.name} ({self.run.options.mode}), {len(t.models)} model(s): "
+                      + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+        for r in results:
+            if r.verdict == INCONCLUSIVE:
+                tr.write_line(f"  inconclusive: {r.test_id}{_params(r)} {r.row}: {r.reason}")
+        from .results import totals
+
+        tokens = totals(results)["tokens"]
+        tr.write_line(f"tokens: {tokens['prompt']} prompt + {tokens['completion']} completion = "
+                      f"{tokens['total']} in {tokens['requests']} request(s)"
+                      + (" (replayed: no cost)" if self.run.options.mode == REPLAY else ""))
+        tr.write_line(f"results: {self.run.options.results}"
+                      + (f", report: {self.run.options.report}" if self.run.options.report else ""))
+
+
+def _params(result) -> str:
+    return "".join(f" [{k}={v}]" for k, v in result.params.items())

@@ -1,0 +1,194 @@
+"""Cassettes: where they live, what goes into them, and how replay finds a request.
+
+Measured pitfalls this module answers (see the project notes on recording):
+- secrets: request AND response headers are scrubbed, and the key's value anywhere in a body;
+- the request body is matched (as parsed JSON), so a changed parameter never replays an old answer;
+- 429 and 5xx answers are never recorded, so replay never sleeps through SDK back-off;
+- compressed bodies are stored decoded and SSE bodies as readable literal blocks;
+- each cassette carries provenance: target, model, case, suite version, recorded-at;
+- cassettes are written whole, through a temporary file: never half-written.
+"""
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from . import __version__
+from .client import NotRecorded
+
+REPLAY, LIVE, RECORD = "replay", "live", "record"
+MODES = (REPLAY, LIVE, RECORD)
+SCRUBBED = "<scrubbed>"
+SECRET_HEADERS = {
+    "authorization", "api-key", "x-api-key", "cookie", "set-cookie", "proxy-authorization",
+    "openai-organization", "openai-project", "x-heroku-app", "x-auth-token",
+}
+
+
+def cassette_path(root: Path, target: str, case_file_stem: str, case_id: str, model: str) -> Path:
+    return root / target / case_file_stem / case_id / f"{model}.yaml"
+
+
+class LiteralDumper(yaml.SafeDumper):
+    """Multi-line strings (SSE bodies) as literal blocks: one event per line, byte-exact on replay."""
+
+
+def _represent_str(dumper, data):
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+LiteralDumper.add_representer(str, _represent_str)
+
+
+class ReadableYamlSerializer:
+    @staticmethod
+    def serialize(cassette_dict: dict) -> str:
+        return yaml.dump(cassette_dict, Dumper=LiteralDumper, allow_unicode=True, sort_keys=False, width=100)
+
+    @staticmethod
+    def deserialize(text: str) -> dict:
+        return yaml.safe_load(text)
+
+
+class AtomicPersister:
+    """Writes a cassette whole (temp file + rename) and stamps it with provenance."""
+
+    def __init__(self, fresh: bool):
+        self.provenance: dict = {}
+        self.loaded_provenance: dict = {}  # of the cassette last replayed: shown as evidence
+        # Recording starts every cassette empty; the old file stays until the new one replaces it.
+        self.fresh = fresh
+
+    def load_cassette(self, cassette_path, serializer):
+        path = Path(cassette_path)
+        from vcr.persisters.filesystem import CassetteNotFoundError
+        from vcr.serialize import deserialize
+
+        self.loaded_provenance = {}
+        if self.fresh or not path.is_file():
+            raise CassetteNotFoundError()
+        requests, responses, *metadata = deserialize(path.read_text(encoding="utf-8"), serializer)
+        self.loaded_provenance = (metadata[0] if metadata else {}).get("provenance") or {}
+        return (requests, responses, *metadata)
+
+    def save_cassette(self, cassette_path, cassette_dict, serializer):
+        from vcr.serialize import serialize
+
+        stamped = dict(cassette_dict)
+        stamped["metadata"] = {**(cassette_dict.get("metadata") or {}), "provenance": self.provenance}
+        data = serialize(stamped, serializer)
+        path = Path(cassette_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def _json_or_raw(body):
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return body
+
+
+def json_body_matcher(r1, r2) -> None:
+    """Bodies match when they are the same JSON (key order aside); no diff is built on a miss."""
+    if _json_or_raw(r1.body) != _json_or_raw(r2.body):
+        raise AssertionError("request bodies differ")
+
+
+class Scrubber:
+    """Removes secret headers and every occurrence of a secret value from what is recorded."""
+
+    def __init__(self, secrets: list[str]):
+        self.secrets = [s for s in secrets if s and len(s) >= 4]
+
+    def text(self, value):
+        if isinstance(value, bytes):
+            try:
+                decoded = value.decode("utf-8")
+            except UnicodeDecodeError:
+                return value
+            return self.text(decoded).encode("utf-8")
+        if isinstance(value, str):
+            for secret in self.secrets:
+                value = value.replace(secret, SCRUBBED)
+        return value
+
+    def request(self, request):
+        for name in list(request.headers):
+            if name.lower() in SECRET_HEADERS:
+                del request.headers[name]
+            else:
+                request.headers[name] = self.text(request.headers[name])
+        request.body = self.text(request.body)
+        request.uri = self.text(request.uri)
+        return request
+
+    def response(self, response: dict):
+        if response["status"]["code"] == 429 or response["status"]["code"] >= 500:
+            return None  # never record throttling or server errors: replay would sleep through back-off
+        headers = response.get("headers") or {}
+        for name in list(headers):
+            if name.lower() in SECRET_HEADERS:
+                del headers[name]
+            else:
+                headers[name] = [self.text(v) for v in headers[name]]
+        body = response.get("body") or {}
+        if "string" in body:
+            body["string"] = self.text(body["string"])
+        return response
+
+
+class Recorder:
+    """Opens the right cassette around a test, in the run's mode. Live mode touches no cassette."""
+
+    def __init__(self, mode: str, root: Path, target: str, secrets: list[str]):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode, self.root, self.target = mode, root, target
+        import vcr  # imported late: pytest-recording wants to rewrite vcr's asserts first
+
+        self.persister = AtomicPersister(fresh=mode == RECORD)
+        scrubber = Scrubber(secrets)
+        self.vcr = vcr.VCR(
+            record_mode="none" if mode == REPLAY else "all",
+            match_on=["method", "path", "json_body"],
+            before_record_request=scrubber.request,
+            before_record_response=scrubber.response,
+            decode_compressed_response=True,
+            serializer="readable-yaml",
+        )
+        self.vcr.register_serializer("readable-yaml", ReadableYamlSerializer)
+        self.vcr.register_matcher("json_body", json_body_matcher)
+        self.vcr.register_persister(self.persister)
+
+    @contextlib.contextmanager
+    def cassette(self, path: Path, provenance: dict):
+        """Yields the cassette path in replay/record, None in live mode."""
+        if self.mode == LIVE:
+            yield None
+            return
+        if self.mode == REPLAY and not path.is_file():
+            raise NotRecorded(f"no cassette at {path}")
+        self.persister.provenance = {
+            **provenance,
+            "target": self.target,
+            "suite_version": __version__,
+            "recorded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        with self.vcr.use_cassette(str(path)):
+            yield path

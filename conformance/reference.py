@@ -1,0 +1,45 @@
+"""Start the reference server as a separate process and know it only by its URL."""
+import subprocess
+import sys
+import time
+
+from .errors import ConformanceError
+
+
+class ReferenceServer:
+    def __init__(self, api_key: str = "reference-key", breaks: str = "", leak_headers: bool = False):
+        self.args = [sys.executable, "-m", "reference_server", "--port", "0", "--api-key", api_key]
+        if breaks:
+            self.args += ["--break", breaks]
+        if leak_headers:
+            self.args.append("--leak-headers")
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self, timeout: float = 20.0) -> str:
+        """Start the server; returns its base URL for the SDK (…/v1)."""
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + timeout
+        line = self.process.stdout.readline()  # blocks until the server prints its address
+        if not line.startswith("listening on ") or time.monotonic() > deadline:
+            err = self.process.stderr.read().strip().splitlines()
+            self.stop()
+            raise ConformanceError(f"the reference server did not start: {err[-1] if err else line.strip()}")
+        self.url = line.split("listening on ", 1)[1].strip() + "/v1"
+        return self.url
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,100 @@
+"""Verdicts as data: results.json, the only input of the report.
+
+Format `heroku-conformance-results`, version 1 (documented in README.md):
+{format, version, suite_version, run: {...}, docs: <the docs tables>, results: [Result...], totals}
+"""
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .verdicts import VERDICTS
+
+FORMAT = "heroku-conformance-results"
+VERSION = 1
+
+
+@dataclass
+class Result:
+    target: str
+    mode: str
+    model: str
+    case_id: str
+    test_id: str
+    row: str                 # claim id, e.g. core.max_tokens
+    table: str
+    documented: str          # the documented level: Full, Ignored, ✓, ...
+    observed: str            # honoured | ignored | rejected | error | unanswered | unclear | not recorded
+    verdict: str             # agrees | differs | inconclusive | not recorded
+    reason: str
+    status: int | None = None
+    params: dict = field(default_factory=dict)       # explored values, e.g. {"temperature": 0.5}
+    evidence: dict = field(default_factory=dict)     # cassette, request ids, response excerpt
+    tokens: dict = field(default_factory=dict)       # prompt/completion/total of this probe
+    elapsed_ms: float | None = None
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def totals(results: list[Result]) -> dict:
+    counts = {v: 0 for v in VERDICTS}
+    for r in results:
+        counts[r.verdict] += 1
+    # A probe that speaks to several rows is one request: count its tokens once.
+    seen, tokens = set(), {"prompt": 0, "completion": 0, "total": 0, "requests": 0}
+    for r in results:
+        key = (r.test_id, json.dumps(r.params, sort_keys=True))
+        if key in seen:
+            continue
+        seen.add(key)
+        for k in ("prompt", "completion", "total", "requests"):
+            tokens[k] += int(r.tokens.get(k) or 0)
+    return {"verdicts": counts, "tokens": tokens, "results": len(results)}
+
+
+def document(run: dict, docs: dict, results: list[Result]) -> dict:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "suite_version": run.get("suite_version"),
+        "run": run,
+        "docs": docs,
+        "results": [asdict(r) for r in results],
+        "totals": totals(results),
+    }
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write whole or not at all: a temporary file in the same folder, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_results(path: Path) -> dict:
+    from .errors import ConformanceError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConformanceError(f"{path}: cannot read results: {err.strerror}") from None
+    except ValueError as err:
+        raise ConformanceError(f"{path}: not valid JSON: {err}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ConformanceError(f"{path}: not a {FORMAT} file")
+    if data.get("version") != VERSION:
+        raise ConformanceError(f"{path}: results format version {data.get('version')} is not {VERSION}")
+    return data

@@ -1,0 +1,149 @@
+"""Run one case against one model: build the requests, send them (live or through a cassette),
+check what came back, and hold the finding against each docs row the case names.
+
+This is the library the pytest plugin is a thin face over; it needs no pytest.
+"""
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import checks
+from .cases import Case
+from .client import ChatClient, NetworkBlocked, NotRecorded
+from .docs import DocsTables
+from .exchange import Exchange
+from .explore import explore, in_range
+from .findings import Finding
+from .recording import Recorder, cassette_path
+from .results import Result
+from .verdicts import NOT_RECORDED, judge
+
+
+class AuthenticationFailed(Exception):
+    """The server refused the key: every request would fail the same way."""
+
+
+def build_request(case: Case, model: str, overrides: dict | None = None) -> dict:
+    """The case's request for this model; in overrides, None removes a key."""
+    request = {"model": model, **case.request}
+    for key, value in (overrides or {}).items():
+        if value is None:
+            request.pop(key, None)
+        else:
+            request[key] = value
+    return request
+
+
+def excerpt(ex: Exchange) -> dict:
+    out = {"status": ex.status, "summary": ex.summary()}
+    if ex.request_id:
+        out["request_id"] = ex.request_id
+    return out
+
+
+def tokens_of(exchanges: list[Exchange]) -> dict:
+    total = {"prompt": 0, "completion": 0, "total": 0, "requests": len(exchanges)}
+    for ex in exchanges:
+        for ours, theirs in (("prompt", "prompt_tokens"), ("completion", "completion_tokens"),
+                             ("total", "total_tokens")):
+            value = ex.usage.get(theirs)
+            total[ours] += value if isinstance(value, int) else 0
+    return total
+
+
+@dataclass
+class Runner:
+    client: ChatClient
+    recorder: Recorder
+    docs: DocsTables
+    target: str
+    mode: str
+    cassette_root: Path
+    random_draws: int = 0          # live runs only: Hypothesis draws per explored case
+    record_command: str = "nox -s record --"
+
+    def cassette_for(self, case: Case, model: str) -> Path:
+        return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
+
+    def _send(self, request: dict) -> Exchange:
+        exchange = self.client.send(request)
+        if exchange.status == 401:
+            raise AuthenticationFailed(f"the server refused the API key (HTTP 401: {exchange.error_message})")
+        return exchange
+
+    def _results(self, case: Case, model: str, test_id: str, finding: Finding, exchanges: list[Exchange],
+                 params: dict, cassette: Path | None, documented: bool = True) -> list[Result]:
+        evidence = {"requests": [excerpt(ex) for ex in exchanges]}
+        if cassette is not None:
+            evidence["cassette"] = cassette.as_posix()
+            if self.mode == "replay":
+                evidence["provenance"] = self.recorder.persister.loaded_provenance
+        results = []
+        for row in case.rows:
+            claim = self.docs.claims[row]
+            verdict, reason = judge(claim.level, finding, documented)
+            results.append(Result(
+                target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
+                row=row, table=claim.table, documented=claim.level, observed=finding.observed,
+                verdict=verdict, reason=reason, status=finding.status, params=params, evidence=evidence,
+                tokens=tokens_of(exchanges), elapsed_ms=sum(ex.elapsed_ms or 0 for ex in exchanges),
+            ))
+        return results
+
+    def not_recorded(self, case: Case, model: str, test_id: str, why: str, params: dict | None = None,
+                     cassette: Path | None = None) -> list[Result]:
+        command = f'{self.record_command} --target {self.target} "{test_id}"'
+        reason = f"not recorded ({why}); record it with: {command}"
+        evidence = {"cassette": cassette.as_posix()} if cassette else {}
+        return [
+            Result(target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
+                   row=row, table=self.docs.claims[row].table, documented=self.docs.claims[row].level,
+                   observed=NOT_RECORDED, verdict=NOT_RECORDED, reason=reason, params=params or {},
+                   evidence=evidence)
+            for row in case.rows
+        ]
+
+    def probe(self, case: Case, model: str, overrides: dict | None = None) -> tuple[Finding, list[Exchange]]:
+        """Send the case's probe (and control) and run its check."""
+        request = build_request(case, model, overrides)
+        exchanges = [self._send(request)]
+        kwargs = dict(case.expect)
+        if case.control is not None:
+            exchanges.append(self._send(build_request(case, model, {**(overrides or {}), **case.control})))
+            kwargs["control"] = exchanges[1]
+        if case.explore is not None:
+            value = request[case.explore.param]
+            kwargs.update(value=value, in_range=in_range(case.explore, value))
+            if "param" in inspect.signature(checks.REGISTRY[case.check]).parameters:
+                kwargs["param"] = case.explore.param
+        return checks.REGISTRY[case.check](exchanges[0], **kwargs), exchanges
+
+    def run(self, case: Case, model: str, test_id: str) -> list[Result]:
+        cassette = self.cassette_for(case, model)
+        provenance = {"case": case.id, "model": model, "test_id": test_id}
+        try:
+            with self.recorder.cassette(cassette, provenance) as used:
+                if case.explore is None:
+                    finding, exchanges = self.probe(case, model)
+                    return self._results(case, model, test_id, finding, exchanges, {}, used)
+                return self._explore(case, model, test_id, used)
+        except (NotRecorded, NetworkBlocked) as err:
+            return self.not_recorded(case, model, test_id, str(err), cassette=cassette)
+
+    def _explore(self, case: Case, model: str, test_id: str, cassette: Path | None) -> list[Result]:
+        results: list[Result] = []
+        param = case.explore.param
+
+        def probe_value(value):
+            params = {param: value}
+            try:
+                finding, exchanges = self.probe(case, model, params)
+            except (NotRecorded, NetworkBlocked) as err:
+                results.extend(self.not_recorded(case, model, test_id, str(err), params, cassette))
+                return
+            documented = in_range(case.explore, value)
+            results.extend(self._results(case, model, test_id, finding, exchanges, params, cassette, documented))
+
+        draws = self.random_draws if self.mode == "live" else 0
+        explore(case.explore, probe_value, f"{self.target}/{case.id}/{model}", draws)
+        return results

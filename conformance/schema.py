@@ -1,0 +1,51 @@
+"""Load a YAML data file and validate it against a JSON Schema shipped inside the package."""
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .errors import ConformanceError
+
+
+@cache
+def schema(name: str) -> dict:
+    text = resources.files("conformance").joinpath("schemas", f"{name}.schema.json").read_text()
+    return json.loads(text)
+
+
+def load_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConformanceError(f"{path}: cannot read: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConformanceError(f"{path}:{where} invalid YAML: {problem}") from None
+
+
+def describe(error: jsonschema.ValidationError) -> str:
+    """'cases[2].request.max_tokens: 'x' is not of type ...' in one line."""
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    message = error.message
+    if error.validator == "additionalProperties":
+        message = message.replace("Additional properties are not allowed", "unknown key(s)")
+    return f"{where}: {message}" if where else message
+
+
+def first_error(data: object, schema_name: str) -> jsonschema.ValidationError | None:
+    validator = jsonschema.Draft202012Validator(schema(schema_name))
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path).__len__(), str(e.path)))
+    return errors[0] if errors else None
+
+
+def load_validated(path: Path, schema_name: str) -> dict:
+    data = load_yaml(path)
+    error = first_error(data, schema_name)
+    if error is not None:
+        raise ConformanceError(f"{path}: {describe(error)}")
+    return data

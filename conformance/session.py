@@ -1,0 +1,113 @@
+"""A conformance run: options resolved into a target, a client, a recorder and the cases, plus
+the results collected so far. The pytest plugin holds one; a script could too."""
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openai
+
+from . import __version__
+from .cases import DOCS_TABLES_FILE, TARGETS_FILE, Case, load_cases
+from .client import ChatClient
+from .docs import DocsTables, load_docs
+from .errors import ConformanceError
+from .preflight import check_key, check_reachable
+from .recording import LIVE, MODES, RECORD, REPLAY, Recorder
+from .reference import ReferenceServer
+from .results import Result, document, now, write_json_atomic
+from .runner import Runner
+from .targets import Target, resolve_target
+
+# Replay sends nothing; the SDK still needs a URL. Loopback's discard port, and the network is blocked.
+REPLAY_URL = "http://127.0.0.1:9/v1"
+REPLAY_KEY = "replay-no-key"
+
+
+@dataclass
+class Options:
+    mode: str = REPLAY
+    target: str = "reference"
+    base_url: str | None = None
+    api_key_env: str | None = None
+    env_prefix: str | None = None
+    models: list[str] | None = None
+    cases_dir: Path = Path("cases")
+    cassette_dir: Path = Path("cassettes")
+    results: Path = Path("reports/results.json")
+    report: Path | None = Path("reports/index.html")
+    random_draws: int = 10
+    record_command: str = "nox -s record --"
+
+
+@dataclass
+class ConformanceRun:
+    options: Options
+    docs: DocsTables
+    cases: list[Case]
+    target: Target
+    runner: Runner | None = None
+    server: ReferenceServer | None = None
+    results: list[Result] = field(default_factory=list)
+    started_at: str = field(default_factory=now)
+
+    @classmethod
+    def prepare(cls, options: Options) -> "ConformanceRun":
+        """Load and validate everything; nothing is sent. Raises ConformanceError, one line."""
+        if options.mode not in MODES:
+            raise ConformanceError(f"unknown mode '{options.mode}': use one of {', '.join(MODES)}")
+        docs = load_docs(options.cases_dir / DOCS_TABLES_FILE)
+        cases = load_cases(options.cases_dir, docs)
+        target = resolve_target(
+            options.cases_dir / TARGETS_FILE, docs, options.target, base_url=options.base_url,
+            api_key_env=options.api_key_env, models=options.models, env_prefix=options.env_prefix,
+            need_url=options.mode != REPLAY,
+        )
+        return cls(options, docs, cases, target)
+
+    def connect(self) -> None:
+        """Start the reference server if needed, check the target answers, build the shared client."""
+        target, mode = self.target, self.options.mode
+        if mode == REPLAY:
+            client = ChatClient(REPLAY_URL, REPLAY_KEY, max_retries=0)
+        else:
+            if target.base_url is None:  # the reference target with no --base-url: start it here
+                self.server = ReferenceServer(api_key=target.api_key or "reference-key")
+                self.target = target = Target(target.name, self.server.start(), target.api_key,
+                                              target.key_source, target.models)
+            check_key(target)
+            # Retries help live runs through throttling; recording never stores a 429 or 5xx.
+            client = ChatClient(target.base_url, target.api_key, max_retries=2)
+            check_reachable(target, client.sdk)
+        recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets)
+        self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,
+                             random_draws=self.options.random_draws if mode == LIVE else 0,
+                             record_command=self.options.record_command)
+
+    def cases_in(self, path: Path) -> list[Case]:
+        return [c for c in self.cases if c.file.resolve() == path.resolve()]
+
+    def run_metadata(self) -> dict:
+        return {
+            "target": self.target.name,
+            "mode": self.options.mode,
+            "base_url": self.target.base_url if self.options.mode != REPLAY else None,
+            "cassettes": self.options.cassette_dir.as_posix() if self.options.mode != LIVE else None,
+            "models": list(self.target.models),
+            "started_at": self.started_at,
+            "finished_at": now(),
+            "suite_version": __version__,
+            "openai_sdk": openai.__version__,
+            "python": platform.python_version(),
+            "recording": self.options.mode == RECORD,
+        }
+
+    def write_results(self, extra: dict | None = None) -> dict:
+        run = {**self.run_metadata(), **(extra or {})}
+        data = document(run, self.docs.data, self.results)
+        write_json_atomic(self.options.results, data)
+        return data
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None

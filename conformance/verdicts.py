@@ -1,0 +1,47 @@
+"""One place decides verdicts: a finding held against a documented level.
+
+Verdicts: agrees, differs, inconclusive, not recorded.
+"""
+from .findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+
+AGREES, DIFFERS, INCONCLUSIVE, NOT_RECORDED = "agrees", "differs", "inconclusive", "not recorded"
+VERDICTS = (AGREES, DIFFERS, INCONCLUSIVE, NOT_RECORDED)
+
+# Statuses that say nothing about the claim: throttling, no access to this model, a timeout.
+NOT_ABOUT_THE_CLAIM = {403, 408, 429}
+
+# What each documented level expects of each observed behaviour.
+SUPPORTED = {HONOURED: AGREES, IGNORED: DIFFERS, REJECTED: DIFFERS, ERROR: DIFFERS}
+RULES = {
+    "Full": SUPPORTED,
+    "✓": SUPPORTED,
+    # "Ignored": accepted, no effect. Having an effect is a difference too: the docs are wrong.
+    "Ignored": {HONOURED: DIFFERS, IGNORED: AGREES, REJECTED: DIFFERS, ERROR: DIFFERS},
+    # "Partial"/"Optional": some of it works; a probe of one part that fails does not contradict it.
+    "Partial": {HONOURED: AGREES, IGNORED: INCONCLUSIVE, REJECTED: INCONCLUSIVE, ERROR: DIFFERS},
+    "Optional": {HONOURED: AGREES, IGNORED: INCONCLUSIVE, REJECTED: INCONCLUSIVE, ERROR: DIFFERS},
+    "✗": {HONOURED: DIFFERS, IGNORED: AGREES, REJECTED: AGREES, ERROR: DIFFERS},
+}
+# Outside a documented range the docs promise nothing; a clean 4xx is what a careful API does.
+UNDOCUMENTED = {HONOURED: INCONCLUSIVE, IGNORED: INCONCLUSIVE, REJECTED: AGREES, ERROR: DIFFERS}
+
+
+def judge(level: str, finding: Finding, documented: bool = True) -> tuple[str, str]:
+    """(verdict, reason) for one finding against one documented level."""
+    if finding.observed in (UNANSWERED, UNCLEAR):
+        return INCONCLUSIVE, finding.reason
+    if finding.observed == REJECTED and finding.status in NOT_ABOUT_THE_CLAIM:
+        return INCONCLUSIVE, f"{finding.reason} (HTTP {finding.status} says nothing about this claim)"
+    if not documented:
+        if finding.observed == REJECTED and (finding.status or 0) >= 500:
+            return DIFFERS, f"{finding.reason}: a server error, not a clean rejection of a bad value"
+        verdict = UNDOCUMENTED[finding.observed]
+        if verdict == INCONCLUSIVE:
+            return verdict, f"{finding.reason}; outside the documented range the docs promise nothing"
+        return verdict, finding.reason
+    # Levels that are types or statements (thinking options, limitations) claim the thing works.
+    rules = RULES.get(level, SUPPORTED)
+    verdict = rules[finding.observed]
+    if verdict == DIFFERS and finding.observed == HONOURED:
+        return verdict, f"{finding.reason}, but the docs say {level}"
+    return verdict, finding.reason
