@@ -70,8 +70,8 @@ def _suggest(name: str, known) -> str:
 def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
     case_id = raw["id"]
     for row in raw["rows"]:
-        if row not in docs.claims:
-            raise _fail(path, case_id, f"unknown docs row '{row}'{_suggest(row, docs.claims)}; "
+        if problem := docs.template_problem(row):
+            raise _fail(path, case_id, f"{problem}{_suggest(row, docs.claims)}; "
                                        f"rows are listed in {DOCS_TABLES_FILE}")
     check = checks.REGISTRY.get(raw["check"])
     if check is None:
@@ -99,9 +99,9 @@ def load_case_file(path: Path, docs: DocsTables) -> list[Case]:
     data = load_yaml(path)
     error = first_error(data, "cases")
     if error is not None:
-        path_list = list(error.absolute_path)
-        where = describe(error)
-        raise _fail(path, _case_id_at(data, path_list), where)
+        case_id = _case_id_at(data, list(error.absolute_path))
+        # With the case named, its place in the list says nothing more: drop "cases[2]".
+        raise _fail(path, case_id, describe(error, skip=2 if case_id else 0))
     return [_build(path, raw, docs) for raw in data["cases"]]
 
 

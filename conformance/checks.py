@@ -82,16 +82,21 @@ def completion_problem(ex: Exchange) -> str | None:
         return f"message.role is {message.get('role')!r}, not 'assistant'"
     if body["choices"][0].get("finish_reason") not in FINISH_REASONS:
         return f"finish_reason {body['choices'][0].get('finish_reason')!r} is not an OpenAI value"
+    usage = body.get("usage")
+    if not isinstance(usage, dict):
+        return "it reports no usage"
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        if not isinstance(usage.get(key), int):
+            return f"usage.{key} is {usage.get(key)!r}, not a count"
     return None
 
 
 def answered(ex: Exchange, what: str = "the request") -> Finding | None:
-    """not_answered, plus a malformed completion body as an ERROR finding."""
+    """not_answered, plus an answer without a first choice to read. The full shape of the response
+    is judged by `completion_shape`, on the model's OpenAI-SDK row, not on every parameter's row."""
     finding = not_answered(ex, what)
-    if finding is None and not ex.stream:
-        problem = completion_problem(ex)
-        if problem:
-            finding = Finding(ERROR, f"{what} was answered, but {problem}")
+    if finding is None and not ex.stream and not isinstance(ex.choice.get("message"), dict):
+        finding = Finding(ERROR, f"{what} was answered, but the body has no choices[0].message")
     return finding
 
 
@@ -100,6 +105,19 @@ def integers(text: str) -> list[int]:
 
 
 # ---- the checks ----------------------------------------------------------------------------------
+
+@check
+def completion_shape(probe: Exchange) -> Finding:
+    """A plain completion is one the openai SDK's own types accept, in OpenAI's standard format.
+
+    Sample: "not a chat completion the openai SDK accepts (usage.completion_tokens: Field required)"
+    """
+    if finding := not_answered(probe):
+        return finding
+    if problem := completion_problem(probe):
+        return Finding(ERROR, f"the response was answered, but {problem}")
+    return Finding(HONOURED, "a chat completion in OpenAI's format that the openai SDK's types accept")
+
 
 @check
 def model_echoed(probe: Exchange) -> Finding:
@@ -147,7 +165,12 @@ def max_tokens_truncates(probe: Exchange, control: Exchange) -> Finding:
     limit = probe.request["max_tokens"]
     used = probe.usage.get("completion_tokens")
     if not isinstance(used, int):
-        return Finding(ERROR, "the response has no usage.completion_tokens to compare with max_tokens")
+        # Without usage the token count is unknown; the finish reason and the control still tell.
+        if probe.finish_reason == "length" and len(probe.text) < len(control.text):
+            return Finding(HONOURED, f"max_tokens={limit}: finish_reason='length' and the answer is shorter "
+                                     "than the unlimited one (the response reports no usage)")
+        return Finding(UNCLEAR, f"max_tokens={limit}: finish_reason={probe.finish_reason!r} and the response "
+                                "reports no usage.completion_tokens to compare")
     if used > limit:
         return Finding(IGNORED, f"max_tokens={limit} but finish_reason={probe.finish_reason!r} "
                                 f"with completion_tokens={used}")
@@ -171,7 +194,8 @@ def max_tokens_respected(probe: Exchange, value: int, in_range: bool) -> Finding
         return finding
     used = probe.usage.get("completion_tokens")
     if not isinstance(used, int):
-        return Finding(ERROR, f"max_tokens={value} accepted, but the response has no usage.completion_tokens")
+        return Finding(UNCLEAR, f"max_tokens={value} accepted, but the response reports no "
+                                "usage.completion_tokens to compare")
     if used > value:
         return Finding(IGNORED, f"max_tokens={value} accepted, but completion_tokens={used} "
                                 f"with finish_reason={probe.finish_reason!r}")

@@ -91,6 +91,9 @@ class ChatClient:
         except openai.APIConnectionError as err:
             _raise_if_replay_miss(err)
             exchange.transport_error = f"{type(err).__name__}: {err}"
+        except Exception as err:
+            _raise_if_replay_miss(err)  # vcrpy's "no match in cassette" can arrive unwrapped
+            raise
         exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         return exchange
 

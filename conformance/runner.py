@@ -80,11 +80,11 @@ class Runner:
                 evidence["provenance"] = self.recorder.persister.loaded_provenance
         results = []
         for row in case.rows:
-            claim = self.docs.claims[row]
+            claim = self.docs.claim_for(row, model)
             verdict, reason = judge(claim.level, finding, documented)
             results.append(Result(
                 target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
-                row=row, table=claim.table, documented=claim.level, observed=finding.observed,
+                row=claim.id, table=claim.table, documented=claim.level, observed=finding.observed,
                 verdict=verdict, reason=reason, status=finding.status, params=params, evidence=evidence,
                 tokens=tokens_of(exchanges), elapsed_ms=sum(ex.elapsed_ms or 0 for ex in exchanges),
             ))
@@ -95,12 +95,12 @@ class Runner:
         command = f'{self.record_command} --target {self.target} "{test_id}"'
         reason = f"not recorded ({why}); record it with: {command}"
         evidence = {"cassette": cassette.as_posix()} if cassette else {}
+        claims = [self.docs.claim_for(row, model) for row in case.rows]
         return [
             Result(target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
-                   row=row, table=self.docs.claims[row].table, documented=self.docs.claims[row].level,
-                   observed=NOT_RECORDED, verdict=NOT_RECORDED, reason=reason, params=params or {},
-                   evidence=evidence)
-            for row in case.rows
+                   row=claim.id, table=claim.table, documented=claim.level, observed=NOT_RECORDED,
+                   verdict=NOT_RECORDED, reason=reason, params=params or {}, evidence=evidence)
+            for claim in claims
         ]
 
     def probe(self, case: Case, model: str, overrides: dict | None = None) -> tuple[Finding, list[Exchange]]:

@@ -28,9 +28,10 @@ def load_yaml(path: Path) -> object:
         raise ConformanceError(f"{path}:{where} invalid YAML: {problem}") from None
 
 
-def describe(error: jsonschema.ValidationError) -> str:
-    """'cases[2].request.max_tokens: 'x' is not of type ...' in one line."""
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+def describe(error: jsonschema.ValidationError, skip: int = 0) -> str:
+    """'cases[2].request.max_tokens: 'x' is not of type ...' in one line (minus `skip` path parts)."""
+    parts = list(error.absolute_path)[skip:]
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
     message = error.message
     if error.validator == "additionalProperties":
         message = message.replace("Additional properties are not allowed", "unknown key(s)")

@@ -39,6 +39,9 @@ def judge(level: str, finding: Finding, documented: bool = True) -> tuple[str, s
         if verdict == INCONCLUSIVE:
             return verdict, f"{finding.reason}; outside the documented range the docs promise nothing"
         return verdict, finding.reason
+    if level == "undocumented":
+        verdict = UNDOCUMENTED[finding.observed]
+        return verdict, f"{finding.reason}; the docs say nothing of this for this model"
     # Levels that are types or statements (thinking options, limitations) claim the thing works.
     rules = RULES.get(level, SUPPORTED)
     verdict = rules[finding.observed]

@@ -109,6 +109,8 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
         if body.get("stream") and "stream" not in breaks:
             return StreamingResponse(chunks(done, body, breaks), media_type="text/event-stream",
                                      headers=headers_for(body))
+        if "shape" in breaks:
+            done = {**done, "object": "chat.completion.result", "created": "2025-11-25T00:00:00Z"}
         return JSONResponse(done, headers=headers_for(body))
 
     async def available_models(request: Request) -> Response:

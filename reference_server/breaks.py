@@ -15,6 +15,7 @@ BREAKS = {
     "stream-done": "streams without the closing `data: [DONE]`",
     "stream-chunks": "streams chunks whose id changes from chunk to chunk",
     "stop": "ignores stop sequences",
+    "shape": "answers plain requests in a shape the openai SDK's types reject (object, created)",
 }
 
 

@@ -1,0 +1,90 @@
+"""Bad case files fail before any request, with one line naming the file, the case and the problem."""
+from pathlib import Path
+
+import pytest
+
+from conformance.cases import load_cases
+from conformance.docs import load_docs
+from conformance.errors import ConformanceError
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = load_docs(ROOT / "cases" / "docs-tables.yaml")
+
+GOOD = """\
+cases:
+  - id: sample
+    rows: [core.model]
+    title: a sample
+    request:
+      messages: [{role: user, content: hi}]
+    check: model_echoed
+"""
+
+
+def load_one(tmp_path: Path, text: str):
+    (tmp_path / "a.yaml").write_text(text)
+    return load_cases(tmp_path, DOCS)
+
+
+@pytest.mark.parametrize("broken, message", [
+    (GOOD.replace("core.model", "core.modle"),
+     "case 'sample': unknown docs row 'core.modle' (did you mean 'core.model'?)"),
+    (GOOD.replace("content: hi}]", "content: hi}]\n      max_tokens: lots"),
+     "case 'sample': request.max_tokens: 'lots' is not of type 'integer', 'null'"),
+    (GOOD + "    colour: blue\n", "case 'sample': unknown key(s) ('colour' was unexpected)"),
+    (GOOD.replace("model_echoed", "model_echo"),
+     "case 'sample': unknown check 'model_echo' (did you mean 'model_echoed'?)"),
+    (GOOD.replace("check: model_echoed", "check: stop_sequence_ends_text"),
+     "case 'sample': check 'stop_sequence_ends_text' needs expect key(s) stop"),
+    (GOOD + "    expect: {colour: blue}\n", "case 'sample': check 'model_echoed' takes no expect key(s) colour"),
+    (GOOD.replace("check: model_echoed", "check: max_tokens_respected"),
+     "case 'sample': check 'max_tokens_respected' explores a range: add `explore:`"),
+    (GOOD.replace("    title: a sample\n", ""), "case 'sample': 'title' is a required property"),
+    (GOOD.replace("id: sample", "id: Sample Case"), "case 'Sample Case': id: 'Sample Case' does not match"),
+    ("cases: [\n", "a.yaml: line 2 invalid YAML"),
+])
+def test_bad_case_is_one_line_naming_file_case_and_problem(tmp_path, broken, message):
+    with pytest.raises(ConformanceError) as err:
+        load_one(tmp_path, broken)
+    text = str(err.value)
+    assert text.startswith(str(tmp_path / "a.yaml") + ":")
+    assert message in text
+    assert "\n" not in text
+
+
+def test_duplicate_ids_across_files_are_rejected(tmp_path):
+    (tmp_path / "b.yaml").write_text(GOOD)
+    with pytest.raises(ConformanceError, match=r"b.yaml: case 'sample': duplicate case id \(also in .*a.yaml\)"):
+        load_one(tmp_path, GOOD)
+
+
+def test_the_shipped_cases_load_and_name_only_known_rows():
+    cases = load_cases(ROOT / "cases", DOCS)
+    assert {c.id for c in cases} >= {"model", "messages", "max_tokens", "temperature", "top_p", "stream", "stop"}
+    assert all(DOCS.template_problem(row) is None for c in cases for row in c.rows)
+
+
+def test_model_rows_resolve_per_model():
+    assert DOCS.claim_for("models.{model}.sdk", "claude-3-5-sonnet-latest").id == "models.claude-3-5-sonnet.sdk"
+    assert DOCS.claim_for("models.{model}.vision", "claude-4-5-haiku").level == "✗"
+    unlisted = DOCS.claim_for("models.{model}.sdk", "gpt-oss-120b")  # "All models ... work with the SDK"
+    assert (unlisted.id, unlisted.level) == ("models.gpt-oss-120b.sdk", "✓")
+    assert DOCS.claim_for("models.{model}.vision", "gpt-oss-120b").level == "undocumented"
+
+
+def test_every_core_row_has_a_case():
+    cases = load_cases(ROOT / "cases", DOCS)
+    covered = {row for c in cases for row in c.rows}
+    core = {claim for claim in DOCS.claims if claim.startswith("core.")}
+    assert core <= covered
+
+
+def test_a_bad_case_stops_the_pytest_run_before_any_request(suite):
+    (suite.cases / "broken.yaml").write_text(GOOD.replace("core.model", "core.zzz"))
+    run = suite.run("--mode", "live", "--base-url", "http://127.0.0.1:9/v1")
+    assert run.code == 4  # pytest's usage error
+    lines = [line for line in run.output.splitlines() if "core.zzz" in line]
+    assert lines == [f"ERROR: conformance: {suite.cases / 'broken.yaml'}: case 'sample': unknown docs row "
+                     "'core.zzz'; rows are listed in docs-tables.yaml"]
+    assert "Traceback" not in run.output
+    assert run.results is None

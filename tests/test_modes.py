@@ -1,0 +1,96 @@
+"""The three modes, run as a user runs them: replay (default), live, record."""
+import json
+
+import yaml
+
+ONE_CASE = "core.yaml::model"
+HAIKU = "--models=claude-4-5-haiku"
+
+
+def test_replay_of_shipped_cassettes_works_with_the_network_blocked(recorded_suite):
+    # The canary for vcrpy interception: if it stopped patching the SDK's transport, requests would
+    # hit the blocked network and every case would come out "not recorded".
+    run = recorded_suite.run()
+    assert run.code == 0, run.output
+    verdicts = run.results["totals"]["verdicts"]
+    assert verdicts["not recorded"] == 0 and verdicts["differs"] == 0
+    assert verdicts["agrees"] > 0
+    assert run.results["run"]["mode"] == "replay"
+    assert all(r["evidence"]["provenance"]["target"] == "reference" for r in run.results["results"])
+
+
+def test_replay_without_a_cassette_says_not_recorded_with_the_command(suite):
+    run = suite.run(select=ONE_CASE, *[HAIKU])
+    assert run.code == 0, run.output  # skipped, not crashed
+    (result,) = run.results["results"]
+    assert result["verdict"] == "not recorded"
+    assert 'nox -s record -- --target reference "' in result["reason"]
+    assert "model[claude-4-5-haiku]" in result["reason"]
+    assert "Traceback" not in run.output
+
+
+def test_replay_of_a_changed_request_is_not_recorded_not_an_old_answer(recorded_suite):
+    case_file = recorded_suite.cases / "core.yaml"
+    text = case_file.read_text().replace("max_tokens: 40\n    check: model_echoed",
+                                         "max_tokens: 41\n    check: model_echoed")
+    case_file.write_text(text)
+    run = recorded_suite.run(HAIKU, select=ONE_CASE)
+    (result,) = run.results["results"]
+    assert result["verdict"] == "not recorded", result
+
+
+def test_live_writes_no_cassette(suite, reference_server):
+    url = reference_server()
+    run = suite.run("--mode", "live", "--base-url", url, HAIKU, select=ONE_CASE)
+    assert run.code == 0, run.output
+    assert run.results["results"][0]["verdict"] == "agrees"
+    assert not suite.cassettes.exists()
+
+
+def test_record_then_replay_gives_identical_results(suite):
+    # No --base-url: the record run starts the reference server itself and stops it afterwards.
+    recorded = suite.run("--mode", "record", HAIKU)
+    assert recorded.code == 0, recorded.output
+    cassette = suite.cassettes / "reference" / "core" / "model" / "claude-4-5-haiku.yaml"
+    provenance = yaml.safe_load(cassette.read_text())["metadata"]["provenance"]
+    assert provenance["target"] == "reference" and provenance["model"] == "claude-4-5-haiku"
+    assert provenance["case"] == "model" and provenance["suite_version"] and provenance["recorded_at"]
+
+    replayed = suite.run(HAIKU)
+    assert replayed.code == 0, replayed.output
+
+    def key(r):
+        return (r["test_id"], json.dumps(r["params"], sort_keys=True), r["row"])
+
+    def outcome(r):
+        return (r["verdict"], r["observed"], r["reason"], r["tokens"])
+
+    first = {key(r): outcome(r) for r in recorded.results["results"]}
+    second = {key(r): outcome(r) for r in replayed.results["results"]}
+    assert first == second
+
+
+def test_live_without_a_key_stops_at_once_with_one_line(suite):
+    run = suite.run("--mode", "live", "--target", "heroku",
+                    env={"INFERENCE_URL": "http://127.0.0.1:9"})
+    assert run.code != 0
+    assert "conformance: target 'heroku' has no API key: set INFERENCE_KEY" in run.output
+    assert "Traceback" not in run.output
+    assert run.results is None  # nothing was run, nothing half-written
+
+
+def test_live_against_an_unreachable_server_stops_at_once(suite):
+    run = suite.run("--mode", "live", "--target", "heroku",
+                    env={"INFERENCE_URL": "http://127.0.0.1:9", "INFERENCE_KEY": "inf-test"})
+    assert run.code != 0
+    assert "conformance: target 'heroku' is unreachable at http://127.0.0.1:9/v1" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_a_wrong_key_stops_the_run_with_one_line(suite, reference_server):
+    url = reference_server(api_key="the-right-key")
+    run = suite.run("--mode", "live", "--base-url", url, "--api-key-env", "MY_KEY", HAIKU,
+                    env={"MY_KEY": "the-wrong-key"})
+    assert run.code != 0
+    assert "refused the API key (HTTP 401" in run.output
+    assert "Traceback" not in run.output

@@ -1,0 +1,30 @@
+"""Secrets never reach a cassette, a results file, a report or the output."""
+SECRET = "inf-0123456789abcdefSECRET"
+
+
+def test_recorded_cassettes_hold_no_key_cookie_or_org(suite, reference_server):
+    url = reference_server(api_key=SECRET, leak_headers=True)
+    run = suite.run("--mode", "record", "--base-url", url, "--api-key-env", "MY_KEY",
+                    "--models=claude-4-5-haiku", env={"MY_KEY": SECRET})
+    assert run.code == 0, run.output
+    cassettes = list(suite.cassettes.rglob("*.yaml"))
+    assert cassettes
+    for path in cassettes:
+        text = path.read_text()
+        assert SECRET not in text, path
+        assert "0123456789abcdef" not in text, path
+        lowered = text.lower()
+        for header in ("authorization:", "set-cookie:", "openai-organization:", "org-reference-secret"):
+            assert header not in lowered, (path, header)
+    for path in [suite.results, suite.root / "reports" / "index.html"]:
+        assert SECRET not in path.read_text()
+    assert SECRET not in run.output
+
+
+def test_scrubbed_cassettes_still_replay(suite, reference_server):
+    url = reference_server(api_key=SECRET, leak_headers=True)
+    suite.run("--mode", "record", "--base-url", url, "--api-key-env", "MY_KEY", "--models=claude-4-5-haiku",
+              env={"MY_KEY": SECRET}, select="core.yaml::stream")
+    run = suite.run("--models=claude-4-5-haiku", select="core.yaml::stream")
+    assert run.code == 0, run.output
+    assert run.results["results"][0]["verdict"] == "agrees"
