@@ -129,7 +129,7 @@ class ConformancePlugin:
 
     def pytest_terminal_summary(self, terminalreporter):
         results = self.run.results
-        if not results and not self.run.cases:
+        if terminalreporter.config.option.collectonly:
             return
         tr = terminalreporter
         tr.section("conformance")

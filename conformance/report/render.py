@@ -19,8 +19,8 @@ def cell_verdict(results: list[dict]) -> dict:
         counts[r["verdict"]] += 1
     if not results:
         return {"verdict": "not covered", "counts": {}, "note": ""}
-    verdict = next(v for v in ORDER if counts[v])
-    others = ", ".join(f"{n} {v}" for v, n in counts.items() if v != verdict)
+    verdict = next(v for v in ORDER if counts.get(v))
+    others = ", ".join(f"{n} {v}" for v, n in counts.items() if v != verdict and n)
     return {"verdict": verdict, "counts": dict(counts), "note": others}
 
 

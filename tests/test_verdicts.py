@@ -1,0 +1,34 @@
+"""One place decides verdicts: the documented level decides what each observation means."""
+import pytest
+
+from conformance.findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from conformance.verdicts import judge
+
+
+@pytest.mark.parametrize("level, observed, status, verdict", [
+    ("Full", HONOURED, None, "agrees"),
+    ("Full", IGNORED, None, "differs"),
+    ("Full", REJECTED, 400, "differs"),
+    ("Full", ERROR, None, "differs"),
+    ("Full", REJECTED, 429, "inconclusive"),  # throttling says nothing about the parameter
+    ("Full", UNANSWERED, None, "inconclusive"),
+    ("Full", UNCLEAR, None, "inconclusive"),
+    ("Ignored", IGNORED, None, "agrees"),
+    ("Ignored", HONOURED, None, "differs"),   # an effect the docs say it lacks
+    ("Ignored", REJECTED, 400, "differs"),
+    ("Partial", IGNORED, None, "inconclusive"),
+    ("✓", HONOURED, None, "agrees"),
+    ("✗", REJECTED, 400, "agrees"),
+    ("✗", HONOURED, None, "differs"),
+])
+def test_documented_levels(level, observed, status, verdict):
+    assert judge(level, Finding(observed, "why", status))[0] == verdict
+
+
+@pytest.mark.parametrize("observed, status, verdict", [
+    (REJECTED, 400, "agrees"),        # a clean rejection of a value outside the range
+    (REJECTED, 500, "differs"),       # a server error is not a clean rejection
+    (HONOURED, None, "inconclusive"),  # accepted: the docs promise nothing there
+])
+def test_outside_the_documented_range(observed, status, verdict):
+    assert judge("Full", Finding(observed, "why", status), documented=False)[0] == verdict
