@@ -12,7 +12,7 @@ from .client import ChatClient
 from .docs import DocsTables, load_docs
 from .errors import ConformanceError
 from .preflight import check_key, check_reachable
-from .recording import LIVE, MODES, RECORD, REPLAY, Recorder
+from .recording import LIVE, MODES, REPLAY, Recorder
 from .reference import ReferenceServer
 from .results import Result, document, now, write_json_atomic
 from .runner import Runner
@@ -98,7 +98,6 @@ class ConformanceRun:
             "suite_version": __version__,
             "openai_sdk": openai.__version__,
             "python": platform.python_version(),
-            "recording": self.options.mode == RECORD,
         }
 
     def write_results(self, extra: dict | None = None) -> dict:

@@ -19,10 +19,9 @@ def completion(text="1, 2, 3", finish="stop", model="claude-4-5-haiku", completi
 
 def stream_of(text="1, 2, 3", finish="stop", done=True):
     base = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    pieces = [(" " if i else "") + word for i, word in enumerate(text.split(" "))]
     events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
-    events += [{**base, "choices": [{"index": 0, "delta": {"content": piece}}]} for piece in text.split(" ")]
-    events[1:] = [{**e, "choices": [{"index": 0, "delta": {"content": (" " if i else "") + e["choices"][0]["delta"]["content"]}}]}
-                  for i, e in enumerate(events[1:])]
+    events += [{**base, "choices": [{"index": 0, "delta": {"content": piece}}]} for piece in pieces]
     events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
     return Exchange(request={"model": "m", "stream": True}, stream=True, status=200, events=events, done_marker=done)
 

@@ -20,7 +20,7 @@ def test_replay_of_shipped_cassettes_works_with_the_network_blocked(recorded_sui
 
 
 def test_replay_without_a_cassette_says_not_recorded_with_the_command(suite):
-    run = suite.run(select=ONE_CASE, *[HAIKU])
+    run = suite.run(HAIKU, select=ONE_CASE)
     assert run.code == 0, run.output  # skipped, not crashed
     (result,) = run.results["results"]
     assert result["verdict"] == "not recorded"
