@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Exchange:
     request: dict                      # the body the case asked for (never holds the key)
+    role: str = "probe"                # probe | control | baseline: why the runner sent it
     stream: bool = False
     status: int | None = None          # HTTP status; None when nothing came back
     body: dict | list | None = None    # parsed JSON: the completion, or the error body
@@ -25,6 +26,12 @@ class Exchange:
     def error_message(self) -> str:
         if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
             return str(self.body["error"].get("message", ""))
+        return ""
+
+    @property
+    def error_code(self) -> str:
+        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
+            return str(self.body["error"].get("code") or "")
         return ""
 
     @property

@@ -16,6 +16,8 @@ class Finding:
     observed: str
     reason: str
     status: int | None = None
+    # The rejection was of the model itself (unknown, retired), not of what the probe tried.
+    about_model: bool = False
 
     def __post_init__(self):
         if self.observed not in OBSERVED:

@@ -72,7 +72,11 @@ class AtomicPersister:
         self.loaded_provenance = {}
         if self.fresh or not path.is_file():
             raise CassetteNotFoundError()
-        requests, responses, *metadata = deserialize(path.read_text(encoding="utf-8"), serializer)
+        try:
+            requests, responses, *metadata = deserialize(path.read_text(encoding="utf-8"), serializer)
+        except (ValueError, KeyError, TypeError, yaml.YAMLError, UnicodeDecodeError) as err:
+            problem = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise NotRecorded(f"{path} is not a readable cassette ({problem})") from None
         self.loaded_provenance = (metadata[0] if metadata else {}).get("provenance") or {}
         return (requests, responses, *metadata)
 

@@ -3,6 +3,7 @@ check what came back, and hold the finding against each docs row the case names.
 
 This is the library the pytest plugin is a thin face over; it needs no pytest.
 """
+import dataclasses
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,13 @@ from .client import ChatClient, NetworkBlocked, NotRecorded
 from .docs import DocsTables
 from .exchange import Exchange
 from .explore import explore, in_range
-from .findings import Finding
+from .findings import REJECTED, Finding
 from .recording import Recorder, cassette_path
 from .results import Result
 from .verdicts import NOT_RECORDED, judge
+
+# Sent only after a probe is rejected, to tell "this parameter was refused" from "this model is".
+BASELINE = {"messages": [{"role": "user", "content": "Reply with the word OK."}], "max_tokens": 16}
 
 
 class AuthenticationFailed(Exception):
@@ -35,7 +39,7 @@ def build_request(case: Case, model: str, overrides: dict | None = None) -> dict
 
 
 def excerpt(ex: Exchange) -> dict:
-    out = {"status": ex.status, "summary": ex.summary()}
+    out = {"role": ex.role, "status": ex.status, "summary": ex.summary()}
     if ex.request_id:
         out["request_id"] = ex.request_id
     return out
@@ -65,8 +69,9 @@ class Runner:
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
 
-    def _send(self, request: dict) -> Exchange:
+    def _send(self, request: dict, role: str = "probe") -> Exchange:
         exchange = self.client.send(request)
+        exchange.role = role
         if exchange.status == 401:
             raise AuthenticationFailed(f"the server refused the API key (HTTP 401: {exchange.error_message})")
         return exchange
@@ -81,7 +86,9 @@ class Runner:
         results = []
         for row in case.rows:
             claim = self.docs.claim_for(row, model)
-            verdict, reason = judge(claim.level, finding, documented)
+            verdict, reason = judge(claim.level, finding, documented,
+                                    row_is_about_the_model=claim.table == "models" or claim.id == "core.model",
+                                    model_is_documented=self.docs.model_row(model) is not None)
             results.append(Result(
                 target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
                 row=claim.id, table=claim.table, documented=claim.level, observed=finding.observed,
@@ -109,14 +116,23 @@ class Runner:
         exchanges = [self._send(request)]
         kwargs = dict(case.expect)
         if case.control is not None:
-            exchanges.append(self._send(build_request(case, model, {**(overrides or {}), **case.control})))
+            exchanges.append(self._send(build_request(case, model, {**(overrides or {}), **case.control}), "control"))
             kwargs["control"] = exchanges[1]
         if case.explore is not None:
             value = request[case.explore.param]
             kwargs.update(value=value, in_range=in_range(case.explore, value))
             if "param" in inspect.signature(checks.REGISTRY[case.check]).parameters:
                 kwargs["param"] = case.explore.param
-        return checks.REGISTRY[case.check](exchanges[0], **kwargs), exchanges
+        finding = checks.REGISTRY[case.check](exchanges[0], **kwargs)
+        if finding.observed == REJECTED and finding.status in (400, 404, 422):
+            baseline = self._send({"model": model, **BASELINE}, "baseline")
+            exchanges.append(baseline)
+            if not baseline.ok:
+                finding = dataclasses.replace(
+                    finding, about_model=True,
+                    reason=f"{finding.reason}; a minimal request to {model} is refused too "
+                           f"(HTTP {baseline.status})")
+        return finding, exchanges
 
     def run(self, case: Case, model: str, test_id: str) -> list[Result]:
         cassette = self.cassette_for(case, model)

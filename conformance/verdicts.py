@@ -26,10 +26,19 @@ RULES = {
 UNDOCUMENTED = {HONOURED: INCONCLUSIVE, IGNORED: INCONCLUSIVE, REJECTED: AGREES, ERROR: DIFFERS}
 
 
-def judge(level: str, finding: Finding, documented: bool = True) -> tuple[str, str]:
-    """(verdict, reason) for one finding against one documented level."""
+def judge(level: str, finding: Finding, documented: bool = True, row_is_about_the_model: bool = False,
+          model_is_documented: bool = True) -> tuple[str, str]:
+    """(verdict, reason) for one finding against one documented level.
+
+    When the server refused the model itself, only rows about the model (core.model, the model
+    table) speak to that, and only for a model the docs list; every other row learns nothing.
+    """
     if finding.observed in (UNANSWERED, UNCLEAR):
         return INCONCLUSIVE, finding.reason
+    if finding.about_model and not (row_is_about_the_model and model_is_documented):
+        why = "the server refused the model itself" + ("" if model_is_documented else
+                                                      ", which the docs' model table does not list")
+        return INCONCLUSIVE, f"{finding.reason} ({why}: this says nothing about this row)"
     if finding.observed == REJECTED and finding.status in NOT_ABOUT_THE_CLAIM:
         return INCONCLUSIVE, f"{finding.reason} (HTTP {finding.status} says nothing about this claim)"
     if not documented:

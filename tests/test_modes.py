@@ -94,3 +94,30 @@ def test_a_wrong_key_stops_the_run_with_one_line(suite, reference_server):
     assert run.code != 0
     assert "refused the API key (HTTP 401" in run.output
     assert "Traceback" not in run.output
+
+
+def test_a_model_the_server_does_not_serve_raises_no_false_alarm(suite, reference_server):
+    url = reference_server()
+    run = suite.run("--mode", "live", "--base-url", url, "--models=gpt-nonexistent", "--random-draws", "0")
+    assert run.code == 0, run.output
+    verdicts = {r["verdict"] for r in run.results["results"]}
+    assert verdicts == {"inconclusive"}
+    assert all("refused the model itself" in r["reason"] or "outside the documented range" in r["reason"]
+               for r in run.results["results"])
+
+
+def test_an_unreadable_cassette_is_not_recorded_with_one_line(recorded_suite):
+    cassette = recorded_suite.cassettes / "reference" / "core" / "model" / "claude-4-5-haiku.yaml"
+    cassette.write_text("interactions: [\n")
+    run = recorded_suite.run(HAIKU, select=ONE_CASE)
+    assert run.code == 0, run.output
+    (result,) = run.results["results"]
+    assert result["verdict"] == "not recorded" and "is not a readable cassette" in result["reason"]
+    assert "Traceback" not in run.output
+
+
+def test_a_malformed_base_url_is_one_line(suite):
+    run = suite.run("--mode", "live", "--base-url", "not-a-url", HAIKU)
+    assert run.code != 0
+    assert "conformance: target 'reference' is unreachable at not-a-url" in run.output
+    assert "Traceback" not in run.output

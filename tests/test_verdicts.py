@@ -32,3 +32,13 @@ def test_documented_levels(level, observed, status, verdict):
 ])
 def test_outside_the_documented_range(observed, status, verdict):
     assert judge("Full", Finding(observed, "why", status), documented=False)[0] == verdict
+
+
+def test_a_refused_model_is_a_difference_only_on_rows_about_the_model():
+    refused = Finding(REJECTED, "rejected: HTTP 400 'model nova-lite is not supported'", 400, about_model=True)
+    assert judge("Full", refused, row_is_about_the_model=True)[0] == "differs"
+    assert judge("✓", refused, row_is_about_the_model=True)[0] == "differs"
+    verdict, reason = judge("Full", refused, row_is_about_the_model=False)
+    assert verdict == "inconclusive" and "refused the model itself" in reason
+    # a model the docs do not list: its refusal contradicts nothing
+    assert judge("✓", refused, row_is_about_the_model=True, model_is_documented=False)[0] == "inconclusive"
