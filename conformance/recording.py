@@ -11,13 +11,12 @@ Measured pitfalls this module answers (see the project notes on recording):
 import contextlib
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import yaml
 
 from . import __version__
+from .atomic import write_text_atomic
 from .client import NotRecorded
 
 REPLAY, LIVE, RECORD = "replay", "live", "record"
@@ -85,19 +84,7 @@ class AtomicPersister:
 
         stamped = dict(cassette_dict)
         stamped["metadata"] = {**(cassette_dict.get("metadata") or {}), "provenance": self.provenance}
-        data = serialize(stamped, serializer)
-        path = Path(cassette_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-
+        write_text_atomic(Path(cassette_path), serialize(stamped, serializer))
 
 def _json_or_raw(body):
     if isinstance(body, bytes):

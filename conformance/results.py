@@ -3,14 +3,12 @@
 Format `heroku-conformance-results`, version 1 (documented in README.md):
 {format, version, suite_version, run: {...}, docs: <the docs tables>, results: [Result...], totals}
 """
-import contextlib
 import datetime as dt
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .atomic import write_text_atomic
 from .verdicts import VERDICTS
 
 FORMAT = "heroku-conformance-results"
@@ -70,18 +68,7 @@ def document(run: dict, docs: dict, results: list[Result]) -> dict:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    """Write whole or not at all: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, ensure_ascii=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 def read_results(path: Path) -> dict:

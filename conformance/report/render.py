@@ -1,13 +1,12 @@
 """Turn a results document into the compatibility matrix: the docs' own tables, with the
 documented level and the observed verdict per model beside each row, each cell linked to its
 evidence. Input is the results.json data only."""
-import contextlib
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..atomic import write_text_atomic
 
 ORDER = ("differs", "agrees", "not recorded", "inconclusive")
 
@@ -77,14 +76,4 @@ def render(data: dict) -> str:
 
 
 def render_to_file(data: dict, path: Path) -> None:
-    html = render(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(html)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, render(data))
