@@ -11,6 +11,7 @@ import openai
 from openai.resources.chat.completions import Completions
 
 from .exchange import Exchange
+from .secrets import meaningful, scrub_json, scrub_text
 
 SDK_PARAMS = frozenset(inspect.signature(Completions.create).parameters) - {"self", "extra_body"}
 
@@ -71,6 +72,7 @@ class ChatClient:
 
     def __init__(self, base_url: str, api_key: str, max_retries: int = 0, timeout: float = 60.0):
         self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=max_retries, timeout=timeout)
+        self.secrets = meaningful([api_key])
 
     def send(self, request: dict) -> Exchange:
         exchange = Exchange(request=request, stream=bool(request.get("stream")))
@@ -95,6 +97,15 @@ class ChatClient:
             _raise_if_replay_miss(err)  # vcrpy's "no match in cassette" can arrive unwrapped
             raise
         exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        return self._scrubbed(exchange)
+
+    def _scrubbed(self, exchange: Exchange) -> Exchange:
+        """A server may echo the key (e.g. in a 401 message): it must not reach results or output."""
+        exchange.body = scrub_json(exchange.body, self.secrets)
+        exchange.events = scrub_json(exchange.events, self.secrets)
+        exchange.malformed_events = scrub_json(exchange.malformed_events, self.secrets)
+        exchange.transport_error = scrub_text(exchange.transport_error, self.secrets)
+        exchange.sdk_error = scrub_text(exchange.sdk_error, self.secrets)
         return exchange
 
     def _send_plain(self, known: dict, extra: dict, exchange: Exchange) -> None:

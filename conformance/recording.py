@@ -18,10 +18,10 @@ import yaml
 from . import __version__
 from .atomic import write_text_atomic
 from .client import NotRecorded
+from .secrets import meaningful, scrub_text
 
 REPLAY, LIVE, RECORD = "replay", "live", "record"
 MODES = (REPLAY, LIVE, RECORD)
-SCRUBBED = "<scrubbed>"
 SECRET_HEADERS = {
     "authorization", "api-key", "x-api-key", "cookie", "set-cookie", "proxy-authorization",
     "openai-organization", "openai-project", "x-heroku-app", "x-auth-token",
@@ -105,19 +105,10 @@ class Scrubber:
     """Removes secret headers and every occurrence of a secret value from what is recorded."""
 
     def __init__(self, secrets: list[str]):
-        self.secrets = [s for s in secrets if s and len(s) >= 4]
+        self.secrets = meaningful(secrets)
 
     def text(self, value):
-        if isinstance(value, bytes):
-            try:
-                decoded = value.decode("utf-8")
-            except UnicodeDecodeError:
-                return value
-            return self.text(decoded).encode("utf-8")
-        if isinstance(value, str):
-            for secret in self.secrets:
-                value = value.replace(secret, SCRUBBED)
-        return value
+        return scrub_text(value, self.secrets)
 
     def request(self, request):
         for name in list(request.headers):

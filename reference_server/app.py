@@ -96,7 +96,9 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
     async def chat_completions(request: Request) -> Response:
         auth = request.headers.get("authorization", "")
         if auth != f"Bearer {api_key}":
-            return error_response(RequestError(401, "Invalid API key", "authentication_error"))
+            # Echoes what it was given, as some services do: the suite must never repeat it.
+            given = auth.removeprefix("Bearer ")
+            return error_response(RequestError(401, f"Incorrect API key provided: {given}", "authentication_error"))
         try:
             body = json.loads(await request.body())
         except ValueError:

@@ -2,7 +2,7 @@
 which a real model also answers the same way, so one probe works against both:
 
 - "Count from A to B ..."          -> "A, A+1, ..., B"
-- a question about "secret word(s)" -> every "secret word is X" said earlier, in order, space-separated
+- a question about "keyword(s)"     -> every "keyword is X" said earlier, in order, space-separated
 - "Repeat after me: TEXT"           -> TEXT
 - anything else                     -> a fixed sentence that quotes the prompt's first words
 
@@ -12,7 +12,7 @@ import re
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
 COUNT = re.compile(r"count from (\d+) to (\d+)", re.IGNORECASE)
-SECRET = re.compile(r"secret word is (\w+)", re.IGNORECASE)
+KEYWORD = re.compile(r"keyword is (\w+)", re.IGNORECASE)
 REPEAT = re.compile(r"repeat after me:\s*(.+)", re.IGNORECASE | re.DOTALL)
 MAX_COUNT = 5000
 
@@ -36,10 +36,10 @@ def compose(messages: list[dict]) -> str:
     if m := COUNT.search(last_user):
         first, last = int(m.group(1)), min(int(m.group(2)), int(m.group(1)) + MAX_COUNT)
         return ", ".join(str(i) for i in range(first, last + 1))
-    if "secret word" in last_user.lower():
+    if "keyword" in last_user.lower():
         earlier = messages[:-1]
-        words = [w for msg in earlier for w in SECRET.findall(text_of(msg.get("content")))]
-        return " ".join(words) if words else "I have not been told any secret word."
+        words = [w for msg in earlier for w in KEYWORD.findall(text_of(msg.get("content")))]
+        return " ".join(words) if words else "I have not been told any keyword."
     if m := REPEAT.search(last_user):
         return m.group(1).strip()
     head = " ".join(last_user.split()[:12])

@@ -92,7 +92,8 @@ def test_a_wrong_key_stops_the_run_with_one_line(suite, reference_server):
     run = suite.run("--mode", "live", "--base-url", url, "--api-key-env", "MY_KEY", HAIKU,
                     env={"MY_KEY": "the-wrong-key"})
     assert run.code != 0
-    assert "refused the API key (HTTP 401" in run.output
+    assert "refused the API key (HTTP 401: Incorrect API key provided: <scrubbed>)" in run.output
+    assert "the-wrong-key" not in run.output  # the server echoed it; the suite must not
     assert "Traceback" not in run.output
 
 
@@ -121,3 +122,28 @@ def test_a_malformed_base_url_is_one_line(suite):
     assert run.code != 0
     assert "conformance: target 'reference' is unreachable at not-a-url" in run.output
     assert "Traceback" not in run.output
+
+
+def test_replay_blocks_the_network_so_a_miss_can_never_go_live(recorded_suite, reference_server):
+    # A conftest beside the cases tries a real connection from inside a replayed test.
+    url = reference_server()
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    probe_file = recorded_suite.root / "probe.txt"
+    (recorded_suite.cases / "conftest.py").write_text(
+        "import socket, pytest\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def try_network():\n"
+        "    try:\n"
+        f"        socket.create_connection(('127.0.0.1', {port}), timeout=2).close()\n"
+        "        outcome = 'connected'\n"
+        "    except Exception as err:\n"
+        "        outcome = f'blocked: {err}'\n"
+        f"    open({str(probe_file)!r}, 'w').write(outcome)\n"
+        "    yield\n"
+    )
+    run = recorded_suite.run(HAIKU, select=ONE_CASE)
+    assert run.code == 0, run.output
+    assert probe_file.read_text().startswith("blocked"), probe_file.read_text()
+    # and the same connection from a live run goes through
+    live = recorded_suite.run("--mode", "live", "--base-url", url, HAIKU, select=ONE_CASE)
+    assert live.code == 0 and probe_file.read_text() == "connected"
