@@ -100,6 +100,11 @@ def answered(ex: Exchange, what: str = "the request") -> Finding | None:
     return finding
 
 
+def clip(text: str, limit: int = 80) -> str:
+    """repr() of text, shortened with an ellipsis so a cut is never mistaken for the answer."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def integers(text: str) -> list[int]:
     return [int(n) for n in INTEGER.findall(text)]
 
@@ -150,7 +155,7 @@ def recalls_every_turn(probe: Exchange, words: dict) -> Finding:
         return Finding(HONOURED, f"the reply {probe.text!r} carries the word of every turn "
                                  f"({', '.join(words)})")
     missing = "; ".join(f"{w}, which only the {role} turn carried" for role, w in lost)
-    return Finding(IGNORED, f"the reply {probe.text[:80]!r} lacks {missing}")
+    return Finding(IGNORED, f"the reply {clip(probe.text, 80)} lacks {missing}")
 
 
 @check
@@ -221,7 +226,7 @@ def accepted_in_range(probe: Exchange, param: str, value: float, in_range: bool)
 def stream_problem(probe: Exchange) -> str | None:
     """What is wrong with a stream's wire format, or None."""
     if probe.malformed_events:
-        return f"an SSE event is not JSON: {probe.malformed_events[0][:60]!r}"
+        return f"an SSE event is not JSON: {clip(probe.malformed_events[0], 60)}"
     if not probe.events:
         return "the stream carried no chunks"
     for i, event in enumerate(probe.events):
@@ -260,11 +265,11 @@ def stream_matches_plain(probe: Exchange, control: Exchange) -> Finding:
         return Finding(ERROR, f"stream=true was answered, but {problem}")
     streamed, plain = integers(probe.text), integers(control.text)
     if streamed != plain or probe.finish_reason != control.finish_reason:
-        return Finding(ERROR, f"the reassembled stream {probe.text[:60]!r} (finish {probe.finish_reason!r}) "
-                              f"differs from the plain answer {control.text[:60]!r} "
+        return Finding(ERROR, f"the reassembled stream {clip(probe.text, 60)} (finish {probe.finish_reason!r}) "
+                              f"differs from the plain answer {clip(control.text, 60)} "
                               f"(finish {control.finish_reason!r})")
     return Finding(HONOURED, f"{len(probe.events)} well-formed chunks ending in [DONE] reassemble into "
-                             f"the plain answer {probe.text[:40]!r}")
+                             f"the plain answer {clip(probe.text, 40)}")
 
 
 @check
@@ -276,10 +281,10 @@ def stop_sequence_ends_text(probe: Exchange, control: Exchange, stop: str) -> Fi
     if finding := answered(probe) or answered(control, "the control request (no stop)"):
         return finding
     if stop not in control.text:
-        return Finding(UNCLEAR, f"the control answer {control.text[:60]!r} never contains {stop!r}, so the "
+        return Finding(UNCLEAR, f"the control answer {clip(control.text, 60)} never contains {stop!r}, so the "
                                 "stop sequence could not be observed")
     if stop in probe.text:
-        return Finding(IGNORED, f"stop={stop!r} but the answer {probe.text[:60]!r} contains it")
+        return Finding(IGNORED, f"stop={stop!r} but the answer {clip(probe.text, 100)} contains it")
     if probe.finish_reason != "stop":
         return Finding(IGNORED, f"the answer ends before {stop!r} but finish_reason is {probe.finish_reason!r}")
-    return Finding(HONOURED, f"the answer {probe.text[:40]!r} ends before {stop!r}; without stop it goes on")
+    return Finding(HONOURED, f"the answer {clip(probe.text, 40)} ends before {stop!r}; without stop it goes on")

@@ -64,7 +64,7 @@ class Runner:
     mode: str
     cassette_root: Path
     random_draws: int = 0          # live runs only: Hypothesis draws per explored case
-    record_command: str = "nox -s record --"
+    record_command: str = "python3 -m nox -s record --"
 
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)

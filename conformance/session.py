@@ -36,7 +36,7 @@ class Options:
     results: Path = Path("reports/results.json")
     report: Path | None = Path("reports/index.html")
     random_draws: int = 10
-    record_command: str = "nox -s record --"
+    record_command: str = "python3 -m nox -s record --"
 
 
 @dataclass

@@ -84,3 +84,12 @@ def test_the_renderer_needs_neither_the_sdk_nor_pytest():
     code = "import sys, conformance.report.cli; print(sorted(m for m in ('openai','pytest','vcr') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_model_table_shows_untested_and_unlisted_models_for_what_they_are():
+    data = doc([result("models.gpt-oss-120b.sdk", "gpt-oss-120b", "agrees")])
+    data["run"]["models"] = ["gpt-oss-120b"]
+    html = render(data)
+    assert "not in this run" in re.search(r"Claude 4.5 Haiku.*?</tr>", html, re.S).group(0)
+    unlisted = re.search(r"<td>gpt-oss-120b.*?</tr>", html, re.S).group(0)
+    assert "not in the docs' table" in unlisted and 'class="v agrees"' in unlisted

@@ -27,6 +27,21 @@ def anchor(*parts: str) -> str:
     return "ev-" + "-".join(p.replace(".", "_").replace(" ", "_") for p in parts)
 
 
+def model_row(table: dict, row: dict, models: list[str], by_claim_model: dict) -> dict:
+    """A row of the model table: per column, the documented mark and what the run saw."""
+    in_run = [m for m in row.get("model_ids", []) if m in models]
+    cells = []
+    for column in table.get("columns", []):
+        claim = f"{table['id']}.{row['id']}.{column['id']}"
+        found = [r for m in in_run for r in by_claim_model[(claim, m)]]
+        documented = row.get("levels", {}).get(column["id"], "—")
+        if found:
+            documented = found[0]["documented"]  # for an unlisted model, what the docs' general text implies
+        cells.append({"documented": documented, "cell": cell_verdict(found), "anchor": anchor(claim),
+                      "claim": claim, "results": found, "in_run": bool(in_run)})
+    return {"row": row, "claim": None, "cells": cells}
+
+
 def build_view(data: dict) -> dict:
     """Everything the template shows, computed here so the template stays plain."""
     run, results, docs = data["run"], data["results"], data["docs"]
@@ -37,19 +52,15 @@ def build_view(data: dict) -> dict:
 
     tables = []
     for table in docs["tables"]:
-        rows = []
-        for row in table["rows"]:
-            if table["kind"] == "models":
-                cells = []
-                model_ids = [m for m in row.get("model_ids", []) if m in models]
-                for column in table.get("columns", []):
-                    claim = f"{table['id']}.{row['id']}.{column['id']}"
-                    found = [r for m in model_ids for r in by_claim_model[(claim, m)]]
-                    cells.append({"documented": row.get("levels", {}).get(column["id"], ""),
-                                  "cell": cell_verdict(found), "anchor": anchor(claim),
-                                  "claim": claim, "results": found})
-                rows.append({"row": row, "claim": None, "cells": cells, "tested": bool(model_ids)})
-            else:
+        if table["kind"] == "models":
+            rows = [model_row(table, row, models, by_claim_model) for row in table["rows"]]
+            listed = {m for row in table["rows"] for m in row.get("model_ids", [])}
+            # Models the run tested that the docs' table does not list get rows of their own.
+            rows += [model_row(table, {"id": m, "label": m, "model_ids": [m], "levels": {}, "unlisted": True},
+                               models, by_claim_model) for m in models if m not in listed]
+        else:
+            rows = []
+            for row in table["rows"]:
                 claim = f"{table['id']}.{row['id']}"
                 cells = [{"model": m, "cell": cell_verdict(by_claim_model[(claim, m)]),
                           "anchor": anchor(claim, m), "claim": claim, "results": by_claim_model[(claim, m)]}
