@@ -11,12 +11,14 @@ import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from .exchange import Exchange
-from .findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 
 REGISTRY: dict = {}
 PROVIDED = {"probe", "control", "param", "value", "in_range"}  # supplied by the runner, not by `expect`
 FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter", "function_call"}
 INTEGER = re.compile(r"-?\d+")
+# A dated or versioned snapshot of the requested id: -2024-08-06, -20241022, -v1, -v2:0
+SNAPSHOT_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|v\d+(:\d+)?)$")
 
 
 def check(fn):
@@ -36,6 +38,10 @@ def argument_problem(fn, expect: dict, has_control: bool, explores: bool) -> str
     )
     if missing:
         return f"check '{fn.__name__}' needs expect key(s) {', '.join(missing)}"
+    for name, value in expect.items():
+        wanted = params[name].annotation
+        if isinstance(wanted, type) and not isinstance(value, wanted):
+            return f"expect.{name} must be a {wanted.__name__}, got {value!r}"
     if "control" in params and params["control"].default is inspect.Parameter.empty and not has_control:
         return f"check '{fn.__name__}' compares against a control request: add `control:`"
     if "value" in params and not explores:
@@ -105,8 +111,20 @@ def clip(text: str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
+def spent_before_answering(ex: Exchange, what: str) -> Finding | None:
+    """An empty answer cut by the token limit: a reasoning model spent it thinking. Nothing to judge."""
+    if not ex.text.strip() and ex.finish_reason == "length":
+        return Finding(UNCLEAR, f"{what}: the answer is empty with finish_reason='length' (the token limit "
+                                "was spent before any text, e.g. on reasoning)")
+    return None
+
+
 def integers(text: str) -> list[int]:
     return [int(n) for n in INTEGER.findall(text)]
+
+
+def consecutive(numbers: list[int]) -> bool:
+    return all(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
 
 
 # ---- the checks ----------------------------------------------------------------------------------
@@ -135,7 +153,7 @@ def model_echoed(probe: Exchange) -> Finding:
     asked, said = probe.request["model"], probe.body.get("model")
     if said == asked:
         return Finding(HONOURED, f"the response names the requested model {asked!r}")
-    if isinstance(said, str) and said.startswith(asked + "-"):
+    if isinstance(said, str) and said.startswith(asked) and SNAPSHOT_SUFFIX.fullmatch(said[len(asked):]):
         return Finding(HONOURED, f"the response names {said!r}, a snapshot of the requested {asked!r}")
     return Finding(IGNORED, f"asked for {asked}, the response says model={said!r}")
 
@@ -147,7 +165,7 @@ def recalls_every_turn(probe: Exchange, words: dict) -> Finding:
     `words` maps the role that carried a word to the word. Sample:
     "the reply 'MARMALADE' lacks TANGERINE, which only the system turn carried"
     """
-    if finding := answered(probe):
+    if finding := answered(probe) or spent_before_answering(probe, "the reply"):
         return finding
     text = probe.text.upper()
     lost = [(role, word) for role, word in words.items() if word.upper() not in text]
@@ -213,18 +231,21 @@ def accepted_in_range(probe: Exchange, param: str, value: float, in_range: bool)
     """A sampling parameter is accepted with a well-formed, non-empty answer.
 
     Sampling parameters change randomness, which a few requests cannot measure, so this looks at
-    acceptance and at the answer, not at the effect. Sample: "temperature=0.99 was rejected:
-    HTTP 400 'temperature must be at most 0.5'"
+    acceptance and at the answer, not at the effect, and says so (observed: accepted).
+    Sample: "temperature=0.99 was rejected: HTTP 400 'temperature must be at most 0.5'"
     """
-    if finding := answered(probe, f"{param}={value}"):
+    what = f"{param}={value}"
+    if finding := answered(probe, what) or spent_before_answering(probe, what):
         return finding
     if not probe.text.strip():
-        return Finding(ERROR, f"{param}={value} accepted, but the answer is empty")
-    return Finding(HONOURED, f"{param}={value} accepted with a well-formed answer")
+        return Finding(ERROR, f"{what} accepted, but the answer is empty (finish_reason={probe.finish_reason!r})")
+    return Finding(ACCEPTED, f"{what} accepted with a well-formed answer (its effect on sampling is not measured)")
 
 
 def stream_problem(probe: Exchange) -> str | None:
     """What is wrong with a stream's wire format, or None."""
+    if probe.stream_cut:
+        return f"the connection broke after {len(probe.events)} chunk(s) ({probe.stream_cut})"
     if probe.malformed_events:
         return f"an SSE event is not JSON: {clip(probe.malformed_events[0], 60)}"
     if not probe.events:
@@ -236,7 +257,8 @@ def stream_problem(probe: Exchange) -> str | None:
             return f"chunk {i} is not a chunk the openai SDK accepts ({_first_validation_error(err)})"
         if event.get("object") != "chat.completion.chunk":
             return f"chunk {i} has object={event.get('object')!r}, not 'chat.completion.chunk'"
-    for key in ("id", "model", "created"):
+    # `created` may tick from chunk to chunk (llama-server stamps each one); id and model may not.
+    for key in ("id", "model"):
         values = {event.get(key) for event in probe.events}
         if len(values) > 1:
             return f"the chunks disagree on {key}: {sorted(map(str, values))[:3]}"
@@ -264,10 +286,16 @@ def stream_matches_plain(probe: Exchange, control: Exchange) -> Finding:
     if problem := stream_problem(probe):
         return Finding(ERROR, f"stream=true was answered, but {problem}")
     streamed, plain = integers(probe.text), integers(control.text)
-    if streamed != plain or probe.finish_reason != control.finish_reason:
-        return Finding(ERROR, f"the reassembled stream {clip(probe.text, 60)} (finish {probe.finish_reason!r}) "
-                              f"differs from the plain answer {clip(control.text, 60)} "
-                              f"(finish {control.finish_reason!r})")
+    if probe.finish_reason != control.finish_reason:
+        return Finding(ERROR, f"the stream finished with {probe.finish_reason!r}, the plain answer with "
+                              f"{control.finish_reason!r}")
+    if streamed != plain:
+        if not streamed or not consecutive(streamed):
+            return Finding(ERROR, f"the reassembled stream {clip(probe.text, 60)} is not a whole count, "
+                                  f"unlike the plain answer {clip(control.text, 60)}: chunks were lost or mangled")
+        # Both are clean counts that differ: the model answered differently, not the stream's doing.
+        return Finding(UNCLEAR, f"the reassembled stream {clip(probe.text, 60)} is well-formed but differs "
+                                f"from the plain answer {clip(control.text, 60)}")
     return Finding(HONOURED, f"{len(probe.events)} well-formed chunks ending in [DONE] reassemble into "
                              f"the plain answer {clip(probe.text, 40)}")
 

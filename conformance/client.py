@@ -105,6 +105,7 @@ class ChatClient:
         exchange.events = scrub_json(exchange.events, self.secrets)
         exchange.malformed_events = scrub_json(exchange.malformed_events, self.secrets)
         exchange.transport_error = scrub_text(exchange.transport_error, self.secrets)
+        exchange.stream_cut = scrub_text(exchange.stream_cut, self.secrets)
         exchange.sdk_error = scrub_text(exchange.sdk_error, self.secrets)
         return exchange
 
@@ -129,7 +130,13 @@ class ChatClient:
             exchange.status = response.status_code
             exchange.request_id = response.headers.get("x-request-id")
             content_type = response.headers.get("content-type", "")
-            lines = list(response.iter_lines())
+            lines = []
+            try:
+                for line in response.iter_lines():
+                    lines.append(line)
+            except Exception as err:  # noqa: BLE001 - the transport's own error type varies by SDK version
+                _raise_if_replay_miss(err)
+                exchange.stream_cut = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
         if "text/event-stream" not in content_type and not any(line.startswith("data:") for line in lines):
             # Not a stream at all: keep the body so the check can say what came instead.
             try:

@@ -12,6 +12,7 @@ class Exchange:
     events: list[dict] = field(default_factory=list)  # parsed SSE chunks, in order
     malformed_events: list[str] = field(default_factory=list)  # SSE data that was not JSON
     done_marker: bool = False          # the stream ended with `data: [DONE]`
+    stream_cut: str | None = None      # the connection broke mid-stream (what the client said)
     after_done: int = 0                # SSE events sent after [DONE] (should be none)
     sdk_error: str | None = None       # the openai SDK could not parse what came back
     transport_error: str | None = None  # no HTTP answer (refused, timeout, reset)

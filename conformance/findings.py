@@ -3,12 +3,13 @@ from dataclasses import dataclass
 
 # The observed behaviours a check can report.
 HONOURED = "honoured"        # accepted, and the parameter had its documented effect
+ACCEPTED = "accepted"        # accepted with a sound answer; the check does not look for an effect
 IGNORED = "ignored"          # accepted, but no effect (or not the documented one)
 REJECTED = "rejected"        # an HTTP error status
 ERROR = "error"              # an answer came, but malformed or unusable by the SDK
 UNANSWERED = "unanswered"    # no HTTP answer at all: nothing can be concluded
 UNCLEAR = "unclear"          # the probe could not tell (e.g. the control did not set it up)
-OBSERVED = (HONOURED, IGNORED, REJECTED, ERROR, UNANSWERED, UNCLEAR)
+OBSERVED = (HONOURED, ACCEPTED, IGNORED, REJECTED, ERROR, UNANSWERED, UNCLEAR)
 
 
 @dataclass(frozen=True)

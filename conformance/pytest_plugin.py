@@ -50,10 +50,34 @@ def _armed(config) -> Path | None:
     return None
 
 
+# Options that only mean something when the case files are collected.
+TARGET_OPTIONS = ("--base-url", "--api-key-env", "--env-prefix", "--models")
+
+
+def _models(config) -> list[str] | None:
+    raw = config.getoption("--models")
+    if raw is None:
+        return None
+    models = [m.strip() for m in raw.split(",") if m.strip()]
+    if not models:
+        raise pytest.UsageError("conformance: --models names no model")
+    return models
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance: a test generated from a case file")
     if _armed(config) is None:
+        given = [o for o in TARGET_OPTIONS if config.getoption(o)]
+        given += ["--mode"] if config.getoption("--mode") != REPLAY else []
+        given += ["--target"] if config.getoption("--target") != "reference" else []
+        given += ["--cases-dir"] if config.getoption("--cases-dir") != "cases" else []
+        if given:
+            raise pytest.UsageError(
+                f"conformance: {', '.join(given)} given, but no case files are collected: pass the cases "
+                f"directory (--cases-dir {config.getoption('--cases-dir')}) as a path to test")
         return
+    if config.getoption("--random-draws") < 0:
+        raise pytest.UsageError("conformance: --random-draws must be 0 or more")
     settings.load_profile("conformance")
     options = Options(
         mode=config.getoption("--mode"),
@@ -61,8 +85,7 @@ def pytest_configure(config):
         base_url=config.getoption("--base-url"),
         api_key_env=config.getoption("--api-key-env"),
         env_prefix=config.getoption("--env-prefix"),
-        models=[m.strip() for m in config.getoption("--models").split(",")] if config.getoption("--models")
-        else None,
+        models=_models(config),
         cases_dir=Path(config.getoption("--cases-dir")),
         cassette_dir=Path(config.getoption("--cassette-dir")),
         results=Path(config.getoption("--results")),
@@ -108,6 +131,10 @@ class ConformancePlugin:
         except AuthenticationFailed as err:
             pytest.exit(f"conformance: target '{self.run.target.name}': {err}", returncode=3)
         self.run.results.extend(results)
+        broken = [r for r in results if r.evidence.get("harness_error")]
+        if broken:
+            pytest.fail(f"harness error, recorded as inconclusive: {broken[0].evidence['harness_error']}",
+                        pytrace=False)
         differs = [r for r in results if r.verdict == DIFFERS]
         if differs:
             lines = [f"{r.row} ({r.documented}){_params(r)}: {r.reason}" for r in differs]

@@ -11,6 +11,7 @@ Measured pitfalls this module answers (see the project notes on recording):
 import contextlib
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -28,8 +29,14 @@ SECRET_HEADERS = {
 }
 
 
+def safe_name(name: str) -> str:
+    """A model or target id as one file name: vLLM-style ids hold slashes (org/model)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".")
+    return cleaned or "_"
+
+
 def cassette_path(root: Path, target: str, case_file_stem: str, case_id: str, model: str) -> Path:
-    return root / target / case_file_stem / case_id / f"{model}.yaml"
+    return root / safe_name(target) / case_file_stem / case_id / f"{safe_name(model)}.yaml"
 
 
 class LiteralDumper(yaml.SafeDumper):
@@ -59,6 +66,7 @@ class AtomicPersister:
 
     def __init__(self, fresh: bool):
         self.provenance: dict = {}
+        self.discard = False  # set when the test failed half-way: keep the old cassette
         self.loaded_provenance: dict = {}  # of the cassette last replayed: shown as evidence
         # Recording starts every cassette empty; the old file stays until the new one replaces it.
         self.fresh = fresh
@@ -81,6 +89,9 @@ class AtomicPersister:
 
     def save_cassette(self, cassette_path, cassette_dict, serializer):
         from vcr.serialize import serialize
+
+        if self.discard:
+            return
 
         stamped = dict(cassette_dict)
         stamped["metadata"] = {**(cassette_dict.get("metadata") or {}), "provenance": self.provenance}
@@ -121,8 +132,11 @@ class Scrubber:
         return request
 
     def response(self, response: dict):
-        if response["status"]["code"] == 429 or response["status"]["code"] >= 500:
-            return None  # never record throttling or server errors: replay would sleep through back-off
+        code = response["status"]["code"]
+        # Never record a refused key (it would replay as one), throttling or server errors (replay
+        # would sleep through the SDK's back-off).
+        if code in (401, 429) or code >= 500:
+            return None
         headers = response.get("headers") or {}
         for name in list(headers):
             if name.lower() in SECRET_HEADERS:
@@ -172,5 +186,11 @@ class Recorder:
             "suite_version": __version__,
             "recorded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
+        self.persister.discard = False
         with self.vcr.use_cassette(str(path)):
-            yield path
+            try:
+                yield path
+            except BaseException:
+                # A run cut short (refused key, Ctrl-C, a harness error) must not replace a good cassette.
+                self.persister.discard = True
+                raise

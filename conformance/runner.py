@@ -5,6 +5,7 @@ This is the library the pytest plugin is a thin face over; it needs no pytest.
 """
 import dataclasses
 import inspect
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,13 +15,14 @@ from .client import ChatClient, NetworkBlocked, NotRecorded
 from .docs import DocsTables
 from .exchange import Exchange
 from .explore import explore, in_range
-from .findings import REJECTED, Finding
+from .findings import REJECTED, UNANSWERED, Finding
 from .recording import Recorder, cassette_path
 from .results import Result
 from .verdicts import NOT_RECORDED, judge
 
 # Sent only after a probe is rejected, to tell "this parameter was refused" from "this model is".
-BASELINE = {"messages": [{"role": "user", "content": "Reply with the word OK."}], "max_tokens": 16}
+# Model and one message only: any parameter here could be the very one the server refuses.
+BASELINE_MESSAGES = [{"role": "user", "content": "Reply with the word OK."}]
 
 
 class AuthenticationFailed(Exception):
@@ -64,7 +66,8 @@ class Runner:
     mode: str
     cassette_root: Path
     random_draws: int = 0          # live runs only: Hypothesis draws per explored case
-    record_command: str = "python3 -m nox -s record --"
+    # The command that records a missing cassette: target options of this run, then a model and a test id.
+    record_command: str = "python3 -m nox -s record -- --target reference"
 
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
@@ -99,7 +102,7 @@ class Runner:
 
     def not_recorded(self, case: Case, model: str, test_id: str, why: str, params: dict | None = None,
                      cassette: Path | None = None) -> list[Result]:
-        command = f'{self.record_command} --target {self.target} "{test_id}"'
+        command = f"{self.record_command} --models {shlex.quote(model)} {shlex.quote(test_id)}"
         reason = f"not recorded ({why}); record it with: {command}"
         evidence = {"cassette": cassette.as_posix()} if cassette else {}
         claims = [self.docs.claim_for(row, model) for row in case.rows]
@@ -125,7 +128,7 @@ class Runner:
                 kwargs["param"] = case.explore.param
         finding = checks.REGISTRY[case.check](exchanges[0], **kwargs)
         if finding.observed == REJECTED and finding.status in (400, 404, 422):
-            baseline = self._send({"model": model, **BASELINE}, "baseline")
+            baseline = self._send({"model": model, "messages": BASELINE_MESSAGES}, "baseline")
             exchanges.append(baseline)
             if not baseline.ok:
                 finding = dataclasses.replace(
@@ -145,6 +148,20 @@ class Runner:
                 return self._explore(case, model, test_id, used)
         except (NotRecorded, NetworkBlocked) as err:
             return self.not_recorded(case, model, test_id, str(err), cassette=cassette)
+        except AuthenticationFailed:
+            raise
+        except Exception as err:  # noqa: BLE001 - the row must still appear, with what went wrong
+            return self.harness_error(case, model, test_id, err)
+
+    def harness_error(self, case: Case, model: str, test_id: str, err: Exception, params: dict | None = None,
+                      ) -> list[Result]:
+        """A probe the harness could not finish: recorded as inconclusive, never silently dropped."""
+        what = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        finding = Finding(UNANSWERED, f"the harness could not finish this probe ({what})")
+        results = self._results(case, model, test_id, finding, [], params or {}, None)
+        for result in results:
+            result.evidence["harness_error"] = what
+        return results
 
     def _explore(self, case: Case, model: str, test_id: str, cassette: Path | None) -> list[Result]:
         results: list[Result] = []
@@ -156,6 +173,11 @@ class Runner:
                 finding, exchanges = self.probe(case, model, params)
             except (NotRecorded, NetworkBlocked) as err:
                 results.extend(self.not_recorded(case, model, test_id, str(err), params, cassette))
+                return
+            except AuthenticationFailed:
+                raise
+            except Exception as err:  # noqa: BLE001 - as in run(): keep the example, say what broke
+                results.extend(self.harness_error(case, model, test_id, err, params))
                 return
             documented = in_range(case.explore, value)
             results.extend(self._results(case, model, test_id, finding, exchanges, params, cassette, documented))

@@ -33,6 +33,8 @@ def describe(error: jsonschema.ValidationError, skip: int = 0) -> str:
     parts = list(error.absolute_path)[skip:]
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
     message = error.message
+    if error.validator == "not" and list(error.validator_value) == ["required"]:
+        message = f"may not set {', '.join(map(repr, error.validator_value['required']))} here"
     if error.validator == "additionalProperties":
         message = message.replace("Additional properties are not allowed", "unknown key(s)")
     return f"{where}: {message}" if where else message

@@ -1,8 +1,10 @@
 """A conformance run: options resolved into a target, a client, a recorder and the cases, plus
 the results collected so far. The pytest plugin holds one; a script could too."""
 import platform
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
@@ -21,6 +23,16 @@ from .targets import Target, resolve_target
 # Replay sends nothing; the SDK still needs a URL. Loopback's discard port, and the network is blocked.
 REPLAY_URL = "http://127.0.0.1:9/v1"
 REPLAY_KEY = "replay-no-key"
+
+
+def public_url(url: str | None) -> str | None:
+    """The URL without user:password@ or a query string, where credentials sometimes ride."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @dataclass
@@ -81,7 +93,17 @@ class ConformanceRun:
         recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets)
         self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,
                              random_draws=self.options.random_draws if mode == LIVE else 0,
-                             record_command=self.options.record_command)
+                             record_command=self.record_command())
+
+    def record_command(self) -> str:
+        """How to record for this target: the target options this run was given (never a key)."""
+        o = self.options
+        words = [o.record_command, "--target", o.target]
+        for flag, value in (("--base-url", o.base_url), ("--api-key-env", o.api_key_env),
+                            ("--env-prefix", o.env_prefix)):
+            if value:
+                words += [flag, value]
+        return " ".join(shlex.quote(w) if i else w for i, w in enumerate(words))
 
     def cases_in(self, path: Path) -> list[Case]:
         return [c for c in self.cases if c.file.resolve() == path.resolve()]
@@ -90,7 +112,7 @@ class ConformanceRun:
         return {
             "target": self.target.name,
             "mode": self.options.mode,
-            "base_url": self.target.base_url if self.options.mode != REPLAY else None,
+            "base_url": public_url(self.target.base_url) if self.options.mode != REPLAY else None,
             "cassettes": self.options.cassette_dir.as_posix() if self.options.mode != LIVE else None,
             "models": list(self.target.models),
             "started_at": self.started_at,

@@ -46,7 +46,10 @@ def resolve_target(
             f"unknown target '{name}' (known in {targets_file}: {', '.join(known)}); "
             f"to test another server pass --base-url URL"
         )
-    spec = dict(spec or {"key_env": "OPENAI_API_KEY", "base_path": "", "models": "docs"})
+    if spec is None and not models:
+        raise ConformanceError(f"target '{name}' is not in {targets_file.name}: name the models to test with "
+                               "--models a,b (Heroku's model ids mean nothing to another server)")
+    spec = dict(spec or {"key_env": "OPENAI_API_KEY", "base_path": ""})
     prefix = env_prefix or spec.get("env_prefix")
     def var(field_name: str) -> str | None:
         default = spec.get(field_name)

@@ -2,28 +2,33 @@
 
 Verdicts: agrees, differs, inconclusive, not recorded.
 """
-from .findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 
 AGREES, DIFFERS, INCONCLUSIVE, NOT_RECORDED = "agrees", "differs", "inconclusive", "not recorded"
 VERDICTS = (AGREES, DIFFERS, INCONCLUSIVE, NOT_RECORDED)
 
-# Statuses that say nothing about the claim: throttling, no access to this model, a timeout.
-NOT_ABOUT_THE_CLAIM = {403, 408, 429}
+# Statuses that say nothing about the claim: no access to this model, a timeout, throttling, and a
+# gateway or upstream that is down or overloaded (Anthropic's 529 reaches Heroku users as is).
+NOT_ABOUT_THE_CLAIM = {403, 408, 429, 502, 503, 504, 529}
 
 # What each documented level expects of each observed behaviour.
-SUPPORTED = {HONOURED: AGREES, IGNORED: DIFFERS, REJECTED: DIFFERS, ERROR: DIFFERS}
+# ACCEPTED (acceptance and a sound answer, no effect looked for) agrees only where acceptance is
+# what the docs promise; where the effect is the point, it cannot decide.
+SUPPORTED = {HONOURED: AGREES, ACCEPTED: AGREES, IGNORED: DIFFERS, REJECTED: DIFFERS, ERROR: DIFFERS}
+PARTLY = {HONOURED: AGREES, ACCEPTED: AGREES, IGNORED: INCONCLUSIVE, REJECTED: INCONCLUSIVE, ERROR: DIFFERS}
 RULES = {
     "Full": SUPPORTED,
     "✓": SUPPORTED,
     # "Ignored": accepted, no effect. Having an effect is a difference too: the docs are wrong.
-    "Ignored": {HONOURED: DIFFERS, IGNORED: AGREES, REJECTED: DIFFERS, ERROR: DIFFERS},
+    "Ignored": {HONOURED: DIFFERS, ACCEPTED: INCONCLUSIVE, IGNORED: AGREES, REJECTED: DIFFERS, ERROR: DIFFERS},
     # "Partial"/"Optional": some of it works; a probe of one part that fails does not contradict it.
-    "Partial": {HONOURED: AGREES, IGNORED: INCONCLUSIVE, REJECTED: INCONCLUSIVE, ERROR: DIFFERS},
-    "Optional": {HONOURED: AGREES, IGNORED: INCONCLUSIVE, REJECTED: INCONCLUSIVE, ERROR: DIFFERS},
-    "✗": {HONOURED: DIFFERS, IGNORED: AGREES, REJECTED: AGREES, ERROR: DIFFERS},
+    "Partial": PARTLY,
+    "Optional": PARTLY,
+    "✗": {HONOURED: DIFFERS, ACCEPTED: INCONCLUSIVE, IGNORED: AGREES, REJECTED: AGREES, ERROR: DIFFERS},
 }
 # Outside a documented range the docs promise nothing; a clean 4xx is what a careful API does.
-UNDOCUMENTED = {HONOURED: INCONCLUSIVE, IGNORED: INCONCLUSIVE, REJECTED: AGREES, ERROR: DIFFERS}
+UNDOCUMENTED = {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE, REJECTED: AGREES,
+                ERROR: DIFFERS}
 
 
 def judge(level: str, finding: Finding, documented: bool = True, row_is_about_the_model: bool = False,

@@ -88,3 +88,15 @@ def test_a_bad_case_stops_the_pytest_run_before_any_request(suite):
                      "'core.zzz'; rows are listed in docs-tables.yaml"]
     assert "Traceback" not in run.output
     assert run.results is None
+
+
+@pytest.mark.parametrize("broken, message", [
+    (GOOD.replace("check: model_echoed", "check: stop_sequence_ends_text\n    control: {stop: null}\n"
+                  "    expect: {stop: 7}"), "case 'sample': expect.stop must be a str, got 7"),
+    (GOOD.replace("messages: [{role: user, content: hi}]", "messages: [{role: user, content: hi}]\n      model: x"),
+     "case 'sample': request: may not set 'model' here"),
+])
+def test_values_that_would_break_a_run_are_rejected_up_front(tmp_path, broken, message):
+    with pytest.raises(ConformanceError) as err:
+        load_one(tmp_path, broken)
+    assert message in str(err.value) and "\n" not in str(err.value)

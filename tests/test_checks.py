@@ -5,7 +5,7 @@ import pytest
 
 from conformance import checks
 from conformance.exchange import Exchange
-from conformance.findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR
+from conformance.findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR
 
 
 def completion(text="1, 2, 3", finish="stop", model="claude-4-5-haiku", completion_tokens=5, **request):
@@ -37,6 +37,9 @@ def test_rejections_and_silence_are_reported_as_such():
 def test_model_echoed():
     assert checks.model_echoed(completion()).observed == HONOURED
     assert checks.model_echoed(completion(model="claude-4-5-haiku-20251001")).observed == HONOURED
+    assert checks.model_echoed(completion(model="claude-4-5-haiku-v1:0")).observed == HONOURED
+    # another model that merely starts with the requested id is not a snapshot of it
+    assert checks.model_echoed(completion(model="claude-4-5-haiku-mini")).observed == IGNORED
     wrong = checks.model_echoed(completion(model="nova-lite"))
     assert wrong.observed == IGNORED and "nova-lite" in wrong.reason
 
@@ -75,8 +78,13 @@ def test_max_tokens_truncates():
 def test_max_tokens_respected_and_accepted_in_range():
     assert checks.max_tokens_respected(completion(completion_tokens=5, max_tokens=5), 5, True).observed == HONOURED
     assert checks.max_tokens_respected(completion(completion_tokens=9, max_tokens=5), 5, True).observed == IGNORED
-    assert checks.accepted_in_range(completion(temperature=0.5), "temperature", 0.5, True).observed == HONOURED
+    accepted = checks.accepted_in_range(completion(temperature=0.5), "temperature", 0.5, True)
+    assert accepted.observed == ACCEPTED and "not measured" in accepted.reason
     assert checks.accepted_in_range(completion("", temperature=0.5), "temperature", 0.5, True).observed == ERROR
+    # a reasoning model that spent the limit thinking: nothing to judge, not a difference
+    thought = completion("", finish="length", temperature=0.5)
+    assert checks.accepted_in_range(thought, "temperature", 0.5, True).observed == UNCLEAR
+    assert checks.recalls_every_turn(completion("", finish="length"), {"system": "X"}).observed == UNCLEAR
 
 
 def test_stop_sequence():
@@ -109,8 +117,18 @@ def test_stream_that_is_not_a_stream_or_tells_another_story():
     plain = completion("1, 2, 3")
     not_streamed = Exchange(request={"model": "m", "stream": True}, stream=True, status=200, body=plain.body)
     assert checks.stream_matches_plain(not_streamed, plain).observed == IGNORED
-    other = checks.stream_matches_plain(stream_of("1, 2, 4"), plain)
-    assert other.observed == ERROR and "differs from the plain answer" in other.reason
+    lost = checks.stream_matches_plain(stream_of("1, 2, 4"), plain)
+    assert lost.observed == ERROR and "chunks were lost or mangled" in lost.reason
+    # a clean count that differs from the plain one is the model's doing, not the stream's
+    assert checks.stream_matches_plain(stream_of("1, 2"), plain).observed == UNCLEAR
+    assert checks.stream_matches_plain(stream_of("1, 2, 3", finish="length"), plain).observed == ERROR
+
+
+def test_stream_chunks_may_differ_in_created():
+    ticking = stream_of("1, 2, 3")
+    for i, event in enumerate(ticking.events):
+        event["created"] = 1 + i
+    assert checks.stream_matches_plain(ticking, completion("1, 2, 3")).observed == HONOURED
 
 
 def test_every_check_documents_a_sample_failure():

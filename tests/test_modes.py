@@ -24,8 +24,8 @@ def test_replay_without_a_cassette_says_not_recorded_with_the_command(suite):
     assert run.code == 0, run.output  # skipped, not crashed
     (result,) = run.results["results"]
     assert result["verdict"] == "not recorded"
-    assert 'python3 -m nox -s record -- --target reference "' in result["reason"]
-    assert "model[claude-4-5-haiku]" in result["reason"]
+    assert result["reason"].endswith("record it with: python3 -m nox -s record -- --target reference "
+                                     "--models claude-4-5-haiku 'cases/core.yaml::model[claude-4-5-haiku]'")
     assert "Traceback" not in run.output
 
 

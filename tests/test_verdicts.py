@@ -1,7 +1,7 @@
 """One place decides verdicts: the documented level decides what each observation means."""
 import pytest
 
-from conformance.findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from conformance.findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from conformance.verdicts import judge
 
 
@@ -11,6 +11,11 @@ from conformance.verdicts import judge
     ("Full", REJECTED, 400, "differs"),
     ("Full", ERROR, None, "differs"),
     ("Full", REJECTED, 429, "inconclusive"),  # throttling says nothing about the parameter
+    ("Full", REJECTED, 503, "inconclusive"),  # nor does an overloaded upstream
+    ("Full", REJECTED, 529, "inconclusive"),
+    ("Full", REJECTED, 500, "differs"),       # a server error on a valid request is a defect
+    ("Full", ACCEPTED, None, "agrees"),       # acceptance is what a Full sampling parameter promises
+    ("Ignored", ACCEPTED, None, "inconclusive"),  # but for Ignored the effect is the point
     ("Full", UNANSWERED, None, "inconclusive"),
     ("Full", UNCLEAR, None, "inconclusive"),
     ("Ignored", IGNORED, None, "agrees"),

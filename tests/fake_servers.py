@@ -1,0 +1,72 @@
+"""Tiny misbehaving servers on loopback, for faults the reference server has no switch for."""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def serve(handler_cls):
+    """Start handler_cls on a free loopback port; returns (base_url, stop)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_cls)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        server.server_close()
+
+    return f"http://127.0.0.1:{server.server_address[1]}/v1", stop
+
+
+class Base(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def body(self) -> dict:
+        return json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+
+    def send_json(self, status: int, payload: dict):
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.send_json(404, {"error": {"message": "not here"}})
+
+
+def completion(model: str, text: str, finish: str = "stop") -> dict:
+    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+
+class CutsStreams(Base):
+    """Answers plainly with a count; breaks every stream after two chunks."""
+
+    def do_POST(self):
+        body = self.body()
+        if not body.get("stream"):
+            return self.send_json(200, completion(body["model"], "1, 2, 3"))
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-length", "100000")  # promises more than it sends
+        self.end_headers()
+        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": body["model"],
+                 "choices": [{"index": 0, "delta": {"content": "1, "}, "finish_reason": None}]}
+        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode() * 2)
+        self.wfile.flush()
+        self.close_connection = True
+
+
+class RefusesMaxTokens(Base):
+    """Like OpenAI's reasoning models: max_tokens is refused, everything else answered."""
+
+    def do_POST(self):
+        body = self.body()
+        if "max_tokens" in body:
+            return self.send_json(400, {"error": {"message": "Unsupported parameter: 'max_tokens'. Use "
+                                                             "'max_completion_tokens' instead.",
+                                                  "code": "unsupported_parameter"}})
+        self.send_json(200, completion(body["model"], "OK"))
