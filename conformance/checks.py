@@ -44,9 +44,10 @@ def argument_problem(fn, expect: dict, has_control: bool, explores: bool) -> str
             return f"expect.{name} must be a {wanted.__name__}, got {value!r}"
     if "control" in params and params["control"].default is inspect.Parameter.empty and not has_control:
         return f"check '{fn.__name__}' compares against a control request: add `control:`"
-    if "value" in params and not explores:
+    explorer = {"param", "value", "in_range"} <= set(params)
+    if explorer and not explores:
         return f"check '{fn.__name__}' explores a range: add `explore:`"
-    if explores and "value" not in params:
+    if explores and not explorer:
         return f"check '{fn.__name__}' cannot explore a range: remove `explore:`"
     return None
 
@@ -208,7 +209,7 @@ def max_tokens_truncates(probe: Exchange, control: Exchange) -> Finding:
 
 
 @check
-def max_tokens_respected(probe: Exchange, value: int, in_range: bool) -> Finding:
+def max_tokens_respected(probe: Exchange, param: str, value: int, in_range: bool) -> Finding:
     """Any max_tokens in the documented range is accepted and no answer uses more tokens than it.
 
     Sample: "max_tokens=1 accepted, but completion_tokens=59 with finish_reason='stop'"

@@ -172,6 +172,15 @@ class Recorder:
         self.vcr.register_matcher("json_body", json_body_matcher)
         self.vcr.register_persister(self.persister)
 
+    @property
+    def replayed_provenance(self) -> dict:
+        """Provenance of the cassette being replayed: shown as evidence beside each verdict."""
+        return self.persister.loaded_provenance
+
+    def spoil(self) -> None:
+        """The current test went wrong half-way: do not save its cassette over the old one."""
+        self.persister.discard = True
+
     @contextlib.contextmanager
     def cassette(self, path: Path, provenance: dict):
         """Yields the cassette path in replay/record, None in live mode."""
@@ -191,6 +200,6 @@ class Recorder:
             try:
                 yield path
             except BaseException:
-                # A run cut short (refused key, Ctrl-C, a harness error) must not replace a good cassette.
-                self.persister.discard = True
+                # A run cut short (refused key, Ctrl-C) must not replace a good cassette.
+                self.spoil()
                 raise

@@ -4,7 +4,6 @@ check what came back, and hold the finding against each docs row the case names.
 This is the library the pytest plugin is a thin face over; it needs no pytest.
 """
 import dataclasses
-import inspect
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from .docs import DocsTables
 from .exchange import Exchange
 from .explore import explore, in_range
 from .findings import REJECTED, UNANSWERED, Finding
-from .recording import Recorder, cassette_path
+from .recording import LIVE, REPLAY, Recorder, cassette_path
 from .results import Result
 from .verdicts import NOT_RECORDED, judge
 
@@ -84,8 +83,8 @@ class Runner:
         evidence = {"requests": [excerpt(ex) for ex in exchanges]}
         if cassette is not None:
             evidence["cassette"] = cassette.as_posix()
-            if self.mode == "replay":
-                evidence["provenance"] = self.recorder.persister.loaded_provenance
+            if self.mode == REPLAY:
+                evidence["provenance"] = self.recorder.replayed_provenance
         results = []
         for row in case.rows:
             claim = self.docs.claim_for(row, model)
@@ -123,9 +122,7 @@ class Runner:
             kwargs["control"] = exchanges[1]
         if case.explore is not None:
             value = request[case.explore.param]
-            kwargs.update(value=value, in_range=in_range(case.explore, value))
-            if "param" in inspect.signature(checks.REGISTRY[case.check]).parameters:
-                kwargs["param"] = case.explore.param
+            kwargs.update(param=case.explore.param, value=value, in_range=in_range(case.explore, value))
         finding = checks.REGISTRY[case.check](exchanges[0], **kwargs)
         if finding.observed == REJECTED and finding.status in (400, 404, 422):
             baseline = self._send({"model": model, "messages": BASELINE_MESSAGES}, "baseline")
@@ -137,51 +134,43 @@ class Runner:
                            f"(HTTP {baseline.status})")
         return finding, exchanges
 
+    def outcome(self, case: Case, model: str, test_id: str, params: dict, cassette: Path | None) -> list[Result]:
+        """The results of one probe (one explored value, or the case's only probe), whatever happens."""
+        try:
+            finding, exchanges = self.probe(case, model, params or None)
+        except (NotRecorded, NetworkBlocked) as err:
+            return self.not_recorded(case, model, test_id, str(err), params, cassette)
+        except AuthenticationFailed:
+            raise
+        except Exception as err:  # noqa: BLE001 - the row must still appear, with what went wrong
+            self.recorder.spoil()  # and a half-done recording must not replace a good cassette
+            return self.harness_error(case, model, test_id, err, params)
+        documented = case.explore is None or in_range(case.explore, params[case.explore.param])
+        return self._results(case, model, test_id, finding, exchanges, params, cassette, documented)
+
     def run(self, case: Case, model: str, test_id: str) -> list[Result]:
+        """Every result of a case for one model: its probe, or every explored value."""
         cassette = self.cassette_for(case, model)
         provenance = {"case": case.id, "model": model, "test_id": test_id}
         try:
             with self.recorder.cassette(cassette, provenance) as used:
                 if case.explore is None:
-                    finding, exchanges = self.probe(case, model)
-                    return self._results(case, model, test_id, finding, exchanges, {}, used)
-                return self._explore(case, model, test_id, used)
-        except (NotRecorded, NetworkBlocked) as err:
+                    return self.outcome(case, model, test_id, {}, used)
+                results: list[Result] = []
+                param = case.explore.param
+                draws = self.random_draws if self.mode == LIVE else 0
+                explore(case.explore, lambda value: results.extend(
+                    self.outcome(case, model, test_id, {param: value}, used)), f"{self.target}/{case.id}/{model}",
+                    draws)
+                return results
+        except (NotRecorded, NetworkBlocked) as err:  # the cassette itself is missing or unreadable
             return self.not_recorded(case, model, test_id, str(err), cassette=cassette)
-        except AuthenticationFailed:
-            raise
-        except Exception as err:  # noqa: BLE001 - the row must still appear, with what went wrong
-            return self.harness_error(case, model, test_id, err)
 
-    def harness_error(self, case: Case, model: str, test_id: str, err: Exception, params: dict | None = None,
-                      ) -> list[Result]:
+    def harness_error(self, case: Case, model: str, test_id: str, err: Exception, params: dict) -> list[Result]:
         """A probe the harness could not finish: recorded as inconclusive, never silently dropped."""
         what = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
         finding = Finding(UNANSWERED, f"the harness could not finish this probe ({what})")
-        results = self._results(case, model, test_id, finding, [], params or {}, None)
+        results = self._results(case, model, test_id, finding, [], params, None)
         for result in results:
             result.evidence["harness_error"] = what
-        return results
-
-    def _explore(self, case: Case, model: str, test_id: str, cassette: Path | None) -> list[Result]:
-        results: list[Result] = []
-        param = case.explore.param
-
-        def probe_value(value):
-            params = {param: value}
-            try:
-                finding, exchanges = self.probe(case, model, params)
-            except (NotRecorded, NetworkBlocked) as err:
-                results.extend(self.not_recorded(case, model, test_id, str(err), params, cassette))
-                return
-            except AuthenticationFailed:
-                raise
-            except Exception as err:  # noqa: BLE001 - as in run(): keep the example, say what broke
-                results.extend(self.harness_error(case, model, test_id, err, params))
-                return
-            documented = in_range(case.explore, value)
-            results.extend(self._results(case, model, test_id, finding, exchanges, params, cassette, documented))
-
-        draws = self.random_draws if self.mode == "live" else 0
-        explore(case.explore, probe_value, f"{self.target}/{case.id}/{model}", draws)
         return results

@@ -76,8 +76,9 @@ def test_max_tokens_truncates():
 
 
 def test_max_tokens_respected_and_accepted_in_range():
-    assert checks.max_tokens_respected(completion(completion_tokens=5, max_tokens=5), 5, True).observed == HONOURED
-    assert checks.max_tokens_respected(completion(completion_tokens=9, max_tokens=5), 5, True).observed == IGNORED
+    respected = checks.max_tokens_respected
+    assert respected(completion(completion_tokens=5, max_tokens=5), "max_tokens", 5, True).observed == HONOURED
+    assert respected(completion(completion_tokens=9, max_tokens=5), "max_tokens", 5, True).observed == IGNORED
     accepted = checks.accepted_in_range(completion(temperature=0.5), "temperature", 0.5, True)
     assert accepted.observed == ACCEPTED and "not measured" in accepted.reason
     assert checks.accepted_in_range(completion("", temperature=0.5), "temperature", 0.5, True).observed == ERROR
