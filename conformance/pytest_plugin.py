@@ -12,6 +12,7 @@ from .collect import STATE_KEY, CaseFile
 from .errors import ConformanceError
 from .recording import MODES, REPLAY
 from .report.render import render_to_file
+from .results import totals
 from .runner import AuthenticationFailed
 from .session import ConformanceRun, Options
 from .verdicts import DIFFERS, INCONCLUSIVE, NOT_RECORDED
@@ -92,10 +93,13 @@ def pytest_configure(config):
         report=Path(config.getoption("--report")) if config.getoption("--report") else None,
         random_draws=config.getoption("--random-draws"),
     )
+    run = None
     try:
         run = ConformanceRun.prepare(options)
         run.connect()
     except ConformanceError as err:
+        if run is not None:
+            run.close()  # a reference server started before the failing check must not outlive us
         raise pytest.UsageError(f"conformance: {err}") from None
     for case in run.cases:
         for mark in case.marks:
@@ -169,8 +173,6 @@ class ConformancePlugin:
         for r in results:
             if r.verdict == INCONCLUSIVE:
                 tr.write_line(f"  inconclusive: {r.test_id}{_params(r)} {r.row}: {r.reason}")
-        from .results import totals
-
         tokens = totals(results)["tokens"]
         tr.write_line(f"tokens: {tokens['prompt']} prompt + {tokens['completion']} completion = "
                       f"{tokens['total']} in {tokens['requests']} request(s)"

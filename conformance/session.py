@@ -1,5 +1,6 @@
 """A conformance run: options resolved into a target, a client, a recorder and the cases, plus
 the results collected so far. The pytest plugin holds one; a script could too."""
+import dataclasses
 import platform
 import shlex
 from dataclasses import dataclass, field
@@ -84,15 +85,14 @@ class ConformanceRun:
         else:
             if target.base_url is None:  # the reference target with no --base-url: start it here
                 self.server = ReferenceServer(api_key=target.api_key or "reference-key")
-                self.target = target = Target(target.name, self.server.start(), target.api_key,
-                                              target.key_source, target.models)
+                self.target = target = dataclasses.replace(target, base_url=self.server.start())
             check_key(target)
             # Retries help live runs through throttling; recording never stores a 429 or 5xx.
             client = ChatClient(target.base_url, target.api_key, max_retries=2)
             check_reachable(target, client.sdk)
         recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets)
         self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,
-                             random_draws=self.options.random_draws if mode == LIVE else 0,
+                             random_draws=self.options.random_draws,
                              record_command=self.record_command())
 
     def record_command(self) -> str:
