@@ -42,6 +42,10 @@ def plan(random_draws: int) -> dict:
             control_limit = (case.control or {}).get("max_tokens", limit) or DEFAULT_MAX_TOKENS
             requests += per_probe * len(models)
             ceiling += (limit + (control_limit if per_probe == 2 else 0)) * len(models)
+            if value is not None and not case.explore.min <= value <= case.explore.max:
+                # a value outside the range is usually rejected, and a rejection sends a baseline request
+                requests += len(models)
+                ceiling += DEFAULT_MAX_TOKENS * len(models)
     return {"cases": len(cases), "models": len(docs.model_ids), "requests": requests, "ceiling": ceiling}
 
 
@@ -61,9 +65,10 @@ def main() -> int:
     args = parser.parse_args()
 
     p = plan(args.random_draws)
-    print(f"live run plan: {p['cases']} cases x {p['models']} models = up to {p['requests']} requests "
+    print(f"live run plan: {p['cases']} cases x {p['models']} models = about {p['requests']} requests "
           f"(with {args.random_draws} random draws per explored range)")
-    print(f"  completion-token ceiling (sum of max_tokens): {p['ceiling']:,}")
+    print(f"  completion-token ceiling (sum of max_tokens; answers are short counts, far below it): "
+          f"{p['ceiling']:,}")
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

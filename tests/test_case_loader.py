@@ -100,3 +100,19 @@ def test_values_that_would_break_a_run_are_rejected_up_front(tmp_path, broken, m
     with pytest.raises(ConformanceError) as err:
         load_one(tmp_path, broken)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_broken_docs_table_or_targets_file_is_one_line(suite):
+    docs = suite.cases / "docs-tables.yaml"
+    docs.write_text(docs.read_text().replace("level: Full, description: Stop sequences",
+                                             "levle: Full, description: Stop sequences"))
+    run = suite.run()
+    assert run.code == 4 and "Traceback" not in run.output
+    assert f"ERROR: conformance: {docs}: tables[0].rows[6]: unknown key(s) ('levle' was unexpected)" in run.output
+
+    docs.write_text(docs.read_text().replace("levle:", "level:"))
+    targets = suite.cases / "targets.yaml"
+    targets.write_text(targets.read_text().replace("key_env: INFERENCE_KEY", "key_env: [INFERENCE_KEY]"))
+    run = suite.run("--target", "heroku")
+    assert run.code == 4 and "Traceback" not in run.output
+    assert f"{targets}: targets.heroku.key_env: ['INFERENCE_KEY'] is not of type 'string'" in run.output
