@@ -28,3 +28,19 @@ def test_scrubbed_cassettes_still_replay(suite, reference_server):
     run = suite.run("--models=claude-4-5-haiku", select="core.yaml::stream")
     assert run.code == 0, run.output
     assert run.results["results"][0]["verdict"] == "agrees"
+
+
+def test_refused_keys_throttling_and_server_errors_are_never_recorded():
+    from conformance.recording import Scrubber
+
+    scrubber = Scrubber([SECRET])
+
+    def response(code):
+        return {"status": {"code": code, "message": ""}, "headers": {"set-cookie": ["a=b"], "x-request-id": ["r"]},
+                "body": {"string": f"echo {SECRET}"}}
+
+    for code in (401, 429, 500, 502, 503, 529):
+        assert scrubber.response(response(code)) is None, code
+    kept = scrubber.response(response(400))
+    assert kept["headers"] == {"x-request-id": ["r"]}
+    assert kept["body"]["string"] == "echo <scrubbed>"
