@@ -70,3 +70,37 @@ class RefusesMaxTokens(Base):
                                                              "'max_completion_tokens' instead.",
                                                   "code": "unsupported_parameter"}})
         self.send_json(200, completion(body["model"], "OK"))
+
+
+class ConformingVariant(Base):
+    """Honours every documented claim, but makes the other choices real servers make: dated model
+    ids, a `created` that ticks per chunk, no role in the first chunk, a usage chunk at the end,
+    extra fields, and a wider accepted range (temperature up to 2, any max_tokens)."""
+
+    def do_POST(self):
+        from reference_server import responder
+
+        body = self.body()
+        if not 0 <= body.get("temperature", 1) <= 2 or body.get("max_tokens", 1) < 1:
+            return self.send_json(400, {"error": {"message": "bad value", "type": "invalid_request_error"}})
+        text, _ = responder.apply_stop(responder.compose(body["messages"]), body.get("stop"))
+        text, cut = responder.truncate(text, body.get("max_tokens"))
+        finish = "length" if cut else "stop"
+        model = body["model"] + "-2025-01-01"
+        if not body.get("stream"):
+            answer = completion(model, text, finish)
+            answer["usage"]["completion_tokens"] = responder.count_tokens(text)
+            answer["service_tier"] = "default"
+            return self.send_json(200, answer)
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.end_headers()
+        pieces = responder.pieces(text)
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            chunk = {"id": "resp_1", "object": "chat.completion.chunk", "created": 100 + i, "model": model,
+                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": finish if last else None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        usage = {"id": "resp_1", "object": "chat.completion.chunk", "created": 999, "model": model, "choices": [],
+                 "usage": {"prompt_tokens": 1, "completion_tokens": len(pieces), "total_tokens": 1 + len(pieces)}}
+        self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
