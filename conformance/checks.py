@@ -10,7 +10,7 @@ import re
 import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from .exchange import Exchange
+from .exchange import Exchange, clip
 from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 
 REGISTRY: dict = {}
@@ -105,11 +105,6 @@ def answered(ex: Exchange, what: str = "the request") -> Finding | None:
     if finding is None and not ex.stream and not isinstance(ex.choice.get("message"), dict):
         finding = Finding(ERROR, f"{what} was answered, but the body has no choices[0].message")
     return finding
-
-
-def clip(text: str, limit: int = 80) -> str:
-    """repr() of text, shortened with an ellipsis so a cut is never mistaken for the answer."""
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def spent_before_answering(ex: Exchange, what: str) -> Finding | None:

@@ -10,6 +10,7 @@ import time
 import openai
 from openai.resources.chat.completions import Completions
 
+from .errors import describe_error
 from .exchange import Exchange
 from .secrets import meaningful, scrub_json, scrub_text
 
@@ -136,7 +137,7 @@ class ChatClient:
                     lines.append(line)
             except Exception as err:  # noqa: BLE001 - the transport's own error type varies by SDK version
                 _raise_if_replay_miss(err)
-                exchange.stream_cut = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+                exchange.stream_cut = describe_error(err)
         if "text/event-stream" not in content_type and not any(line.startswith("data:") for line in lines):
             # Not a stream at all: keep the body so the check can say what came instead.
             try:

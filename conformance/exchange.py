@@ -2,6 +2,11 @@
 from dataclasses import dataclass, field
 
 
+def clip(text: str, limit: int = 80) -> str:
+    """repr() of text, shortened with an ellipsis so a cut is never mistaken for the answer."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 @dataclass
 class Exchange:
     request: dict                      # the body the case asked for (never holds the key)
@@ -77,6 +82,4 @@ class Exchange:
             return f"no answer ({self.transport_error})"
         if not self.ok:
             return f"HTTP {self.status}: {self.error_message or 'no error message'}"
-        text = self.text
-        shown = text if len(text) <= 80 else text[:77] + "..."
-        return f"HTTP {self.status}, finish_reason={self.finish_reason!r}, text={shown!r}"
+        return f"HTTP {self.status}, finish_reason={self.finish_reason!r}, text={clip(self.text)}"

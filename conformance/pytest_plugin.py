@@ -164,16 +164,14 @@ class ConformancePlugin:
             return
         tr = terminalreporter
         tr.section("conformance")
-        counts = {}
-        for r in results:
-            counts[r.verdict] = counts.get(r.verdict, 0) + 1
+        summary = totals(results)
         t = self.run.target
         tr.write_line(f"target {t.name} ({self.run.options.mode}), {len(t.models)} model(s): "
-                      + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+                      + ", ".join(f"{n} {v}" for v, n in summary["verdicts"].items() if n))
         for r in results:
             if r.verdict == INCONCLUSIVE:
                 tr.write_line(f"  inconclusive: {r.test_id}{_params(r)} {r.row}: {r.reason}")
-        tokens = totals(results)["tokens"]
+        tokens = summary["tokens"]
         tr.write_line(f"tokens: {tokens['prompt']} prompt + {tokens['completion']} completion = "
                       f"{tokens['total']} in {tokens['requests']} request(s)"
                       + (" (replayed: no cost)" if self.run.options.mode == REPLAY else ""))

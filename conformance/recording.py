@@ -19,6 +19,7 @@ import yaml
 from . import __version__
 from .atomic import write_text_atomic
 from .client import NotRecorded
+from .errors import describe_error
 from .secrets import meaningful, scrub_text
 
 REPLAY, LIVE, RECORD = "replay", "live", "record"
@@ -82,8 +83,7 @@ class AtomicPersister:
         try:
             requests, responses, *metadata = deserialize(path.read_text(encoding="utf-8"), serializer)
         except (ValueError, KeyError, TypeError, yaml.YAMLError, UnicodeDecodeError) as err:
-            problem = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise NotRecorded(f"{path} is not a readable cassette ({problem})") from None
+            raise NotRecorded(f"{path} is not a readable cassette ({describe_error(err)})") from None
         self.loaded_provenance = (metadata[0] if metadata else {}).get("provenance") or {}
         return (requests, responses, *metadata)
 

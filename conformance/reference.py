@@ -1,7 +1,7 @@
 """Start the reference server as a separate process and know it only by its URL."""
+import select
 import subprocess
 import sys
-import time
 
 from .errors import ConformanceError
 
@@ -19,12 +19,14 @@ class ReferenceServer:
     def start(self, timeout: float = 20.0) -> str:
         """Start the server; returns its base URL for the SDK (…/v1)."""
         self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + timeout
-        line = self.process.stdout.readline()  # blocks until the server prints its address
-        if not line.startswith("listening on ") or time.monotonic() > deadline:
-            err = self.process.stderr.read().strip().splitlines()
-            self.stop()
-            raise ConformanceError(f"the reference server did not start: {err[-1] if err else line.strip()}")
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if ready else ""
+        if not line.startswith("listening on "):
+            process = self.process
+            self.stop()  # first: reading stderr of a live process would block
+            err = process.stderr.read().strip().splitlines()
+            why = err[-1] if err else (line.strip() or f"no address within {timeout:g} s")
+            raise ConformanceError(f"the reference server did not start: {why}")
         self.url = line.split("listening on ", 1)[1].strip() + "/v1"
         return self.url
 

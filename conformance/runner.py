@@ -12,6 +12,7 @@ from . import checks
 from .cases import Case
 from .client import ChatClient, NetworkBlocked, NotRecorded
 from .docs import DocsTables
+from .errors import describe_error
 from .exchange import Exchange
 from .explore import explore, in_range
 from .findings import REJECTED, UNANSWERED, Finding
@@ -64,9 +65,10 @@ class Runner:
     target: str
     mode: str
     cassette_root: Path
+    # The command that records a missing cassette, with this run's target options; a model and a
+    # test id are added per test.
+    record_command: str
     random_draws: int = 0          # live runs only: Hypothesis draws per explored case
-    # The command that records a missing cassette: target options of this run, then a model and a test id.
-    record_command: str = "python3 -m nox -s record -- --target reference"
 
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
@@ -168,7 +170,7 @@ class Runner:
 
     def harness_error(self, case: Case, model: str, test_id: str, err: Exception, params: dict) -> list[Result]:
         """A probe the harness could not finish: recorded as inconclusive, never silently dropped."""
-        what = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        what = describe_error(err)
         finding = Finding(UNANSWERED, f"the harness could not finish this probe ({what})")
         results = self._results(case, model, test_id, finding, [], params, None)
         for result in results:

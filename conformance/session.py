@@ -92,8 +92,7 @@ class ConformanceRun:
             check_reachable(target, client.sdk)
         recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets)
         self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,
-                             random_draws=self.options.random_draws,
-                             record_command=self.record_command())
+                             self.record_command(), random_draws=self.options.random_draws)
 
     def record_command(self) -> str:
         """How to record for this target: the target options this run was given (never a key)."""
