@@ -39,7 +39,7 @@ def record(session):
 def tests(session):
     """The harness's own tests."""
     session.install("-e", ".[test]")
-    session.run("pytest", "tests", *session.posargs)
+    session.run("pytest", "tests", "-n", "auto", *session.posargs)
 
 
 @nox.session

@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 from conformance.cases import load_cases  # noqa: E402
 from conformance.docs import load_docs  # noqa: E402
 from conformance.explore import boundary_values  # noqa: E402
+from conformance.plan import plan_requests  # noqa: E402
 from conformance.reference import ReferenceServer  # noqa: E402
 
 DEFAULT_MAX_TOKENS = 4096  # Heroku's default when a request sets none (May 2025 schema)
@@ -30,22 +31,21 @@ def plan(random_draws: int) -> dict:
     requests = ceiling = 0
     for case in cases:
         models = [m for m in docs.model_ids if case.applies_to(m)]
-        per_probe = 2 if case.control is not None else 1
         if case.explore is None:
-            values = [None]
+            values = [{}]
         else:
-            values = [v for v in boundary_values(case.explore)] + [case.explore.max] * random_draws
-        for value in values:
-            limit = case.request.get("max_tokens") or DEFAULT_MAX_TOKENS
-            if case.explore is not None and case.explore.param == "max_tokens":
-                limit = max(int(value), 0)
-            control_limit = (case.control or {}).get("max_tokens", limit) or DEFAULT_MAX_TOKENS
-            requests += per_probe * len(models)
-            ceiling += (limit + (control_limit if per_probe == 2 else 0)) * len(models)
-            if value is not None and not case.explore.min <= value <= case.explore.max:
-                # a value outside the range is usually rejected, and a rejection sends a baseline request
-                requests += len(models)
-                ceiling += DEFAULT_MAX_TOKENS * len(models)
+            draws = boundary_values(case.explore) + [case.explore.max] * random_draws
+            values = [{case.explore.param: v} for v in draws]
+        for model in models:
+            for explored in values:
+                planned = plan_requests(case, model, explored)
+                requests += len(planned)
+                ceiling += sum(p.body.get("max_tokens") or DEFAULT_MAX_TOKENS for p in planned)
+                value = next(iter(explored.values()), None)
+                if value is not None and not case.explore.min <= value <= case.explore.max:
+                    # a value outside the range is usually rejected, and a rejection sends a baseline
+                    requests += 1
+                    ceiling += DEFAULT_MAX_TOKENS
     return {"cases": len(cases), "models": len(docs.model_ids), "requests": requests, "ceiling": ceiling}
 
 

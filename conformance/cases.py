@@ -27,6 +27,15 @@ class Explore:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A request sent after the probe: the probe with `overrides` applied, `repeat` times."""
+    name: str
+    overrides: dict
+    repeat: int = 1
+    transport: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Case:
     id: str
     file: Path
@@ -35,10 +44,15 @@ class Case:
     request: dict
     check: str
     expect: dict = field(default_factory=dict)
-    control: dict | None = None
+    steps: tuple[Step, ...] = ()
     models: tuple[str, ...] | None = None
     marks: tuple[str, ...] = ()
     explore: Explore | None = None
+
+    @property
+    def control(self) -> dict | None:
+        """The overrides of the step named `control`, if the case has one."""
+        return next((s.overrides for s in self.steps if s.name == "control"), None)
 
     def applies_to(self, model: str) -> bool:
         return self.models is None or model in self.models
@@ -67,6 +81,18 @@ def _suggest(name: str, known) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _steps(path: Path, raw: dict) -> tuple[Step, ...]:
+    """`control:` is shorthand for a step named control; `steps:` declares any others."""
+    steps = [Step("control", raw["control"])] if "control" in raw else []
+    for s in raw.get("steps", []):
+        steps.append(Step(s["name"], s.get("overrides", {}), s.get("repeat", 1), s.get("transport", {})))
+    names = [s.name for s in steps]
+    for name in names:
+        if name in ("probe", "param", "value", "in_range") or names.count(name) > 1:
+            raise _fail(path, raw["id"], f"step name '{name}' is reserved or used twice")
+    return tuple(steps)
+
+
 def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
     case_id = raw["id"]
     for row in raw["rows"]:
@@ -76,7 +102,8 @@ def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
     check = checks.REGISTRY.get(raw["check"])
     if check is None:
         raise _fail(path, case_id, f"unknown check '{raw['check']}'{_suggest(raw['check'], checks.REGISTRY)}")
-    problem = checks.argument_problem(check, raw.get("expect", {}), has_control="control" in raw,
+    steps = _steps(path, raw)
+    problem = checks.argument_problem(check, raw.get("expect", {}), {s.name: s.repeat for s in steps},
                                       explores="explore" in raw)
     if problem:
         raise _fail(path, case_id, problem)
@@ -89,7 +116,7 @@ def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
         explore = Explore(e["param"], e["type"], e["min"], e["max"], step, e.get("source", ""))
     return Case(
         id=case_id, file=path, title=raw["title"], rows=tuple(raw["rows"]), request=raw["request"],
-        check=raw["check"], expect=raw.get("expect", {}), control=raw.get("control"),
+        check=raw["check"], expect=raw.get("expect", {}), steps=steps,
         models=tuple(raw["models"]) if "models" in raw else None, marks=tuple(raw.get("marks", ())),
         explore=explore,
     )

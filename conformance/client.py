@@ -8,12 +8,19 @@ import json
 import time
 
 import openai
+
+try:  # openai 3.x sends through httpx2, a fork of httpx; earlier releases through httpx
+    import httpx2 as http_transport
+except ImportError:  # pragma: no cover - depends on the installed SDK
+    import httpx as http_transport
 from openai.resources.chat.completions import Completions
 
 from .errors import describe_error
 from .exchange import Exchange
 from .secrets import meaningful, scrub_json, scrub_text
 
+# A key no server knows, for the one probe that checks how a wrong key is refused.
+WRONG_KEY = "conformance-wrong-key-0000"
 SDK_PARAMS = frozenset(inspect.signature(Completions.create).parameters) - {"self", "extra_body"}
 
 
@@ -75,17 +82,27 @@ class ChatClient:
         self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=max_retries, timeout=timeout)
         self.secrets = meaningful([api_key])
 
-    def send(self, request: dict) -> Exchange:
+    def send(self, request: dict, transport: dict | None = None) -> Exchange:
+        """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}) or raw
+        body bytes instead of the JSON request ({"raw_body": "..."})."""
+        transport = transport or {}
+        unknown = set(transport) - {"api_key", "raw_body"}
+        if unknown:
+            raise ValueError(f"unknown transport option(s) {sorted(unknown)}")
         exchange = Exchange(request=request, stream=bool(request.get("stream")))
         known, extra = split_params(request)
+        sdk = self.sdk.with_options(api_key=WRONG_KEY) if transport.get("api_key") else self.sdk
         started = time.perf_counter()
         try:
-            if exchange.stream:
-                self._send_streaming(known, extra, exchange)
+            if "raw_body" in transport:
+                self._send_raw(sdk, transport["raw_body"], exchange)
+            elif exchange.stream:
+                self._send_streaming(sdk, known, extra, exchange)
             else:
-                self._send_plain(known, extra, exchange)
+                self._send_plain(sdk, known, extra, exchange)
         except openai.APIStatusError as err:
             exchange.status = err.status_code
+            exchange.sdk_exception = type(err).__name__
             exchange.request_id = err.request_id
             try:
                 exchange.body = err.response.json()
@@ -110,8 +127,24 @@ class ChatClient:
         exchange.sdk_error = scrub_text(exchange.sdk_error, self.secrets)
         return exchange
 
-    def _send_plain(self, known: dict, extra: dict, exchange: Exchange) -> None:
-        raw = self.sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None)
+    def _send_raw(self, sdk: openai.OpenAI, body: str, exchange: Exchange) -> None:
+        """Bytes the SDK would never send (malformed JSON): through the SDK's own transport."""
+        options = {"headers": {"Content-Type": "application/json"}}
+        try:
+            raw = sdk.post("/chat/completions", cast_to=http_transport.Response, content=body.encode("utf-8"),
+                           options=options)
+        except TypeError:  # an SDK without `content=`: raw bytes went in `body`
+            raw = sdk.post("/chat/completions", cast_to=http_transport.Response, body=body.encode("utf-8"),
+                           options=options)
+        exchange.status = raw.status_code
+        exchange.request_id = raw.headers.get("x-request-id")
+        try:
+            exchange.body = raw.json()
+        except ValueError:
+            exchange.sdk_error = f"response is not JSON: {raw.text[:120]!r}"
+
+    def _send_plain(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange) -> None:
+        raw = sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None)
         exchange.status = raw.status_code
         exchange.request_id = raw.headers.get("x-request-id")
         try:
@@ -124,8 +157,8 @@ class ChatClient:
         except Exception as err:  # noqa: BLE001 - any parse failure is an observation
             exchange.sdk_error = f"openai SDK could not parse the response: {type(err).__name__}: {err}"
 
-    def _send_streaming(self, known: dict, extra: dict, exchange: Exchange) -> None:
-        with self.sdk.chat.completions.with_streaming_response.create(
+    def _send_streaming(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange) -> None:
+        with sdk.chat.completions.with_streaming_response.create(
             **known, extra_body=extra or None
         ) as response:
             exchange.status = response.status_code

@@ -1,12 +1,18 @@
-"""The docs page's tables as data (cases/docs-tables.yaml): tables, rows and the claims in them.
+"""The docs page's tables as data (cases/docs-tables.yaml): tables, rows, the claims in them, and
+what each documented level promises.
 
-A claim is one documented cell: `core.max_tokens` (level Full) or, in the model table,
-`models.claude-4-5-haiku.vision` (level ✗). Cases name claims; verdicts hold findings against them.
+A claim is one documented cell: `core.max_tokens` (level Full), in the model table
+`models.claude-4-5-haiku.vision` (level ✗), or one part of a row that the docs rate as a whole:
+`advanced.response_format/json_schema` (a variant, with the row's level unless it names its own).
+Cases name claims; verdicts hold findings against the promise of each claim's level.
 """
-from dataclasses import dataclass
+import difflib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .errors import ConformanceError
 from .schema import load_validated
+from .verdicts import PROMISES, UNDOCUMENTED_LEVEL
 
 
 @dataclass(frozen=True)
@@ -16,7 +22,9 @@ class Claim:
     row: str
     label: str
     level: str
+    promise: str
     column: str | None = None
+    variant: str | None = None
 
 
 MODEL_PLACEHOLDER = "{model}"
@@ -29,6 +37,8 @@ class DocsTables:
     data: dict
     claims: dict[str, Claim]
     model_ids: list[str]  # every model id of the model table, in the docs' order
+    promises: dict[str, str]  # level -> promise
+    model_levels: dict[str, dict[str, str]]  # claim id -> {model id: level} where a row says so
 
     def template_problem(self, row: str) -> str | None:
         """Why a row id that may hold {model} names no claim, or None."""
@@ -40,16 +50,19 @@ class DocsTables:
         return None
 
     def claim_for(self, row: str, model_id: str) -> Claim:
-        """The claim a case's row speaks about for this model (resolving {model})."""
+        """The claim a case's row speaks about for this model (resolving {model} and per-model levels)."""
         if MODEL_PLACEHOLDER not in row:
-            return self.claims[row]
+            claim = self.claims[row]
+            level = self.model_levels.get(claim.id, {}).get(model_id)
+            return replace(claim, level=level, promise=self.promises[level]) if level else claim
         model_row = self.model_row(model_id)
         if model_row is not None:
             return self.claims[row.replace(MODEL_PLACEHOLDER, model_row)]
         # A model the docs' table does not list: only the table's general sentence speaks for it.
         table, _, column = row.split(".", 2)
         claim_id = row.replace(MODEL_PLACEHOLDER, model_id)
-        return Claim(claim_id, table, model_id, model_id, UNLISTED_MODEL_LEVELS.get(column, "undocumented"),
+        level = UNLISTED_MODEL_LEVELS.get(column, UNDOCUMENTED_LEVEL)
+        return Claim(claim_id, table, model_id, model_id, level, self.promises.get(level, UNDOCUMENTED_LEVEL),
                      column)
 
     def model_row(self, model_id: str) -> str | None:
@@ -61,19 +74,46 @@ class DocsTables:
         return None
 
 
+def _promise_of(path: Path, where: str, level: str, promises: dict[str, str]) -> str:
+    if level not in promises:
+        close = difflib.get_close_matches(level, list(promises), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ConformanceError(f"{path}: {where}: unknown level '{level}'{hint}; levels are declared under `levels:`")
+    return promises[level]
+
+
 def load_docs(path: Path) -> DocsTables:
     data = load_validated(path, "docs-tables")
+    promises = {level: spec["promise"] for level, spec in data["levels"].items()}
+    promises[UNDOCUMENTED_LEVEL] = UNDOCUMENTED_LEVEL
+    for level, promise in promises.items():
+        if promise not in PROMISES:  # the schema's enum says the same; this guards a stale schema
+            raise ConformanceError(f"{path}: level '{level}': unknown promise '{promise}'")
     claims: dict[str, Claim] = {}
+    model_levels: dict[str, dict[str, str]] = {}
     model_ids: list[str] = []
+
+    def add(claim_id: str, table: dict, row: dict, level: str, **extra) -> None:
+        if claim_id in claims:
+            raise ConformanceError(f"{path}: duplicate docs row '{claim_id}'")
+        promise = _promise_of(path, f"row '{claim_id}'", level, promises)
+        claims[claim_id] = Claim(claim_id, table["id"], row["id"], row["label"], level, promise, **extra)
+
     for table in data["tables"]:
         for row in table["rows"]:
             if table["kind"] == "models":
                 model_ids += row.get("model_ids", [])
                 for column in table.get("columns", []):
-                    claim_id = f"{table['id']}.{row['id']}.{column['id']}"
                     level = row.get("levels", {}).get(column["id"], "")
-                    claims[claim_id] = Claim(claim_id, table["id"], row["id"], row["label"], level, column["id"])
-            else:
-                claim_id = f"{table['id']}.{row['id']}"
-                claims[claim_id] = Claim(claim_id, table["id"], row["id"], row["label"], row.get("level", ""))
-    return DocsTables(data, claims, model_ids)
+                    add(f"{table['id']}.{row['id']}.{column['id']}", table, row, level, column=column["id"])
+                continue
+            claim_id = f"{table['id']}.{row['id']}"
+            add(claim_id, table, row, row.get("level", ""))
+            for variant in row.get("variants", []):
+                add(f"{claim_id}/{variant['id']}", table, row, variant.get("level", row.get("level", "")),
+                    variant=variant["id"])
+            for model, level in row.get("model_levels", {}).items():
+                _promise_of(path, f"row '{claim_id}', model '{model}'", level, promises)
+                for key in [claim_id] + [f"{claim_id}/{v['id']}" for v in row.get("variants", []) if "level" not in v]:
+                    model_levels.setdefault(key, {})[model] = level
+    return DocsTables(data, claims, model_ids, promises, model_levels)

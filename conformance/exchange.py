@@ -20,6 +20,7 @@ class Exchange:
     stream_cut: str | None = None      # the connection broke mid-stream (what the client said)
     after_done: int = 0                # SSE events sent after [DONE] (should be none)
     sdk_error: str | None = None       # the openai SDK could not parse what came back
+    sdk_exception: str | None = None   # the SDK's exception class for an HTTP error (BadRequestError, ...)
     transport_error: str | None = None  # no HTTP answer (refused, timeout, reset)
     request_id: str | None = None
     elapsed_ms: float | None = None

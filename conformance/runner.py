@@ -16,6 +16,7 @@ from .errors import describe_error
 from .exchange import Exchange
 from .explore import explore, in_range
 from .findings import REJECTED, UNANSWERED, Finding
+from .plan import PlannedRequest, plan_requests
 from .recording import LIVE, REPLAY, Recorder, cassette_path
 from .results import Result
 from .verdicts import NOT_RECORDED, judge
@@ -27,17 +28,6 @@ BASELINE_MESSAGES = [{"role": "user", "content": "Reply with the word OK."}]
 
 class AuthenticationFailed(Exception):
     """The server refused the key: every request would fail the same way."""
-
-
-def build_request(case: Case, model: str, overrides: dict | None = None) -> dict:
-    """The case's request for this model; in overrides, None removes a key."""
-    request = {"model": model, **case.request}
-    for key, value in (overrides or {}).items():
-        if value is None:
-            request.pop(key, None)
-        else:
-            request[key] = value
-    return request
 
 
 def excerpt(ex: Exchange) -> dict:
@@ -73,9 +63,11 @@ class Runner:
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
 
-    def _send(self, request: dict, role: str = "probe") -> Exchange:
-        exchange = self.client.send(request)
-        exchange.role = role
+    def _send(self, planned: PlannedRequest) -> Exchange:
+        exchange = self.client.send(planned.body, planned.transport)
+        exchange.role = planned.role
+        if planned.transport.get("api_key"):
+            return exchange  # a wrong key on purpose: its 401 is the observation
         if exchange.status == 401:
             raise AuthenticationFailed(f"the server refused the API key (HTTP 401: {exchange.error_message})")
         return exchange
@@ -90,9 +82,9 @@ class Runner:
         results = []
         for row in case.rows:
             claim = self.docs.claim_for(row, model)
-            verdict, reason = judge(claim.level, finding, documented,
+            verdict, reason = judge(claim.promise, finding, documented,
                                     row_is_about_the_model=claim.table == "models" or claim.id == "core.model",
-                                    model_is_documented=self.docs.model_row(model) is not None)
+                                    model_is_documented=self.docs.model_row(model) is not None, level=claim.level)
             results.append(Result(
                 target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
                 row=claim.id, table=claim.table, documented=claim.level, observed=finding.observed,
@@ -114,20 +106,19 @@ class Runner:
             for claim in claims
         ]
 
-    def probe(self, case: Case, model: str, overrides: dict | None = None) -> tuple[Finding, list[Exchange]]:
-        """Send the case's probe (and control) and run its check."""
-        request = build_request(case, model, overrides)
-        exchanges = [self._send(request)]
+    def probe(self, case: Case, model: str, explored: dict | None = None) -> tuple[Finding, list[Exchange]]:
+        """Send the case's planned requests and run its check on what came back."""
+        exchanges = [self._send(planned) for planned in plan_requests(case, model, explored)]
         kwargs = dict(case.expect)
-        if case.control is not None:
-            exchanges.append(self._send(build_request(case, model, {**(overrides or {}), **case.control}), "control"))
-            kwargs["control"] = exchanges[1]
+        for step in case.steps:
+            mine = [ex for ex in exchanges if ex.role == step.name]
+            kwargs[step.name] = mine if step.repeat > 1 else mine[0]
         if case.explore is not None:
-            value = request[case.explore.param]
+            value = exchanges[0].request[case.explore.param]
             kwargs.update(param=case.explore.param, value=value, in_range=in_range(case.explore, value))
         finding = checks.REGISTRY[case.check](exchanges[0], **kwargs)
         if finding.observed == REJECTED and finding.status in (400, 404, 422):
-            baseline = self._send({"model": model, "messages": BASELINE_MESSAGES}, "baseline")
+            baseline = self._send(PlannedRequest("baseline", {"model": model, "messages": BASELINE_MESSAGES}))
             exchanges.append(baseline)
             if not baseline.ok:
                 finding = dataclasses.replace(

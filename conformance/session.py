@@ -121,6 +121,15 @@ class ConformanceRun:
             "python": platform.python_version(),
         }
 
+    def run_all(self) -> list[Result]:
+        """Every case for every model of the target, without pytest: the library's own face."""
+        for case in self.cases:
+            test_file = case.file.relative_to(self.options.cases_dir.parent).as_posix()
+            for model in self.target.models:
+                if case.applies_to(model):
+                    self.results.extend(self.runner.run(case, model, f"{test_file}::{case.id}[{model}]"))
+        return self.results
+
     def write_results(self, extra: dict | None = None) -> dict:
         run = {**self.run_metadata(), **(extra or {})}
         data = document(run, self.docs.data, self.results)

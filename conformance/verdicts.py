@@ -1,6 +1,8 @@
-"""One place decides verdicts: a finding held against a documented level.
+"""One place decides verdicts: a finding held against what a documented level promises.
 
-Verdicts: agrees, differs, inconclusive, not recorded.
+Verdicts: agrees, differs, inconclusive, not recorded. Which promise each level makes is data
+(`levels:` in cases/docs-tables.yaml); what each promise expects of each observation is the table
+RULES below, and nothing else decides.
 """
 from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 
@@ -11,54 +13,76 @@ VERDICTS = (AGREES, DIFFERS, INCONCLUSIVE, NOT_RECORDED)
 # gateway or upstream that is down or overloaded (Anthropic's 529 reaches Heroku users as is).
 NOT_ABOUT_THE_CLAIM = {403, 408, 429, 502, 503, 504, 529}
 
-# What each documented level expects of each observed behaviour.
-# ACCEPTED (acceptance and a sound answer, no effect looked for) agrees only where acceptance is
-# what the docs promise; where the effect is the point, it cannot decide.
-SUPPORTED = {HONOURED: AGREES, ACCEPTED: AGREES, IGNORED: DIFFERS, REJECTED: DIFFERS, ERROR: DIFFERS}
-PARTLY = {HONOURED: AGREES, ACCEPTED: AGREES, IGNORED: INCONCLUSIVE, REJECTED: INCONCLUSIVE, ERROR: DIFFERS}
+# A level the registry never declares: a value outside a documented range, or a column the docs
+# leave empty for a model they do not list.
+UNDOCUMENTED_LEVEL = "undocumented"
+
+# What each promise expects of each observation. A check reports HONOURED when what the row states
+# was seen: the effect of a Full parameter, the error a "rejected" claim promises, the limitation
+# a Limitation row states. ACCEPTED (accepted with a sound answer, no effect looked for) agrees
+# only where acceptance is the promise.
+WITH_EFFECT = {HONOURED: AGREES, ACCEPTED: AGREES, IGNORED: DIFFERS, REJECTED: DIFFERS, ERROR: DIFFERS}
 RULES = {
-    "Full": SUPPORTED,
-    "✓": SUPPORTED,
-    # "Ignored": accepted, no effect. Having an effect is a difference too: the docs are wrong.
-    "Ignored": {HONOURED: DIFFERS, ACCEPTED: INCONCLUSIVE, IGNORED: AGREES, REJECTED: DIFFERS, ERROR: DIFFERS},
-    # "Partial"/"Optional": some of it works; a probe of one part that fails does not contradict it.
-    "Partial": PARTLY,
-    "Optional": PARTLY,
-    "✗": {HONOURED: DIFFERS, ACCEPTED: INCONCLUSIVE, IGNORED: AGREES, REJECTED: AGREES, ERROR: DIFFERS},
+    "accepted-with-effect": WITH_EFFECT,
+    "works-on-this-model": WITH_EFFECT,
+    # Some of it works: a probe of one part that fails does not contradict "Partial".
+    "partly-with-effect": {HONOURED: AGREES, ACCEPTED: AGREES, IGNORED: INCONCLUSIVE, REJECTED: INCONCLUSIVE,
+                           ERROR: DIFFERS},
+    # Accepted, no effect. Having an effect is a difference too: the docs are wrong.
+    "accepted-without-effect": {HONOURED: DIFFERS, ACCEPTED: INCONCLUSIVE, IGNORED: AGREES, REJECTED: DIFFERS,
+                                ERROR: DIFFERS},
+    # Not supported on this model: refused, or accepted without effect; working is a difference.
+    "not-supported": {HONOURED: DIFFERS, ACCEPTED: INCONCLUSIVE, IGNORED: AGREES, REJECTED: AGREES,
+                      ERROR: DIFFERS},
+    # The request is refused as stated (HONOURED); being accepted instead is a difference. A
+    # rejection the check could not match to the promise (another status) is its own finding.
+    "rejected": {HONOURED: AGREES, ACCEPTED: DIFFERS, IGNORED: DIFFERS, REJECTED: DIFFERS, ERROR: DIFFERS},
+    # A known limitation holds (HONOURED) or does not (IGNORED: it works after all, the docs are
+    # out of date). An uninterpreted rejection says nothing about it.
+    "limitation-holds": {HONOURED: AGREES, ACCEPTED: INCONCLUSIVE, IGNORED: DIFFERS, REJECTED: INCONCLUSIVE,
+                         ERROR: DIFFERS},
+    # The docs say nothing checkable: the observation is recorded, never judged.
+    "observe-only": {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE,
+                     REJECTED: INCONCLUSIVE, ERROR: INCONCLUSIVE},
+    # Outside a documented range the docs promise nothing; a clean 4xx is what a careful API does.
+    UNDOCUMENTED_LEVEL: {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE, REJECTED: AGREES,
+                         ERROR: DIFFERS},
 }
-# Outside a documented range the docs promise nothing; a clean 4xx is what a careful API does.
-UNDOCUMENTED = {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE, REJECTED: AGREES,
-                ERROR: DIFFERS}
+PROMISES = tuple(RULES)
+WHY_INCONCLUSIVE = {
+    UNDOCUMENTED_LEVEL: "the docs promise nothing here",
+    "observe-only": "the docs promise nothing checkable here: observed, not judged",
+}
 
 
-def judge(level: str, finding: Finding, documented: bool = True, row_is_about_the_model: bool = False,
-          model_is_documented: bool = True) -> tuple[str, str]:
-    """(verdict, reason) for one finding against one documented level.
+def judge(promise: str, finding: Finding, documented: bool = True, row_is_about_the_model: bool = False,
+          model_is_documented: bool = True, level: str = "") -> tuple[str, str]:
+    """(verdict, reason) for one finding against one documented promise.
 
-    When the server refused the model itself, only rows about the model (core.model, the model
-    table) speak to that, and only for a model the docs list; every other row learns nothing.
+    `documented=False` means the probe used a value outside the documented range: whatever the
+    level, the docs promise nothing there. When the server refused the model itself, only rows
+    about the model (core.model, the model table) speak to that, and only for a model the docs
+    list; every other row learns nothing.
     """
+    if promise not in RULES:
+        raise ValueError(f"unknown promise {promise!r}")
     if finding.observed in (UNANSWERED, UNCLEAR):
         return INCONCLUSIVE, finding.reason
     if finding.about_model and not (row_is_about_the_model and model_is_documented):
         why = "the server refused the model itself" + ("" if model_is_documented else
                                                       ", which the docs' model table does not list")
         return INCONCLUSIVE, f"{finding.reason} ({why}: this says nothing about this row)"
-    if finding.observed == REJECTED and finding.status in NOT_ABOUT_THE_CLAIM:
-        return INCONCLUSIVE, f"{finding.reason} (HTTP {finding.status} says nothing about this claim)"
+    observed, reason = finding.observed, finding.reason
+    if observed == REJECTED and finding.status in NOT_ABOUT_THE_CLAIM:
+        return INCONCLUSIVE, f"{reason} (HTTP {finding.status} says nothing about this claim)"
+    if observed == REJECTED and (finding.status or 0) >= 500:
+        # A server error is never a clean rejection, whatever the level promises.
+        observed, reason = ERROR, f"{reason}: a server error, not a clean rejection"
     if not documented:
-        if finding.observed == REJECTED and (finding.status or 0) >= 500:
-            return DIFFERS, f"{finding.reason}: a server error, not a clean rejection of a bad value"
-        verdict = UNDOCUMENTED[finding.observed]
-        if verdict == INCONCLUSIVE:
-            return verdict, f"{finding.reason}; outside the documented range the docs promise nothing"
-        return verdict, finding.reason
-    if level == "undocumented":
-        verdict = UNDOCUMENTED[finding.observed]
-        return verdict, f"{finding.reason}; the docs say nothing of this for this model"
-    # Levels that are types or statements (thinking options, limitations) claim the thing works.
-    rules = RULES.get(level, SUPPORTED)
-    verdict = rules[finding.observed]
-    if verdict == DIFFERS and finding.observed == HONOURED:
-        return verdict, f"{finding.reason}, but the docs say {level}"
-    return verdict, finding.reason
+        promise = UNDOCUMENTED_LEVEL
+    verdict = RULES[promise][observed]
+    if verdict == INCONCLUSIVE and promise in WHY_INCONCLUSIVE:
+        return verdict, f"{reason}; {WHY_INCONCLUSIVE[promise]}"
+    if verdict == DIFFERS and observed == HONOURED and level:
+        return verdict, f"{reason}, but the docs say {level}"
+    return verdict, reason

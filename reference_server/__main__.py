@@ -28,8 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         breaks = parse_breaks(args.breaks)
     except ValueError as err:
         parser.error(str(err))
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    # proto IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only when the listener
+    # says TCP, and without it every keep-alive request waits ~40 ms on a delayed ACK.
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM,
+                         socket.IPPROTO_TCP)
     sock.bind((args.host, args.port))
+    sock.listen(128)  # accept connections from the moment the address is printed
     port = sock.getsockname()[1]
     app = build_app(args.api_key, breaks, args.leak_headers)
     config = uvicorn.Config(app, log_level="warning", access_log=False)

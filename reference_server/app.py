@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from . import responder
+from .breaks import parse_breaks
 from .models import MODELS
 from .validation import RequestError, validate
 
@@ -94,6 +95,14 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
         return headers
 
     async def chat_completions(request: Request) -> Response:
+        # /b/stop,model/v1/...: switches chosen per request, so one server serves every break test.
+        try:
+            active = breaks | parse_breaks(request.path_params.get("breaks", ""))
+        except ValueError as err:
+            return error_response(RequestError(404, str(err), "not_found_error"))
+        return await answer(request, active)
+
+    async def answer(request: Request, breaks: frozenset[str]) -> Response:
         auth = request.headers.get("authorization", "")
         if auth != f"Bearer {api_key}":
             # Echoes what it was given, as some services do: the suite must never repeat it.
@@ -122,5 +131,6 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
 
     return Starlette(routes=[
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/b/{breaks}/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/available-models", available_models, methods=["GET"]),
     ])

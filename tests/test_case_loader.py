@@ -116,3 +116,18 @@ def test_a_broken_docs_table_or_targets_file_is_one_line(suite):
     run = suite.run("--target", "heroku")
     assert run.code == 4 and "Traceback" not in run.output
     assert f"{targets}: targets.heroku.key_env: ['INFERENCE_KEY'] is not of type 'string'" in run.output
+
+
+def test_an_unknown_level_in_the_docs_tables_is_one_line(tmp_path):
+    import shutil
+
+    from conformance.errors import ConformanceError
+
+    shutil.copytree(ROOT / "cases", tmp_path / "cases")
+    docs_file = tmp_path / "cases" / "docs-tables.yaml"
+    docs_file.write_text(docs_file.read_text().replace("level: Ignored, description: Presence penalty",
+                                                       "level: Ignord, description: Presence penalty"))
+    with pytest.raises(ConformanceError) as err:
+        load_docs(docs_file)
+    assert str(err.value) == (f"{docs_file}: row 'advanced.presence_penalty': unknown level 'Ignord' "
+                              "(did you mean 'Ignored'?); levels are declared under `levels:`")

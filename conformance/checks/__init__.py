@@ -1,0 +1,19 @@
+"""Named checks: pure functions from exchanges to a Finding. No pytest, no network, no globals.
+
+Each check receives the probe exchange, the exchanges of the case's named steps (`control`, ...),
+the case's `expect` values as keyword arguments, and, in explored cases, `param`, `value` and
+`in_range`. Each docstring ends with a sample message of what it reports when the claim does not
+hold. One module per docs table keeps each small.
+"""
+from . import core, shape  # noqa: F401  (importing registers their checks)
+from .registry import REGISTRY, argument_problem, check
+
+__all__ = ["REGISTRY", "argument_problem", "check"]
+
+
+def __getattr__(name: str):
+    """`checks.model_echoed`: any registered check by name."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise AttributeError(name) from None

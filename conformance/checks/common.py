@@ -1,0 +1,45 @@
+"""Pieces the checks share: is there a usable answer, and small readers of answer text."""
+import re
+
+from ..exchange import Exchange
+from ..findings import ERROR, REJECTED, UNANSWERED, UNCLEAR, Finding
+
+INTEGER = re.compile(r"-?\d+")
+
+
+def not_answered(ex: Exchange, what: str = "the request") -> Finding | None:
+    """A Finding when the exchange has no usable successful answer, else None."""
+    if ex.transport_error:
+        return Finding(UNANSWERED, f"{what} got no answer: {ex.transport_error}")
+    if not ex.ok:
+        return Finding(REJECTED, f"{what} was rejected: HTTP {ex.status} {ex.error_message!r}", ex.status)
+    if ex.sdk_error:
+        return Finding(ERROR, f"{what}: {ex.sdk_error}")
+    return None
+
+
+def answered(ex: Exchange, what: str = "the request") -> Finding | None:
+    """not_answered, plus an answer without a first choice to read. The full shape of the response
+    is judged by `completion_shape`, on the model's OpenAI-SDK row, not on every parameter's row."""
+    finding = not_answered(ex, what)
+    if finding is None and not ex.stream and not isinstance(ex.choice.get("message"), dict):
+        finding = Finding(ERROR, f"{what} was answered, but the body has no choices[0].message")
+    return finding
+
+
+def spent_before_answering(ex: Exchange, what: str) -> Finding | None:
+    """An empty answer cut by the token limit: a reasoning model spent it thinking. Nothing to judge."""
+    if not ex.text.strip() and ex.finish_reason == "length":
+        return Finding(UNCLEAR, f"{what}: the answer is empty with finish_reason='length' (the token limit "
+                                "was spent before any text, e.g. on reasoning)")
+    return None
+
+
+def integers(text: str) -> list[int]:
+    return [int(n) for n in INTEGER.findall(text)]
+
+
+def consecutive(numbers: list[int]) -> bool:
+    return all(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
+
+
