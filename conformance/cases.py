@@ -24,6 +24,7 @@ class Explore:
     max: float
     step: float
     source: str = ""
+    examples: tuple = ()   # values probed beside the boundaries (e.g. a reproduced live failure)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
         if e["min"] >= e["max"]:
             raise _fail(path, case_id, f"explore: min {e['min']} must be below max {e['max']}")
         step = e.get("step", 1 if e["type"] == "integer" else 0.01)
-        explore = Explore(e["param"], e["type"], e["min"], e["max"], step, e.get("source", ""))
+        explore = Explore(e["param"], e["type"], e["min"], e["max"], step, e.get("source", ""),
+                          tuple(e.get("examples", ())))
     return Case(
         id=case_id, file=path, title=raw["title"], rows=tuple(raw["rows"]), request=raw["request"],
         check=raw["check"], expect=raw.get("expect", {}), steps=steps,

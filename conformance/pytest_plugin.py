@@ -10,6 +10,7 @@ from hypothesis import settings
 
 from .collect import STATE_KEY, CaseFile
 from .errors import ConformanceError
+from .explore import in_range
 from .recording import MODES, REPLAY
 from .report.render import render_to_file
 from .results import totals
@@ -147,6 +148,12 @@ class ConformancePlugin:
         if missing:
             pytest.skip(missing[0].reason)
 
+    def _outside_range(self, result) -> bool:
+        case = next((c for c in self.run.cases if c.id == result.case_id), None)
+        if case is None or case.explore is None or case.explore.param not in result.params:
+            return False
+        return not in_range(case.explore, result.params[case.explore.param])
+
     def pytest_sessionfinish(self, session, exitstatus):
         if session.config.option.collectonly:
             self.run.close()
@@ -168,13 +175,19 @@ class ConformancePlugin:
         t = self.run.target
         tr.write_line(f"target {t.name} ({self.run.options.mode}), {len(t.models)} model(s): "
                       + ", ".join(f"{n} {v}" for v, n in summary["verdicts"].items() if n))
+        outside = [r for r in results if r.verdict == INCONCLUSIVE and self._outside_range(r)]
         for r in results:
-            if r.verdict == INCONCLUSIVE:
+            if r.verdict == INCONCLUSIVE and r not in outside:
                 tr.write_line(f"  inconclusive: {r.test_id}{_params(r)} {r.row}: {r.reason}")
+        if outside:
+            tr.write_line(f"  inconclusive: {len(outside)} value(s) outside documented ranges were accepted "
+                          "(the docs promise nothing there; see the report's evidence)")
         tokens = summary["tokens"]
         tr.write_line(f"tokens: {tokens['prompt']} prompt + {tokens['completion']} completion = "
                       f"{tokens['total']} in {tokens['requests']} request(s)"
                       + (" (replayed: no cost)" if self.run.options.mode == REPLAY else ""))
+        for path in self.run.repros:
+            tr.write_line(f"a live failure is written out as a case that reproduces it: {path}")
         tr.write_line(f"results: {self.run.options.results}"
                       + (f", report: {self.run.options.report}" if self.run.options.report else ""))
 

@@ -15,15 +15,27 @@ from .docs import DocsTables
 from .errors import describe_error
 from .exchange import Exchange
 from .explore import explore, in_range
-from .findings import REJECTED, UNANSWERED, Finding
+from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, Finding
 from .plan import PlannedRequest, plan_requests
 from .recording import LIVE, REPLAY, Recorder, cassette_path
 from .results import Result
-from .verdicts import NOT_RECORDED, judge
+from .verdicts import NOT_ABOUT_THE_CLAIM, NOT_RECORDED, judge
 
 # Sent only after a probe is rejected, to tell "this parameter was refused" from "this model is".
 # Model and one message only: any parameter here could be the very one the server refuses.
 BASELINE_MESSAGES = [{"role": "user", "content": "Reply with the word OK."}]
+
+
+def accepted(results: list[Result]) -> bool | None:
+    """Whether the server took an explored value: True, False (refused), None (cannot tell)."""
+    if not results or results[0].verdict == NOT_RECORDED:
+        return None
+    first = results[0]
+    if first.observed in (HONOURED, ACCEPTED, IGNORED, ERROR) and first.status is None:
+        return True
+    if first.observed == REJECTED and first.status not in NOT_ABOUT_THE_CLAIM:
+        return False
+    return None
 
 
 class AuthenticationFailed(Exception):
@@ -151,10 +163,16 @@ class Runner:
                     return self.outcome(case, model, test_id, {}, used)
                 results: list[Result] = []
                 param = case.explore.param
+
+                def probe_value(value):
+                    found = self.outcome(case, model, test_id, {param: value}, used)
+                    results.extend(found)
+                    return accepted(found)
+
                 draws = self.random_draws if self.mode == LIVE else 0
-                explore(case.explore, lambda value: results.extend(
-                    self.outcome(case, model, test_id, {param: value}, used)), f"{self.target}/{case.id}/{model}",
-                    draws)
+                observed = explore(case.explore, probe_value, f"{self.target}/{case.id}/{model}", draws)
+                for result in results:
+                    result.evidence["observed_range"] = observed
                 return results
         except (NotRecorded, NetworkBlocked) as err:  # the cassette itself is missing or unreadable
             return self.not_recorded(case, model, test_id, str(err), cassette=cassette)

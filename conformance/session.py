@@ -5,7 +5,6 @@ import platform
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
@@ -17,23 +16,14 @@ from .errors import ConformanceError
 from .preflight import check_key, check_reachable
 from .recording import LIVE, MODES, REPLAY, Recorder
 from .reference import ReferenceServer
+from .repro import write_repros
 from .results import Result, document, now, write_json_atomic
 from .runner import Runner
-from .targets import Target, resolve_target
+from .targets import Target, public_url, resolve_target
 
 # Replay sends nothing; the SDK still needs a URL. Loopback's discard port, and the network is blocked.
 REPLAY_URL = "http://127.0.0.1:9/v1"
 REPLAY_KEY = "replay-no-key"
-
-
-def public_url(url: str | None) -> str | None:
-    """The URL without user:password@ or a query string, where credentials sometimes ride."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @dataclass
@@ -61,6 +51,7 @@ class ConformanceRun:
     runner: Runner | None = None
     server: ReferenceServer | None = None
     results: list[Result] = field(default_factory=list)
+    repros: list[Path] = field(default_factory=list)  # case files written for live failures
     started_at: str = field(default_factory=now)
 
     @classmethod
@@ -132,6 +123,10 @@ class ConformanceRun:
 
     def write_results(self, extra: dict | None = None) -> dict:
         run = {**self.run_metadata(), **(extra or {})}
+        if self.options.mode != REPLAY:
+            self.repros = write_repros(self.cases, self.results, self.options.results.parent / "repro",
+                                       self.options.mode, self.target.name, run["finished_at"])
+            run["repro_cases"] = [p.as_posix() for p in self.repros]
         data = document(run, self.docs.data, self.results)
         write_json_atomic(self.options.results, data)
         return data

@@ -3,10 +3,21 @@ the command line and the environment. A target never carries its key into result
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from .docs import DocsTables
 from .errors import ConformanceError
 from .schema import load_validated
+
+
+def public_url(url: str | None) -> str | None:
+    """The URL without user:password@ or a query string, where credentials sometimes ride."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @dataclass(frozen=True)
@@ -16,6 +27,11 @@ class Target:
     api_key: str | None = field(repr=False)
     key_source: str                 # where the key comes from, for error messages
     models: tuple[str, ...]
+
+    @property
+    def public_url(self) -> str | None:
+        """The base URL safe to print: no user:password@, no query string."""
+        return public_url(self.base_url)
 
     @property
     def secrets(self) -> list[str]:

@@ -22,7 +22,9 @@ class Base(BaseHTTPRequestHandler):
         pass
 
     def body(self) -> dict:
-        return json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+        # The harness's route check posts an empty body first: refuse it, as any server would.
+        return body if "model" in body else {"model": None, "messages": []}
 
     def send_json(self, status: int, payload: dict):
         data = json.dumps(payload).encode()
@@ -81,6 +83,8 @@ class ConformingVariant(Base):
         from reference_server import responder
 
         body = self.body()
+        if body["model"] == "conformance-no-such-model":
+            return self.send_json(404, {"error": {"message": "The model does not exist", "code": "model_not_found"}})
         if not 0 <= body.get("temperature", 1) <= 2 or body.get("max_tokens", 1) < 1:
             return self.send_json(400, {"error": {"message": "bad value", "type": "invalid_request_error"}})
         text, _ = responder.apply_stop(responder.compose(body["messages"]), body.get("stop"))
@@ -104,3 +108,67 @@ class ConformingVariant(Base):
         usage = {"id": "resp_1", "object": "chat.completion.chunk", "created": 999, "model": model, "choices": [],
                  "usage": {"prompt_tokens": 1, "completion_tokens": len(pieces), "total_tokens": 1 + len(pieces)}}
         self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
+
+
+def count_words(text: str) -> int:
+    return len(str(text).split())
+
+
+class WeakModel(Base):
+    """A real server with a model too weak to follow instructions: every turn reaches it (the
+    prompt tokens say so) but it always answers 'OK'."""
+
+    def do_POST(self):
+        body = self.body()
+        if body.get("model") == "conformance-no-such-model":
+            return self.send_json(404, {"error": {"message": "model not found", "type": "invalid_request_error"}})
+        answer = completion(body["model"], "OK")
+        prompt = sum(count_words(m.get("content", "")) for m in body["messages"])
+        answer["usage"] = {"prompt_tokens": prompt, "completion_tokens": 1, "total_tokens": prompt + 1}
+        self.send_json(200, answer)
+
+
+class EchoesAnyModel(Base):
+    """Answers every request, naming whatever model it was asked for (a default model behind it)."""
+
+    def do_POST(self):
+        from reference_server import responder
+
+        body = self.body()
+        self.send_json(200, completion(body["model"], responder.compose(body["messages"])))
+
+
+class MangledStream(Base):
+    """Streams the right numbers but drops the spaces between chunks: '1,2,3' for '1, 2, 3'."""
+
+    def do_POST(self):
+        from reference_server import responder
+
+        body = self.body()
+        text = responder.compose(body["messages"])
+        if not body.get("stream"):
+            return self.send_json(200, completion(body["model"], text))
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.end_headers()
+        for piece in responder.pieces(text):
+            chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": body["model"],
+                     "choices": [{"index": 0, "delta": {"content": piece.strip()}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        last = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": body["model"],
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
+
+
+class RejectsFineTemperatures(Base):
+    """Takes temperatures with at most two decimals only: the boundary values pass, random draws
+    inside the documented range do not."""
+
+    def do_POST(self):
+        body = self.body()
+        temperature = body.get("temperature")
+        if temperature is not None and round(temperature, 2) != temperature:
+            return self.send_json(400, {"error": {"message": "temperature has too many decimals"}})
+        if temperature is not None and not 0 <= temperature <= 1:
+            return self.send_json(400, {"error": {"message": "temperature out of range"}})
+        self.send_json(200, completion(body["model"], "1, 2, 3, 4, 5"))

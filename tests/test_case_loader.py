@@ -17,7 +17,7 @@ cases:
     title: a sample
     request:
       messages: [{role: user, content: hi}]
-    check: model_echoed
+    check: completion_shape
 """
 
 
@@ -32,12 +32,12 @@ def load_one(tmp_path: Path, text: str):
     (GOOD.replace("content: hi}]", "content: hi}]\n      max_tokens: lots"),
      "case 'sample': request.max_tokens: 'lots' is not of type 'integer', 'null'"),
     (GOOD + "    colour: blue\n", "case 'sample': unknown key(s) ('colour' was unexpected)"),
-    (GOOD.replace("model_echoed", "model_echo"),
-     "case 'sample': unknown check 'model_echo' (did you mean 'model_echoed'?)"),
-    (GOOD.replace("check: model_echoed", "check: stop_sequence_ends_text"),
+    (GOOD.replace("completion_shape", "completion_shap"),
+     "case 'sample': unknown check 'completion_shap' (did you mean 'completion_shape'?)"),
+    (GOOD.replace("check: completion_shape", "check: stop_sequence_ends_text"),
      "case 'sample': check 'stop_sequence_ends_text' needs expect key(s) stop"),
-    (GOOD + "    expect: {colour: blue}\n", "case 'sample': check 'model_echoed' takes no expect key(s) colour"),
-    (GOOD.replace("check: model_echoed", "check: max_tokens_respected"),
+    (GOOD + "    expect: {colour: blue}\n", "case 'sample': check 'completion_shape' takes no expect key(s) colour"),
+    (GOOD.replace("check: completion_shape", "check: max_tokens_respected"),
      "case 'sample': check 'max_tokens_respected' explores a range: add `explore:`"),
     (GOOD.replace("    title: a sample\n", ""), "case 'sample': 'title' is a required property"),
     (GOOD.replace("id: sample", "id: Sample Case"), "case 'Sample Case': id: 'Sample Case' does not match"),
@@ -91,7 +91,7 @@ def test_a_bad_case_stops_the_pytest_run_before_any_request(suite):
 
 
 @pytest.mark.parametrize("broken, message", [
-    (GOOD.replace("check: model_echoed", "check: stop_sequence_ends_text\n    control: {stop: null}\n"
+    (GOOD.replace("check: completion_shape", "check: stop_sequence_ends_text\n    control: {stop: null}\n"
                   "    expect: {stop: 7}"), "case 'sample': expect.stop must be a str, got 7"),
     (GOOD.replace("messages: [{role: user, content: hi}]", "messages: [{role: user, content: hi}]\n      model: x"),
      "case 'sample': request: may not set 'model' here"),

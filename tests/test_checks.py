@@ -26,22 +26,41 @@ def stream_of(text="1, 2, 3", finish="stop", done=True):
     return Exchange(request={"model": "m", "stream": True}, stream=True, status=200, events=events, done_marker=done)
 
 
+UNKNOWN_REFUSED = Exchange(request={"model": "conformance-no-such-model"}, status=404,
+                           body={"error": {"message": "model not found"}})
+
+
 def test_rejections_and_silence_are_reported_as_such():
     rejected = Exchange(request={"model": "m"}, status=400, body={"error": {"message": "no"}})
-    assert checks.model_echoed(rejected).observed == REJECTED
-    assert checks.model_echoed(rejected).status == 400
+    assert checks.model_echoed(rejected, UNKNOWN_REFUSED).observed == REJECTED
+    assert checks.model_echoed(rejected, UNKNOWN_REFUSED).status == 400
     silent = Exchange(request={"model": "m"}, transport_error="ConnectError: refused")
-    assert checks.model_echoed(silent).observed == UNANSWERED
+    assert checks.model_echoed(silent, UNKNOWN_REFUSED).observed == UNANSWERED
 
 
 def test_model_echoed():
-    assert checks.model_echoed(completion()).observed == HONOURED
-    assert checks.model_echoed(completion(model="claude-4-5-haiku-20251001")).observed == HONOURED
-    assert checks.model_echoed(completion(model="claude-4-5-haiku-v1:0")).observed == HONOURED
+    refused = UNKNOWN_REFUSED
+    assert checks.model_echoed(completion(), refused).observed == HONOURED
+    assert checks.model_echoed(completion(model="claude-4-5-haiku-20251001"), refused).observed == HONOURED
+    assert checks.model_echoed(completion(model="claude-4-5-haiku-v1:0"), refused).observed == HONOURED
     # another model that merely starts with the requested id is not a snapshot of it
-    assert checks.model_echoed(completion(model="claude-4-5-haiku-mini")).observed == IGNORED
-    wrong = checks.model_echoed(completion(model="nova-lite"))
+    assert checks.model_echoed(completion(model="claude-4-5-haiku-mini"), refused).observed == IGNORED
+    wrong = checks.model_echoed(completion(model="nova-lite"), refused)
     assert wrong.observed == IGNORED and "nova-lite" in wrong.reason
+
+
+def test_model_echoed_needs_the_unknown_id_refused():
+    answered = completion(model="conformance-no-such-model")
+    answered.request["model"] = "conformance-no-such-model"
+    echo = checks.model_echoed(completion(), answered)
+    assert echo.observed == IGNORED and "answers any name" in echo.reason
+    # any 4xx is a refusal (Heroku answers 403 for a model the key cannot use); a 5xx is not
+    forbidden = Exchange(request={"model": "conformance-no-such-model"}, status=403, body={})
+    assert checks.model_echoed(completion(), forbidden).observed == HONOURED
+    crashed = Exchange(request={"model": "conformance-no-such-model"}, status=500, body={})
+    assert checks.model_echoed(completion(), crashed).observed == ERROR
+    throttled = Exchange(request={"model": "conformance-no-such-model"}, status=429, body={})
+    assert checks.model_echoed(completion(), throttled).observed == UNCLEAR
 
 
 def test_completion_shape_uses_the_sdk_types():
@@ -56,11 +75,37 @@ def test_completion_shape_uses_the_sdk_types():
     assert checks.completion_shape(odd_finish).observed == ERROR
 
 
-def test_recalls_every_turn_names_the_lost_turn():
-    words = {"system": "TANGERINE", "assistant": "PAPAYA"}
-    assert checks.recalls_every_turn(completion("tangerine papaya"), words).observed == HONOURED
-    lost = checks.recalls_every_turn(completion("PAPAYA"), words)
-    assert lost.observed == IGNORED and "TANGERINE, which only the system turn carried" in lost.reason
+def with_prompt(ex: Exchange, prompt_tokens: int) -> Exchange:
+    ex.body["usage"]["prompt_tokens"] = prompt_tokens
+    return ex
+
+
+WORDS = {"system": "TANGERINE", "user": "MARMALADE", "assistant": "PAPAYA"}
+
+
+def recall(reply: str, prompt: int, without: dict):
+    controls = {role: with_prompt(completion("x"), without.get(role, prompt - 5)) for role in WORDS}
+    return checks.recalls_every_turn(with_prompt(completion(reply), prompt), WORDS, controls["system"],
+                                     controls["user"], controls["assistant"])
+
+
+def test_recalls_every_turn():
+    assert recall("tangerine marmalade papaya", 40, {}).observed == HONOURED
+    # the system turn's word is missing and the prompt did not grow with it: the turn was dropped
+    lost = recall("MARMALADE PAPAYA", 30, {"system": 30})
+    assert lost.observed == IGNORED and "the system turn never reached the model" in lost.reason
+    # missing, but the prompt grew with the turn: it arrived, the model did not say it
+    unsaid = recall("MARMALADE PAPAYA", 40, {"system": 30})
+    assert unsaid.observed == UNCLEAR and "did reach the model" in unsaid.reason
+    # a model that repeats nothing shows nothing
+    weak = recall("OK", 40, {})
+    assert weak.observed == UNCLEAR and "repeats none of the words" in weak.reason
+    # but a dropped turn is a fact even then
+    assert recall("OK", 30, {"system": 30}).observed == IGNORED
+    # no usage: cannot tell a dropped turn from an unsaid word
+    no_usage = completion("MARMALADE PAPAYA")
+    del no_usage.body["usage"]
+    assert checks.recalls_every_turn(no_usage, WORDS, completion(), completion(), completion()).observed == UNCLEAR
 
 
 def test_max_tokens_truncates():
@@ -85,7 +130,8 @@ def test_max_tokens_respected_and_accepted_in_range():
     # a reasoning model that spent the limit thinking: nothing to judge, not a difference
     thought = completion("", finish="length", temperature=0.5)
     assert checks.accepted_in_range(thought, "temperature", 0.5, True).observed == UNCLEAR
-    assert checks.recalls_every_turn(completion("", finish="length"), {"system": "X"}).observed == UNCLEAR
+    assert checks.recalls_every_turn(completion("", finish="length"), {"system": "X"}, completion(), completion(),
+                                     completion()).observed == UNCLEAR
 
 
 def test_stop_sequence():
@@ -105,7 +151,7 @@ def test_stop_sequence():
     (lambda s: s.events[1].pop("created"), "not a chunk the openai SDK accepts"),
 ])
 def test_stream_check_notices_each_wire_fault(breakage, expected):
-    plain = completion("1, 2, 3")
+    plain = [completion("1, 2, 3")] * 2
     good = stream_of("1, 2, 3")
     assert checks.stream_matches_plain(good, plain).observed == HONOURED
     bad = copy.deepcopy(good)
@@ -115,21 +161,27 @@ def test_stream_check_notices_each_wire_fault(breakage, expected):
 
 
 def test_stream_that_is_not_a_stream_or_tells_another_story():
-    plain = completion("1, 2, 3")
-    not_streamed = Exchange(request={"model": "m", "stream": True}, stream=True, status=200, body=plain.body)
+    plain = [completion("1, 2, 3"), completion("1, 2, 3")]
+    not_streamed = Exchange(request={"model": "m", "stream": True}, stream=True, status=200, body=plain[0].body)
     assert checks.stream_matches_plain(not_streamed, plain).observed == IGNORED
     lost = checks.stream_matches_plain(stream_of("1, 2, 4"), plain)
     assert lost.observed == ERROR and "chunks were lost or mangled" in lost.reason
-    # a clean count that differs from the plain one is the model's doing, not the stream's
-    assert checks.stream_matches_plain(stream_of("1, 2"), plain).observed == UNCLEAR
+    # the whole text is compared, not only the numbers in it
+    mangled = checks.stream_matches_plain(stream_of("1,2,3"), plain)
+    assert mangled.observed == ERROR
     assert checks.stream_matches_plain(stream_of("1, 2, 3", finish="length"), plain).observed == ERROR
+    # when the plain answers differ from each other, the model varies: nothing to blame the stream for
+    varying = [completion("1, 2, 3"), completion("1, 2, 3, 4")]
+    assert checks.stream_matches_plain(stream_of("1, 2"), varying).observed == UNCLEAR
+    # the stream may match either plain answer
+    assert checks.stream_matches_plain(stream_of("1, 2, 3, 4"), varying).observed == HONOURED
 
 
 def test_stream_chunks_may_differ_in_created():
     ticking = stream_of("1, 2, 3")
     for i, event in enumerate(ticking.events):
         event["created"] = 1 + i
-    assert checks.stream_matches_plain(ticking, completion("1, 2, 3")).observed == HONOURED
+    assert checks.stream_matches_plain(ticking, [completion("1, 2, 3")] * 2).observed == HONOURED
 
 
 def test_every_check_documents_a_sample_failure():

@@ -55,7 +55,8 @@ def test_recording_a_new_cassette_stamps_provenance_and_no_401(suite, reference_
     url = reference_server()
     suite.run("--mode", "record", "--base-url", url, HAIKU, select="core.yaml::model")
     data = yaml.safe_load((suite.cassettes / "reference/core/model/claude-4-5-haiku.yaml").read_text())
-    assert [i["response"]["status"]["code"] for i in data["interactions"]] == [200]
+    # the probe, then the unknown model id refused: never a 401
+    assert [i["response"]["status"]["code"] for i in data["interactions"]] == [200, 400]
     assert data["metadata"]["provenance"]["model"] == "claude-4-5-haiku"
 
 
@@ -91,11 +92,20 @@ def test_model_ids_with_slashes_make_flat_cassette_names(suite, reference_server
 
 def test_credentials_in_the_base_url_are_not_kept(suite, reference_server):
     url = reference_server()
-    leaky = url.replace("http://", "http://user:pw-secret@") + "?api-key=q-secret"
+    leaky = url.replace("http://", "http://user:pw-secret@")
     run = suite.run("--mode", "live", "--base-url", leaky, HAIKU, select="core.yaml::model")
     assert run.results["run"]["base_url"] == url
     assert "secret" not in suite.results.read_text()
     assert "secret" not in (suite.root / "reports" / "index.html").read_text()
+    assert "secret" not in run.output
+
+
+def test_a_query_string_base_url_is_refused_in_one_line_without_its_credentials(suite, reference_server):
+    # The SDK appends its paths after a query string, so no request could reach the route.
+    url = reference_server()
+    run = suite.run("--mode", "live", "--base-url", url + "?api-key=q-secret", HAIKU, select="core.yaml::model")
+    assert run.code == 4 and "no chat completions route there" in run.output and "Traceback" not in run.output
+    assert "secret" not in run.output
 
 
 def test_a_conforming_server_that_chooses_differently_raises_no_alarm(suite, fake):

@@ -3,7 +3,7 @@ import re
 
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
-from .common import answered, consecutive, integers, not_answered, spent_before_answering
+from .common import answered, not_answered, spent_before_answering
 from .registry import check
 from .shape import stream_problem
 
@@ -11,38 +11,89 @@ from .shape import stream_problem
 SNAPSHOT_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|v\d+(:\d+)?)$")
 
 
-@check
-def model_echoed(probe: Exchange) -> Finding:
-    """The response names the model that was asked for (a dated snapshot of it also counts).
+# An id no server serves: answering it shows the server echoes, or defaults, whatever it is sent.
+UNKNOWN_MODEL = "conformance-no-such-model"
+# A refusal that says nothing about whether the id is known.
+NOT_A_VERDICT_ON_THE_ID = {408, 429}
 
-    Sample: "asked for claude-4-5-haiku, the response says model='anthropic.claude-4-5-haiku-v1'"
+
+@check
+def model_echoed(probe: Exchange, unknown: Exchange) -> Finding:
+    """The response names the model that was asked for (a dated snapshot of it also counts), and
+    an unknown model id is refused rather than answered by some default model.
+
+    Sample: "the unknown model id 'conformance-no-such-model' was answered (HTTP 200, model=
+    'conformance-no-such-model'): the server answers any name, so echoing the id proves nothing"
     """
     if finding := answered(probe):
         return finding
     asked, said = probe.request["model"], probe.body.get("model")
     if said == asked:
-        return Finding(HONOURED, f"the response names the requested model {asked!r}")
-    if isinstance(said, str) and said.startswith(asked) and SNAPSHOT_SUFFIX.fullmatch(said[len(asked):]):
-        return Finding(HONOURED, f"the response names {said!r}, a snapshot of the requested {asked!r}")
-    return Finding(IGNORED, f"asked for {asked}, the response says model={said!r}")
+        echoed = f"the response names the requested model {asked!r}"
+    elif isinstance(said, str) and said.startswith(asked) and SNAPSHOT_SUFFIX.fullmatch(said[len(asked):]):
+        echoed = f"the response names {said!r}, a snapshot of the requested {asked!r}"
+    else:
+        return Finding(IGNORED, f"asked for {asked}, the response says model={said!r}")
+    bogus = unknown.request["model"]
+    if unknown.transport_error or unknown.status in NOT_A_VERDICT_ON_THE_ID:
+        return Finding(UNCLEAR, f"{echoed}, but the request for the unknown id {bogus!r} got "
+                                f"{unknown.summary()}, which says nothing about the id")
+    if unknown.ok:
+        return Finding(IGNORED, f"the unknown model id {bogus!r} was answered (HTTP {unknown.status}, "
+                                f"model={(unknown.body or {}).get('model')!r}): the server answers any name, "
+                                "so echoing the id proves nothing")
+    if (unknown.status or 0) >= 500:
+        return Finding(ERROR, f"{echoed}, but the unknown model id {bogus!r} got a server error: {unknown.summary()}")
+    return Finding(HONOURED, f"{echoed}, and the unknown id {bogus!r} is refused (HTTP {unknown.status})")
+
+
+def _prompt_tokens(ex: Exchange) -> int | None:
+    value = ex.usage.get("prompt_tokens") if ex.ok else None
+    return value if isinstance(value, int) else None
 
 
 @check
-def recalls_every_turn(probe: Exchange, words: dict) -> Finding:
+def recalls_every_turn(probe: Exchange, words: dict, without_system: Exchange, without_user: Exchange,
+                       without_assistant: Exchange) -> Finding:
     """Each turn (system, user, assistant) told the model a word; the reply must repeat them all.
 
+    A weak model may leave a word out though its turn arrived, so a missing word alone proves
+    nothing. Each `without_<role>` step sends the conversation without that role's turn: if the
+    prompt is no longer with the turn than without it, the server dropped the turn (ignored);
+    if it is longer, the turn arrived and the model just did not say the word (unclear).
     `words` maps the role that carried a word to the word. Sample:
-    "the reply 'MARMALADE' lacks TANGERINE, which only the system turn carried"
+    "the reply 'MARMALADE' lacks TANGERINE, and the prompt is 12 tokens with the system turn and 12
+    without it: the system turn never reached the model"
     """
     if finding := answered(probe) or spent_before_answering(probe, "the reply"):
         return finding
     text = probe.text.upper()
-    lost = [(role, word) for role, word in words.items() if word.upper() not in text]
+    lost = [role for role, word in words.items() if word.upper() not in text]
     if not lost:
-        return Finding(HONOURED, f"the reply {probe.text!r} carries the word of every turn "
-                                 f"({', '.join(words)})")
-    missing = "; ".join(f"{w}, which only the {role} turn carried" for role, w in lost)
-    return Finding(IGNORED, f"the reply {clip(probe.text, 80)} lacks {missing}")
+        return Finding(HONOURED, f"the reply {probe.text!r} carries the word of every turn ({', '.join(words)})")
+    without = {"system": without_system, "user": without_user, "assistant": without_assistant}
+    dropped, arrived, unknown = [], [], []
+    for role in lost:
+        control = without.get(role)
+        with_it, without_it = _prompt_tokens(probe), (_prompt_tokens(control) if control else None)
+        if with_it is None or without_it is None:
+            unknown.append(role)
+        elif with_it > without_it:
+            arrived.append(f"{role} ({with_it} prompt tokens with it, {without_it} without)")
+        else:
+            dropped.append(f"{words[role]}, and the prompt is {with_it} tokens with the {role} turn and "
+                           f"{without_it} without it: the {role} turn never reached the model")
+    reply = clip(probe.text, 80)
+    if dropped:
+        return Finding(IGNORED, f"the reply {reply} lacks " + "; ".join(dropped))
+    if len(lost) == len(words):
+        return Finding(UNCLEAR, f"the reply {reply} repeats none of the words, not even the user turn's: the "
+                                "model did not follow the instruction, so nothing shows whether turns were dropped")
+    if unknown:
+        return Finding(UNCLEAR, f"the reply {reply} lacks the word of the {', '.join(unknown)} turn, and the "
+                                "usage does not show whether that turn reached the model")
+    return Finding(UNCLEAR, f"the reply {reply} lacks the word of a turn that did reach the model: "
+                            f"{'; '.join(arrived)}; the model did not repeat it")
 
 
 @check
@@ -112,31 +163,40 @@ def accepted_in_range(probe: Exchange, param: str, value: float, in_range: bool)
 
 
 @check
-def stream_matches_plain(probe: Exchange, control: Exchange) -> Finding:
-    """stream=true yields well-formed SSE chunks, closed by [DONE], that reassemble into the same
-    answer (same numbers, same finish_reason) as the same request without streaming.
+def stream_matches_plain(probe: Exchange, control: list[Exchange]) -> Finding:
+    """stream=true yields well-formed SSE chunks, closed by [DONE], whose content joins into the
+    same text (and finish_reason) as the same request without streaming.
 
-    Sample: "the stream did not end with `data: [DONE]`"
+    The plain request is sent twice: when the two plain answers differ, the model itself varies
+    and a different stream proves nothing; when they agree and the stream says something else,
+    the stream lost or mangled text.
+    Sample: "the reassembled stream '1, 2, 4, 5' differs from the plain answer '1, 2, 3, 4, 5', which
+    is the same in both plain requests: chunks were lost or mangled"
     """
-    if finding := not_answered(probe, "the streamed request") or answered(control, "the plain request"):
+    if finding := not_answered(probe, "the streamed request"):
         return finding
+    for plain in control:
+        if finding := answered(plain, "the plain request"):
+            return finding
     if not probe.events and isinstance(probe.body, dict):
         return Finding(IGNORED, "stream=true was answered with one JSON body, not a stream of chunks")
     if problem := stream_problem(probe):
         return Finding(ERROR, f"stream=true was answered, but {problem}")
-    streamed, plain = integers(probe.text), integers(control.text)
-    if probe.finish_reason != control.finish_reason:
-        return Finding(ERROR, f"the stream finished with {probe.finish_reason!r}, the plain answer with "
-                              f"{control.finish_reason!r}")
-    if streamed != plain:
-        if not streamed or not consecutive(streamed):
-            return Finding(ERROR, f"the reassembled stream {clip(probe.text, 60)} is not a whole count, "
-                                  f"unlike the plain answer {clip(control.text, 60)}: chunks were lost or mangled")
-        # Both are clean counts that differ: the model answered differently, not the stream's doing.
-        return Finding(UNCLEAR, f"the reassembled stream {clip(probe.text, 60)} is well-formed but differs "
-                                f"from the plain answer {clip(control.text, 60)}")
-    return Finding(HONOURED, f"{len(probe.events)} well-formed chunks ending in [DONE] reassemble into "
-                             f"the plain answer {clip(probe.text, 40)}")
+    plain_texts = [plain.text for plain in control]
+    if probe.text in plain_texts:
+        plain = control[plain_texts.index(probe.text)]
+        if probe.finish_reason != plain.finish_reason:
+            return Finding(ERROR, f"the stream finished with {probe.finish_reason!r}, the same plain answer with "
+                                  f"{plain.finish_reason!r}")
+        return Finding(HONOURED, f"{len(probe.events)} well-formed chunks ending in [DONE] reassemble into "
+                                 f"the plain answer {clip(probe.text, 40)}")
+    if len(set(plain_texts)) > 1:
+        return Finding(UNCLEAR, f"the reassembled stream {clip(probe.text, 60)} differs from the plain answers, "
+                                f"but those differ from each other too ({clip(plain_texts[0], 40)} and "
+                                f"{clip(plain_texts[1], 40)}): the model varies, so the stream cannot be judged")
+    return Finding(ERROR, f"the reassembled stream {clip(probe.text, 60)} differs from the plain answer "
+                          f"{clip(plain_texts[0], 60)}, which is the same in all {len(control)} plain requests: "
+                          "chunks were lost or mangled")
 
 
 @check
