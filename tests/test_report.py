@@ -93,3 +93,17 @@ def test_model_table_shows_untested_and_unlisted_models_for_what_they_are():
     assert "not in this run" in re.search(r"Claude 4.5 Haiku.*?</tr>", html, re.S).group(0)
     unlisted = re.search(r"<td>gpt-oss-120b.*?</tr>", html, re.S).group(0)
     assert "not in the docs' table" in unlisted and 'class="v agrees"' in unlisted
+
+
+def test_a_variant_shows_in_its_row_and_an_explored_range_shows_the_observed_limit():
+    observed = {"documented": [1, 4096], "accepted": [1, 8192], "refused_below": 0, "refused_above": 8193,
+                "probes": 20}
+    html = render(doc([
+        result("advanced.response_format/json_schema", "m1", "differs", "content is not JSON"),
+        result("core.max_tokens", "m1", "agrees", params={"max_tokens": 4096},
+               evidence={"observed_range": observed}),
+    ]))
+    row = re.search(r"<code>response_format</code>.*?</tr>", html, re.S).group(0)
+    assert "differs" in row  # the part's verdict is in the row's cell
+    assert "part <strong>json_schema</strong>" in html
+    assert "max_tokens accepted from 1 to 8192, refused from 8193; documented 1 to 4096" in html
