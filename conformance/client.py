@@ -17,7 +17,7 @@ from openai.resources.chat.completions import Completions
 
 from .errors import describe_error
 from .exchange import Exchange
-from .secrets import meaningful, scrub_json, scrub_text
+from .secrets import meaningful, scrub_events, scrub_json, scrub_text
 
 # A key no server knows, for the one probe that checks how a wrong key is refused.
 WRONG_KEY = "conformance-wrong-key-0000"
@@ -120,7 +120,8 @@ class ChatClient:
     def _scrubbed(self, exchange: Exchange) -> Exchange:
         """A server may echo the key (e.g. in a 401 message): it must not reach results or output."""
         exchange.body = scrub_json(exchange.body, self.secrets)
-        exchange.events = scrub_json(exchange.events, self.secrets)
+        exchange.events = scrub_events(exchange.events, self.secrets)
+        exchange.request_id = scrub_text(exchange.request_id, self.secrets)
         exchange.malformed_events = scrub_json(exchange.malformed_events, self.secrets)
         exchange.transport_error = scrub_text(exchange.transport_error, self.secrets)
         exchange.stream_cut = scrub_text(exchange.stream_cut, self.secrets)

@@ -20,7 +20,7 @@ from . import __version__
 from .atomic import write_text_atomic
 from .client import NotRecorded
 from .errors import describe_error
-from .secrets import meaningful, scrub_text
+from .secrets import meaningful, scrub_sse, scrub_text
 
 REPLAY, LIVE, RECORD = "replay", "live", "record"
 MODES = (REPLAY, LIVE, RECORD)
@@ -145,7 +145,15 @@ class Scrubber:
                 headers[name] = [self.text(v) for v in headers[name]]
         body = response.get("body") or {}
         if "string" in body:
-            body["string"] = self.text(body["string"])
+            text, was_bytes = body["string"], isinstance(body["string"], bytes)
+            if was_bytes:
+                try:
+                    text = text.decode("utf-8")
+                except UnicodeDecodeError:
+                    return response  # not text: no spelling of a key to find in it
+            content_type = " ".join(v for k, vs in headers.items() if k.lower() == "content-type" for v in vs)
+            text = scrub_sse(text, self.secrets) if "text/event-stream" in content_type else self.text(text)
+            body["string"] = text.encode("utf-8") if was_bytes else text
         return response
 
 

@@ -19,6 +19,7 @@ from .reference import ReferenceServer
 from .repro import write_repros
 from .results import Result, document, now, write_json_atomic
 from .runner import Runner
+from .secrets import meaningful, scrub_json
 from .targets import Target, public_url, resolve_target
 
 # Replay sends nothing; the SDK still needs a URL. Loopback's discard port, and the network is blocked.
@@ -127,7 +128,8 @@ class ConformanceRun:
             self.repros = write_repros(self.cases, self.results, self.options.results.parent / "repro",
                                        self.options.mode, self.target.name, run["finished_at"])
             run["repro_cases"] = [p.as_posix() for p in self.repros]
-        data = document(run, self.docs.data, self.results)
+        # Every text a result carries came through the scrubbed client; this is the last net.
+        data = scrub_json(document(run, self.docs.data, self.results), meaningful(self.target.secrets))
         write_json_atomic(self.options.results, data)
         return data
 

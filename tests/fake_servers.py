@@ -172,3 +172,39 @@ class RejectsFineTemperatures(Base):
         if temperature is not None and not 0 <= temperature <= 1:
             return self.send_json(400, {"error": {"message": "temperature out of range"}})
         self.send_json(200, completion(body["model"], "1, 2, 3, 4, 5"))
+
+
+class EchoesKey(Base):
+    """Echoes the key it was sent in every spelling a careless server might: in x-request-id, JSON-
+    escaped in an error-like field, URL-encoded and base64 in the text, and split across chunks."""
+
+    def do_POST(self):
+        import base64
+        from urllib.parse import quote
+
+        body = self.body()
+        key = self.headers.get("authorization", "").removeprefix("Bearer ")
+        escaped = "".join(f"\\u{ord(c):04x}" if c == "-" else c for c in key)
+        text = f"url {quote(key, safe='')} b64 {base64.b64encode(('user:' + key).encode()).decode()}"
+        if not body.get("stream"):
+            raw = json.dumps(completion(body["model"], text)).replace('"object"', f'"echo": "{escaped}", "object"', 1)
+            data = raw.encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("x-request-id", f"req-{key}")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("x-request-id", f"req-{key}")
+        self.end_headers()
+        half = len(key) // 2
+        for piece in ["your key: ", key[:half], key[half:], " end"]:
+            chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": body["model"],
+                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        last = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": body["model"],
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
