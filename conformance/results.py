@@ -84,4 +84,9 @@ def read_results(path: Path) -> dict:
         raise ConformanceError(f"{path}: not a {FORMAT} file")
     if data.get("version") != VERSION:
         raise ConformanceError(f"{path}: results format version {data.get('version')} is not {VERSION}")
+    from .schema import describe, first_error
+
+    error = first_error(data, "results")
+    if error is not None:
+        raise ConformanceError(f"{path}: not a complete results file: {describe(error)}")
     return data

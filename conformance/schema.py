@@ -21,6 +21,9 @@ def load_yaml(path: Path) -> object:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise ConformanceError(f"{path}: cannot read: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ConformanceError(f"{path}: not UTF-8 text (byte {err.object[err.start]:#04x} at offset "
+                               f"{err.start})") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -28,15 +31,24 @@ def load_yaml(path: Path) -> object:
         raise ConformanceError(f"{path}:{where} invalid YAML: {problem}") from None
 
 
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe(error: jsonschema.ValidationError, skip: int = 0) -> str:
     """'cases[2].request.max_tokens: 'x' is not of type ...' in one line (minus `skip` path parts)."""
     parts = list(error.absolute_path)[skip:]
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
     message = error.message
+    if error.validator == "type":  # the message would repeat the whole value, however big
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        message = f"{_short(error.instance)} is not of type {', '.join(map(repr, wanted))}"
     if error.validator == "not" and list(error.validator_value) == ["required"]:
         message = f"may not set {', '.join(map(repr, error.validator_value['required']))} here"
     if error.validator == "additionalProperties":
         message = message.replace("Additional properties are not allowed", "unknown key(s)")
+    message = message if len(message) <= 300 else message[:299] + "…"
     return f"{where}: {message}" if where else message
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cases import load_cases
+from conformance.cases import load_case_file, load_cases
 from conformance.docs import load_docs
 from conformance.errors import ConformanceError
 
@@ -131,3 +131,17 @@ def test_an_unknown_level_in_the_docs_tables_is_one_line(tmp_path):
         load_docs(docs_file)
     assert str(err.value) == (f"{docs_file}: row 'advanced.presence_penalty': unknown level 'Ignord' "
                               "(did you mean 'Ignored'?); levels are declared under `levels:`")
+
+
+def test_a_file_that_is_not_utf8_is_one_line(tmp_path):
+    (tmp_path / "a.yaml").write_bytes(b"cases:\n  - id: x\xff\n")
+    with pytest.raises(ConformanceError) as err:
+        load_case_file(tmp_path / "a.yaml", DOCS)
+    assert str(err.value) == f"{tmp_path / 'a.yaml'}: not UTF-8 text (byte 0xff at offset 16)"
+
+
+def test_a_huge_wrong_value_is_still_one_short_line(tmp_path):
+    (tmp_path / "a.yaml").write_text("".join(f"- item{i}\n" for i in range(20000)))
+    with pytest.raises(ConformanceError) as err:
+        load_case_file(tmp_path / "a.yaml", DOCS)
+    assert len(str(err.value)) < 400 and "is not of type 'object'" in str(err.value)

@@ -107,3 +107,17 @@ def test_a_variant_shows_in_its_row_and_an_explored_range_shows_the_observed_lim
     assert "differs" in row  # the part's verdict is in the row's cell
     assert "part <strong>json_schema</strong>" in html
     assert "max_tokens accepted from 1 to 8192, refused from 8193; documented 1 to 4096" in html
+
+
+def test_a_results_file_missing_a_field_is_one_line(tmp_path):
+    import json
+
+    data = json.loads(json.dumps(doc([result("core.stop", "m1", "agrees")])))
+    del data["results"][0]["verdict"]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    proc = subprocess.run([sys.executable, "-m", "conformance.report", str(path), "-o", str(tmp_path / "o.html")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == (f"conformance-report: {path}: not a complete results file: "
+                                   "results[0]: 'verdict' is a required property")
