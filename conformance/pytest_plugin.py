@@ -158,8 +158,13 @@ class ConformancePlugin:
         if session.config.option.collectonly:
             self.run.close()
             return
+        missing = [r for r in self.run.results if not r.obtained]
+        if missing and session.exitstatus == 0:
+            # Green with nothing checked would be a lie: throttled or silent probes make the run fail.
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.unobtained = len(missing)
         try:
-            data = self.run.write_results({"exit_status": int(exitstatus)})
+            data = self.run.write_results({"exit_status": int(session.exitstatus), "unobtained": len(missing)})
             if self.run.options.report:
                 render_to_file(data, self.run.options.report)
         finally:
@@ -186,6 +191,9 @@ class ConformancePlugin:
         tr.write_line(f"tokens: {tokens['prompt']} prompt + {tokens['completion']} completion = "
                       f"{tokens['total']} in {tokens['requests']} request(s)"
                       + (" (replayed: no cost)" if self.run.options.mode == REPLAY else ""))
+        if getattr(self, "unobtained", 0):
+            tr.write_line(f"incomplete: {self.unobtained} result(s) could not be obtained (no answer, throttled, "
+                          "timed out or upstream down): the run fails", red=True)
         for path in self.run.repros:
             tr.write_line(f"a live failure is written out as a case that reproduces it: {path}")
         tr.write_line(f"results: {self.run.options.results}"

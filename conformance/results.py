@@ -33,6 +33,9 @@ class Result:
     evidence: dict = field(default_factory=dict)     # cassette, request ids, response excerpt
     tokens: dict = field(default_factory=dict)       # prompt/completion/total of this probe
     elapsed_ms: float | None = None
+    # False when nothing could be learnt because of the service's state, not its behaviour: no
+    # answer, throttled, timed out, upstream down. A run with such results is incomplete.
+    obtained: bool = True
 
 
 def now() -> str:

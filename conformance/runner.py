@@ -19,7 +19,7 @@ from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, 
 from .plan import PlannedRequest, plan_requests
 from .recording import LIVE, REPLAY, Recorder, cassette_path
 from .results import Result
-from .verdicts import NOT_ABOUT_THE_CLAIM, NOT_RECORDED, judge
+from .verdicts import NOT_ABOUT_THE_CLAIM, NOT_RECORDED, judge, obtained
 
 # Sent only after a probe is rejected, to tell "this parameter was refused" from "this model is".
 # Model and one message only: any parameter here could be the very one the server refuses.
@@ -102,6 +102,7 @@ class Runner:
                 row=claim.id, table=claim.table, documented=claim.level, observed=finding.observed,
                 verdict=verdict, reason=reason, status=finding.status, params=params, evidence=evidence,
                 tokens=tokens_of(exchanges), elapsed_ms=sum(ex.elapsed_ms or 0 for ex in exchanges),
+                obtained=obtained(finding),
             ))
         return results
 

@@ -55,6 +55,14 @@ WHY_INCONCLUSIVE = {
 }
 
 
+def obtained(finding: Finding) -> bool:
+    """Whether the probe got an answer that says something (even 'unclear'): not silence, not
+    throttling, not a timeout, not an upstream that is down."""
+    if finding.observed == UNANSWERED:
+        return False
+    return not (finding.observed == REJECTED and finding.status in NOT_ABOUT_THE_CLAIM and finding.status != 403)
+
+
 def judge(promise: str, finding: Finding, documented: bool = True, row_is_about_the_model: bool = False,
           model_is_documented: bool = True, level: str = "") -> tuple[str, str]:
     """(verdict, reason) for one finding against one documented promise.

@@ -208,3 +208,17 @@ class EchoesKey(Base):
         last = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": body["model"],
                 "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
         self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
+
+
+class AlwaysThrottles(Base):
+    """Every request is refused with 429, as a provider at its rate limit does."""
+
+    def do_POST(self):
+        self.body()
+        self.send_response(429)
+        self.send_header("content-type", "application/json")
+        self.send_header("retry-after", "0")
+        data = json.dumps({"error": {"message": "Rate limit exceeded", "type": "rate_limit_error"}}).encode()
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

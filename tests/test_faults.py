@@ -116,3 +116,26 @@ def test_a_conforming_server_that_chooses_differently_raises_no_alarm(suite, fak
     assert run.rows_with("differs") == set()
     assert {"core.model", "core.messages", "core.max_tokens", "core.temperature", "core.top_p", "core.stream",
             "core.stop", "models.m1.sdk"} <= run.rows_with("agrees")
+
+
+def test_a_run_where_every_request_is_throttled_fails_and_says_how_many(suite, fake):
+    from fake_servers import AlwaysThrottles
+
+    url = fake(AlwaysThrottles)
+    run = suite.run("--mode", "live", "--target", "busy", "--base-url", url, "--models=m", select="core.yaml::stop",
+                    env={"OPENAI_API_KEY": "k-123456"})
+    assert run.code == 1, run.output
+    assert "incomplete: 1 result(s) could not be obtained" in run.output
+    (result,) = run.results["results"]
+    assert result["verdict"] == "inconclusive" and result["obtained"] is False
+    assert run.results["run"]["unobtained"] == 1
+
+
+def test_inconclusive_because_the_docs_promise_nothing_stays_green(suite, reference_server):
+    # Sonnet accepts max_tokens up to 8192 where the docs say 4096: accepted outside the range.
+    url = reference_server()
+    run = suite.run("--mode", "live", "--base-url", url, "--models=claude-4-5-sonnet",
+                    select="core.yaml::max_tokens-range")
+    assert run.code == 0, run.output
+    assert any(r["verdict"] == "inconclusive" for r in run.results["results"])
+    assert all(r["obtained"] for r in run.results["results"])
