@@ -3,6 +3,8 @@
 It is armed only when the run collects the cases directory (e.g. `pytest cases`), so installing
 the package changes nothing for other test suites.
 """
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,9 @@ def pytest_configure(config):
         report=Path(config.getoption("--report")) if config.getoption("--report") else None,
         random_draws=config.getoption("--random-draws"),
     )
+    role = _role(config)
+    if role == WORKER:  # the controller checked the target, started any server and made the run folder
+        options.base_url = config.workerinput.get("conformance_base_url") or options.base_url
     run = None
     try:
         run = ConformanceRun.prepare(options)
@@ -107,8 +112,70 @@ def pytest_configure(config):
             config.addinivalue_line("markers", f"{mark}: declared by case files")
     if options.mode == REPLAY:
         config.option.block_network = True  # pytest-recording: a missed cassette can never go live
+    if role == WORKER:
+        run.open_shards(Path(config.workerinput["conformance_run_dir"]))
+    else:
+        running = run.open_shards(None, narrowed=_narrowed(config))
+        if options.report:
+            render_to_file(running, options.report)
+        _interrupt_on_sigterm()
+        if role == CONTROLLER:
+            config.pluginmanager.register(XdistController(run), "conformance-xdist")
     config.stash[STATE_KEY] = run
-    config.pluginmanager.register(ConformancePlugin(run), "conformance-run")
+    config.pluginmanager.register(ConformancePlugin(run, role), "conformance-run")
+
+
+WORKER, CONTROLLER, SERIAL = "worker", "controller", "serial"
+
+
+def _role(config) -> str:
+    """pytest-xdist: workers run the tests; the controller only merges what they wrote."""
+    if hasattr(config, "workerinput"):
+        return WORKER
+    try:
+        distributed = bool(config.getoption("numprocesses"))
+    except ValueError:  # pytest-xdist is not installed
+        distributed = False
+    return CONTROLLER if distributed else SERIAL
+
+
+def _narrowed(config) -> dict:
+    """What narrowed this run to less than every case for every model of the target."""
+    out = {}
+    if config.option.keyword:
+        out["keyword"] = config.option.keyword
+    if config.option.markexpr:
+        out["marks"] = config.option.markexpr
+    cases_dir = Path(config.getoption("--cases-dir")).resolve()
+    chosen = [a for a in config.args if Path(config.invocation_params.dir, a.split("::")[0]).resolve() != cases_dir]
+    if chosen:
+        out["selected"] = chosen
+    if config.getoption("--models"):
+        out["models"] = config.getoption("--models")
+    return out
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (a CI job cancelled, a container stopped) ends the run like Ctrl-C: pytest then
+    finishes the session, and the results say the run was interrupted."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+class XdistController:
+    """Tells each pytest-xdist worker where to append its results and which server to use."""
+
+    def __init__(self, run: ConformanceRun):
+        self.run = run
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node):
+        node.workerinput["conformance_run_dir"] = str(self.run.run_dir)
+        if self.run.server is not None:  # one reference server for every worker
+            node.workerinput["conformance_base_url"] = self.run.target.base_url
 
 
 @pytest.fixture(scope="session")
@@ -127,15 +194,16 @@ def pytest_collect_file(file_path, parent):
 class ConformancePlugin:
     """Per-run hooks, registered only when the run is armed."""
 
-    def __init__(self, run: ConformanceRun):
-        self.run = run
+    def __init__(self, run: ConformanceRun, role: str = SERIAL):
+        self.run, self.role = run, role
+        self.unobtained = 0
 
     def run_test(self, case, model, test_id):
         try:
             results = self.run.runner.run(case, model, test_id)
         except AuthenticationFailed as err:
             pytest.exit(f"conformance: target '{self.run.target.name}': {err}", returncode=3)
-        self.run.results.extend(results)
+        self.run.record(results)
         broken = [r for r in results if r.evidence.get("harness_error")]
         if broken:
             pytest.fail(f"harness error, recorded as inconclusive: {broken[0].evidence['harness_error']}",
@@ -155,16 +223,19 @@ class ConformancePlugin:
         return not in_range(case.explore, result.params[case.explore.param])
 
     def pytest_sessionfinish(self, session, exitstatus):
-        if session.config.option.collectonly:
+        if session.config.option.collectonly or self.role == WORKER:
             self.run.close()
             return
-        missing = [r for r in self.run.results if not r.obtained]
-        if missing and session.exitstatus == 0:
-            # Green with nothing checked would be a lie: throttled or silent probes make the run fail.
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        self.unobtained = len(missing)
         try:
-            data = self.run.write_results({"exit_status": int(session.exitstatus), "unobtained": len(missing)})
+            results = self.run.collect_shards()
+            missing = [r for r in results if not r.obtained]
+            if missing and session.exitstatus == 0:
+                # Green with nothing checked would be a lie: throttled or silent probes fail the run.
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            self.unobtained = len(missing)
+            interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
+            data = self.run.write_results({"exit_status": int(session.exitstatus), "unobtained": len(missing)},
+                                          status="interrupted" if interrupted else "completed")
             if self.run.options.report:
                 render_to_file(data, self.run.options.report)
         finally:
@@ -172,7 +243,7 @@ class ConformancePlugin:
 
     def pytest_terminal_summary(self, terminalreporter):
         results = self.run.results
-        if terminalreporter.config.option.collectonly:
+        if terminalreporter.config.option.collectonly or self.role == WORKER:
             return
         tr = terminalreporter
         tr.section("conformance")
@@ -191,7 +262,7 @@ class ConformancePlugin:
         tr.write_line(f"tokens: {tokens['prompt']} prompt + {tokens['completion']} completion = "
                       f"{tokens['total']} in {tokens['requests']} request(s)"
                       + (" (replayed: no cost)" if self.run.options.mode == REPLAY else ""))
-        if getattr(self, "unobtained", 0):
+        if self.unobtained:
             tr.write_line(f"incomplete: {self.unobtained} result(s) could not be obtained (no answer, throttled, "
                           "timed out or upstream down): the run fails", red=True)
         for path in self.run.repros:

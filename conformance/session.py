@@ -1,8 +1,10 @@
 """A conformance run: options resolved into a target, a client, a recorder and the cases, plus
 the results collected so far. The pytest plugin holds one; a script could too."""
 import dataclasses
+import os
 import platform
 import shlex
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from .recording import LIVE, MODES, REPLAY, Recorder
 from .reference import ReferenceServer
 from .repro import write_repros
 from .results import Result, document, now, write_json_atomic
+from .results.shards import ShardWriter, read_shards, worker_name
 from .runner import Runner
 from .secrets import meaningful, scrub_json
 from .targets import Target, public_url, resolve_target
@@ -53,6 +56,9 @@ class ConformanceRun:
     server: ReferenceServer | None = None
     results: list[Result] = field(default_factory=list)
     repros: list[Path] = field(default_factory=list)  # case files written for live failures
+    run_dir: Path | None = None     # where every worker appends its finished results (shards)
+    shards: ShardWriter | None = None
+    narrowed: dict = field(default_factory=dict)
     started_at: str = field(default_factory=now)
 
     @classmethod
@@ -122,8 +128,39 @@ class ConformanceRun:
                     self.results.extend(self.runner.run(case, model, f"{test_file}::{case.id}[{model}]"))
         return self.results
 
-    def write_results(self, extra: dict | None = None) -> dict:
-        run = {**self.run_metadata(), **(extra or {})}
+    def open_shards(self, run_dir: Path | None, narrowed: dict | None = None) -> dict | None:
+        """Start appending results to a shard in run_dir; without one, make the run's folder and
+        say at once, in results.json, that a run is under way (an old report must not look current)."""
+        if run_dir is None:
+            stamp = self.started_at.replace(":", "").replace("-", "").replace("+0000", "Z")
+            run_dir = self.options.results.parent / "runs" / f"{stamp}-{os.getpid()}"
+            run_dir.mkdir(parents=True, exist_ok=True)
+            self.narrowed = narrowed or {}
+            self.run_dir = run_dir
+            write_json_atomic(run_dir / "run.json", {"run": self.run_metadata(), "docs": self.docs.data})
+            data = self.write_results(status="running")
+        else:
+            data = None
+        self.run_dir = run_dir
+        self.shards = ShardWriter(run_dir, worker_name())
+        return data
+
+    def record(self, results: list[Result]) -> None:
+        """A finished test's results: kept, and appended to this worker's shard at once."""
+        self.results.extend(results)
+        if self.shards is not None:
+            self.shards.append(results)
+
+    def collect_shards(self) -> list[Result]:
+        """Every worker's results (this process's too), read back from the run's folder."""
+        if self.run_dir is not None:
+            self.results = read_shards(self.run_dir)
+        return self.results
+
+    def write_results(self, extra: dict | None = None, status: str = "completed") -> dict:
+        run = {**self.run_metadata(), **(extra or {}), "status": status}
+        if self.narrowed:
+            run["narrowed"] = self.narrowed
         if self.options.mode != REPLAY:
             self.repros = write_repros(self.cases, self.results, self.options.results.parent / "repro",
                                        self.options.mode, self.target.name, run["finished_at"])
@@ -131,6 +168,8 @@ class ConformanceRun:
         # Every text a result carries came through the scrubbed client; this is the last net.
         data = scrub_json(document(run, self.docs.data, self.results), meaningful(self.target.secrets))
         write_json_atomic(self.options.results, data)
+        if status == "completed" and self.run_dir is not None:
+            shutil.rmtree(self.run_dir, ignore_errors=True)  # merged: the shards said nothing more
         return data
 
     def close(self) -> None:

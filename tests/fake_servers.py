@@ -222,3 +222,19 @@ class AlwaysThrottles(Base):
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+class Slow(Base):
+    """Answers like the reference model, each request after a pause: a run long enough to stop."""
+    delay = 0.3
+
+    def do_POST(self):
+        import time
+
+        from reference_server import responder
+
+        body = self.body()
+        time.sleep(self.delay)
+        if body["model"] == "conformance-no-such-model":
+            return self.send_json(404, {"error": {"message": "unknown model"}})
+        self.send_json(200, completion(body["model"], responder.compose(body.get("messages") or [])))

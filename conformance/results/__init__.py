@@ -8,8 +8,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .atomic import write_text_atomic
-from .verdicts import VERDICTS
+from ..atomic import write_text_atomic
+from ..verdicts import VERDICTS
 
 FORMAT = "heroku-conformance-results"
 VERSION = 1
@@ -43,30 +43,38 @@ def now() -> str:
 
 
 def totals(results: list[Result]) -> dict:
+    return totals_of([asdict(r) for r in results])
+
+
+def totals_of(results: list[dict]) -> dict:
+    """Verdict counts and tokens of result records (dicts, as in results.json)."""
     counts = {v: 0 for v in VERDICTS}
     for r in results:
-        counts[r.verdict] += 1
+        counts[r["verdict"]] += 1
     # A probe that speaks to several rows is one request: count its tokens once.
     seen, tokens = set(), {"prompt": 0, "completion": 0, "total": 0, "requests": 0}
     for r in results:
-        key = (r.test_id, json.dumps(r.params, sort_keys=True))
+        key = (r["test_id"], json.dumps(r.get("params") or {}, sort_keys=True))
         if key in seen:
             continue
         seen.add(key)
         for k in ("prompt", "completion", "total", "requests"):
-            tokens[k] += int(r.tokens.get(k) or 0)
+            tokens[k] += int((r.get("tokens") or {}).get(k) or 0)
     return {"verdicts": counts, "tokens": tokens, "results": len(results)}
 
 
 def document(run: dict, docs: dict, results: list[Result]) -> dict:
+    # Sorted by test (stably: a test's own results keep their order), so a parallel run writes the
+    # same file as a serial one.
+    records = sorted((asdict(r) for r in results), key=lambda r: (r["test_id"], r["row"]))
     return {
         "format": FORMAT,
         "version": VERSION,
         "suite_version": run.get("suite_version"),
         "run": run,
         "docs": docs,
-        "results": [asdict(r) for r in results],
-        "totals": totals(results),
+        "results": records,
+        "totals": totals_of(records),
     }
 
 
@@ -75,7 +83,7 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 
 def read_results(path: Path) -> dict:
-    from .errors import ConformanceError
+    from ..errors import ConformanceError
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -87,7 +95,7 @@ def read_results(path: Path) -> dict:
         raise ConformanceError(f"{path}: not a {FORMAT} file")
     if data.get("version") != VERSION:
         raise ConformanceError(f"{path}: results format version {data.get('version')} is not {VERSION}")
-    from .schema import describe, first_error
+    from ..schema import describe, first_error
 
     error = first_error(data, "results")
     if error is not None:
