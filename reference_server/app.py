@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import responder
+from . import newer, responder
 from .breaks import parse_breaks
 from .models import MODELS
 from .validation import RequestError, validate
@@ -114,9 +114,12 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             return error_response(RequestError(400, "request body is not valid JSON"))
         try:
             validate(body, breaks)
+            newer.validate_newer(body, breaks)
         except RequestError as err:
             return error_response(err)
+        body = newer.as_seen(body, breaks)
         done = complete(body, breaks)
+        done = newer.extend(done, body, breaks)
         if body.get("stream") and "stream" not in breaks:
             return StreamingResponse(chunks(done, body, breaks), media_type="text/event-stream",
                                      headers=headers_for(body))
