@@ -37,7 +37,7 @@ def complete(body: dict, breaks: frozenset[str]) -> dict:
     truncated = False
     if "max_tokens" not in breaks:
         text, truncated = responder.truncate(text, body.get("max_tokens"))
-    prompt_tokens = sum(responder.count_tokens(responder.text_of(m.get("content"))) for m in body["messages"])
+    prompt_tokens = sum(responder.count_tokens(responder.text_of(m.get("content"))) for m in messages)
     completion_tokens = responder.count_tokens(text)
     key = digest(body)
     message = {"role": "assistant", "content": text, "refusal": None}
