@@ -6,7 +6,7 @@ One server serves every switch (chosen by URL path), and the suite runs in-proce
 library, so the whole table of switches stays fast.
 """
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SELF_CONTRADICTING
 
 from conformance.reference import ReferenceServer
 from conformance.session import ConformanceRun, Options
@@ -20,10 +20,6 @@ DEVCENTER_ROWS = {f"devcenter.{r}" for r in ("max_completion_tokens", "stream_op
 REQUEST_ROWS = {f"requests.{r}" for r in ("developer-role", "system-mid", "system-many", "content-parts",
                                           "stop-whitespace", "null-params")}
 ALL_ROWS = CORE_ROWS | SDK_ROWS | DEVCENTER_ROWS | REQUEST_ROWS
-# The newer page lists logprobs twice, as supported and as ignored: whatever a server does, one of
-# the two rows differs. The reference server ignores logprobs (Claude on Bedrock gives none), so the
-# first listing differs on the unbroken server; the `logprobs` switch turns them round.
-SELF_CONTRADICTING = {"devcenter.logprobs"}
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -53,7 +49,8 @@ BROKEN_ROWS = {
 
 
 def expected_differs(switch: str) -> set[str]:
-    """The rows a switch breaks, and the self-contradicting rows that differ anyway (unless it fixes them)."""
+    """The rows a switch breaks, and the self-contradicting rows that differ anyway (the `logprobs`
+    switch turns the two logprobs listings round: the first agrees, the second differs)."""
     fixed = {"devcenter.logprobs"} if switch == "logprobs" else set()
     return BROKEN_ROWS[switch] | (SELF_CONTRADICTING - fixed)
 

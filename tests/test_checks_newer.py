@@ -188,7 +188,11 @@ def test_text_modality():
 
 def test_audio_modality_refused_or_text_only():
     asked = {"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}}
-    assert checks.audio_modality_refused(refused(message="only text output", **asked)).observed == HONOURED
+    assert checks.audio_modality_refused(refused(message="modalities: only text output", **asked)).observed == HONOURED
+    assert checks.audio_modality_refused(refused(message="Unsupported parameter: audio", **asked)).observed == HONOURED
+    # a 400 about something else (the model itself) is no answer about modalities
+    unknown_model = refused(message="model 'gpt-x' is not supported", **asked)
+    assert checks.audio_modality_refused(unknown_model).observed == REJECTED
     assert checks.audio_modality_refused(answer("1, 2, 3", **asked)).observed == HONOURED  # audio ignored: text only
     audio = answer(None, message={"audio": {"id": "a1", "data": "UklGRg==", "expires_at": 1, "transcript": "1"}},
                    **asked)

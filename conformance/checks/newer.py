@@ -214,13 +214,15 @@ def text_modality(probe: Exchange) -> Finding:
 
 @check
 def audio_modality_refused(probe: Exchange) -> Finding:
-    """modalities ["text", "audio"]: "Text only" holds when the request is refused cleanly (4xx) or
-    answered with text only; audio in the answer means the docs are wrong; a 5xx differs.
+    """modalities ["text", "audio"]: "Text only" holds when the request is refused cleanly (a 4xx
+    whose error names modalities or audio) or answered with text only; audio in the answer means
+    the docs are wrong; a 5xx differs.
 
     Sample: "modalities=['text', 'audio'] returned audio (message.audio with 16 bytes of data)"
     """
     what = f"modalities={probe.request.get('modalities')}"
-    if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM:
+    about = re.search(r"modalit|audio", f"{probe.error_message} {probe.error_code}", re.IGNORECASE)
+    if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM and about:
         return Finding(HONOURED, f"{what} refused cleanly: HTTP {probe.status} {probe.error_message!r}")
     if finding := answered(probe, what):
         return finding
