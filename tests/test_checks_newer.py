@@ -201,3 +201,39 @@ def test_audio_modality_refused_or_text_only():
     assert checks.audio_modality_refused(crash).observed == REJECTED  # judged a server error
     throttled = refused(429, "slow down", **asked)
     assert checks.audio_modality_refused(throttled).observed == REJECTED  # says nothing: inconclusive
+
+
+def test_a_server_making_openais_choices_raises_no_alarm(tmp_path, monkeypatch):
+    """End to end, in-process: OpenAI's own answers (the max_tokens pair refused, a whitespace stop
+    refused, audio ignored, reasoning_content, usage: null chunks) agree; logprobs are listed, so
+    only the page's second listing ("ignored") differs."""
+    import shutil
+
+    from conftest import ROOT
+    from fake_servers import OpenAIChoices, serve
+
+    from conformance.session import ConformanceRun, Options
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for name in ("docs-tables.yaml", "targets.yaml", "devcenter.yaml", "requests.yaml"):
+        shutil.copy(ROOT / "cases" / name, cases / name)
+    url, stop = serve(OpenAIChoices)
+    monkeypatch.setenv("OPENAI_API_KEY", "k-123456")
+    run = ConformanceRun.prepare(Options(mode="live", target="variant", base_url=url, models=["m1"], cases_dir=cases,
+                                         results=tmp_path / "results.json", report=None, random_draws=0))
+    try:
+        run.connect()
+        results = run.run_all()
+    finally:
+        run.close()
+        stop()
+    verdicts = {(r.row, r.case_id): r.verdict for r in results}
+    assert {key for key, v in verdicts.items() if v == "differs"} == {("devcenter.logprobs-ignored", "logprobs")}
+    assert verdicts[("devcenter.max_completion_tokens", "max_completion_tokens-with-max_tokens")] == "agrees"
+    assert verdicts[("requests.stop-whitespace", "stop-whitespace")] == "agrees"
+    assert verdicts[("devcenter.modalities", "modalities-audio")] == "agrees"
+    assert {r.row for r in results if r.verdict == "agrees"} >= {
+        "devcenter.max_completion_tokens", "devcenter.stream_options", "devcenter.parallel_tool_calls",
+        "devcenter.reasoning_effort", "devcenter.logprobs", "devcenter.modalities", "requests.developer-role",
+        "requests.system-mid", "requests.system-many", "requests.content-parts", "requests.null-params"}
