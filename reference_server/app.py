@@ -70,6 +70,8 @@ def chunks(done: dict, body: dict, breaks: frozenset[str]):
     choice = done["choices"][0]
     deltas = [{"role": "assistant", "content": ""}]
     deltas += [{"content": piece} for piece in responder.pieces(choice["message"]["content"])]
+    if choice["message"].get("tool_calls"):  # OpenAI's form: one delta listing every call, by index
+        deltas.append({"tool_calls": [{"index": i, **call} for i, call in enumerate(choice["message"]["tool_calls"])]})
     events = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
     events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
     if (body.get("stream_options") or {}).get("include_usage"):

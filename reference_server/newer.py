@@ -19,7 +19,7 @@ from . import responder, tools
 from .models import MODELS
 from .validation import RequestError, bad
 
-REASONING_EFFORTS = {"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096}
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")  # OpenAI's values; "none" turns reasoning off
 PARALLEL_IGNORED = {"nova-pro", "nova-lite"}  # "parallel_tool_calls: ignored for Nova models"
 # Parameters the null-params break answers with a 500, as a real service does for max_tokens: null.
 NULL_CRASHES = ("max_tokens",)
@@ -108,7 +108,7 @@ def extend(done: dict, body: dict, breaks: frozenset[str]) -> dict:
             completion_tokens = responder.count_tokens(text)
     reasoning_tokens = 0
     effort = body.get("reasoning_effort")
-    if effort and MODELS[body["model"]].thinking and "reasoning-effort" not in breaks:
+    if effort not in (None, "none") and MODELS[body["model"]].thinking and "reasoning-effort" not in breaks:
         thinking = f"The user asks something short; with {effort} effort, answer it directly."
         message["reasoning"] = {"thinking": thinking}
         reasoning_tokens = responder.count_tokens(thinking)

@@ -4,7 +4,7 @@ The scripted model calls a tool when the last user message names it ("use the ge
 Paris"); `tool_choice` none/auto/required/named and `parallel_tool_calls` are honoured in the
 simplest way. A call looks like Heroku's: id `tooluse_<22 chars>`, type function, arguments as a
 JSON string valid for the tool's parameters, non-empty text content beside it, finish_reason
-tool_calls. Streaming carries the text only (tool-call deltas are left for the tool scenarios).
+tool_calls. A stream carries the calls whole, in one delta after the text.
 """
 import hashlib
 import json

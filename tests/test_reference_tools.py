@@ -65,3 +65,17 @@ def test_parallel_tool_calls_is_ignored_for_nova():
     nova = body(model="nova-pro", parallel_tool_calls=False)
     assert newer._parallel(nova, frozenset()) is True
     assert newer._parallel(body(parallel_tool_calls=False), frozenset()) is False
+
+
+def test_a_stream_carries_the_calls_in_one_delta():
+    from reference_server.app import chunks
+
+    done = {"id": "chatcmpl-abc", "created": 1, "model": "claude-4-5-haiku", "system_fingerprint": "f",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+    events = [json.loads(line[len("data: "):]) for line in chunks(newer.extend(done, body(), frozenset()), body(),
+                                                                  frozenset()) if "[DONE]" not in line]
+    deltas = [c["delta"] for e in events for c in e["choices"]]
+    streamed = [call for d in deltas for call in d.get("tool_calls", [])]
+    assert [(c["index"], c["function"]["name"]) for c in streamed] == [(0, "get_weather"), (1, "get_time")]
+    assert events[-1]["choices"][0]["finish_reason"] == "tool_calls"
