@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import responder
+from . import newer, responder
 from .breaks import parse_breaks
 from .models import MODELS
 from .validation import RequestError, validate
@@ -71,6 +71,8 @@ def chunks(done: dict, body: dict, breaks: frozenset[str]):
     choice = done["choices"][0]
     deltas = [{"role": "assistant", "content": ""}]
     deltas += [{"content": piece} for piece in responder.pieces(choice["message"]["content"])]
+    if choice["message"].get("tool_calls"):  # OpenAI's form: one delta listing every call, by index
+        deltas.append({"tool_calls": [{"index": i, **call} for i, call in enumerate(choice["message"]["tool_calls"])]})
     events = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
     events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
     if (body.get("stream_options") or {}).get("include_usage"):
@@ -115,9 +117,12 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             return error_response(RequestError(400, "request body is not valid JSON"))
         try:
             validate(body, breaks)
+            newer.validate_newer(body, breaks)
         except RequestError as err:
             return error_response(err)
+        body = newer.as_seen(body, breaks)
         done = complete(body, breaks)
+        done = newer.extend(done, body, breaks)
         if body.get("stream") and "stream" not in breaks:
             return StreamingResponse(chunks(done, body, breaks), media_type="text/event-stream",
                                      headers=headers_for(body))

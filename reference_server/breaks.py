@@ -16,6 +16,18 @@ BREAKS = {
     "stream-chunks": "streams chunks whose id changes from chunk to chunk",
     "stop": "ignores stop sequences",
     "shape": "answers plain requests in a shape the openai SDK's types reject (object, created)",
+    "max_completion_tokens": "ignores max_completion_tokens",
+    "stream-usage": "ignores stream_options.include_usage: no usage chunk",
+    "parallel-tools": "ignores parallel_tool_calls: false on every model",
+    "reasoning-effort": "ignores reasoning_effort",
+    "logprobs": "returns token logprobs when asked (the page's first listing), instead of ignoring them",
+    "modalities": "accepts modalities with audio and returns audio",
+    "developer-role": "drops developer messages",
+    "system-mid": "drops system messages that come after the first user turn",
+    "system-many": "keeps only the first system message",
+    "content-parts": "loses content given as an array of parts",
+    "stop-whitespace": "ignores stop sequences that are whitespace only",
+    "null-params": "answers max_tokens: null with a 500",
 }
 
 

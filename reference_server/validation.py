@@ -11,7 +11,9 @@ DOCUMENTED = {
 IGNORED = {"seed", "n", "presence_penalty", "frequency_penalty", "logit_bias"}
 # Accepted beyond the docs' tables: Heroku's extensions and options its Dev Center lists.
 EXTENSIONS = {"extended_thinking", "allow_ignored_params", "stream_options", "max_completion_tokens"}
-ROLES = {"system", "user", "assistant", "tool"}
+# Dev Center's newer table: reasoning_effort, parallel_tool_calls, logprobs, modalities (and audio with it).
+EXTENSIONS |= {"reasoning_effort", "parallel_tool_calls", "logprobs", "top_logprobs", "modalities", "audio"}
+ROLES = {"system", "user", "assistant", "tool", "developer"}  # developer: taken as system, as upstream does
 
 
 class RequestError(Exception):

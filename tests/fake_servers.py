@@ -238,3 +238,59 @@ class Slow(Base):
         if body["model"] == "conformance-no-such-model":
             return self.send_json(404, {"error": {"message": "unknown model"}})
         self.send_json(200, completion(body["model"], responder.compose(body.get("messages") or [])))
+
+
+class OpenAIChoices(Base):
+    """Honours the newer page's parameters and the request forms, making the other valid choices
+    OpenAI's API makes: refuses max_tokens with max_completion_tokens (OpenAI's own 400), refuses a
+    whitespace-only stop with a 400 naming stop, answers an audio request with text only, shows
+    reasoning as reasoning_content, sends `usage: null` on every chunk but the last, lists logprobs."""
+
+    def do_POST(self):
+        from reference_server import responder
+
+        body = self.body()
+        if "max_tokens" in body and "max_completion_tokens" in body:
+            why = "Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported."
+            return self.send_json(400, {"error": {"message": why, "type": "invalid_request_error",
+                                                  "code": "invalid_parameter_combination"}})
+        stops = [body["stop"]] if isinstance(body.get("stop"), str) else body.get("stop") or []
+        if any(not s.strip() for s in stops):
+            return self.send_json(400, {"error": {"message": "stop: a sequence of whitespace only is not supported",
+                                                  "type": "invalid_request_error"}})
+        messages = [{**m, "content": responder.text_of(m.get("content"))} for m in body["messages"]]
+        text, _ = responder.apply_stop(responder.compose(messages), stops)
+        text, cut = responder.truncate(text, body.get("max_completion_tokens") or body.get("max_tokens"))
+        prompt = sum(responder.count_tokens(m["content"]) for m in messages)
+        message = {"role": "assistant", "content": text}
+        asked = messages[-1]["content"]
+        names = [t["function"]["name"] for t in body.get("tools") or [] if t["function"]["name"] in asked]
+        if names:
+            names = names[:1] if body.get("parallel_tool_calls") is False else names
+            message["tool_calls"] = [{"id": f"call_{i}", "type": "function",
+                                      "function": {"name": n, "arguments": "{\"city\": \"Paris\"}"}}
+                                     for i, n in enumerate(names)]
+        if body.get("reasoning_effort"):
+            message["reasoning_content"] = "Seventeen times twenty-three."
+        answer = completion(body["model"], text, "tool_calls" if names else "length" if cut else "stop")
+        answer["choices"][0]["message"] = message
+        answer["usage"] = {"prompt_tokens": prompt, "completion_tokens": responder.count_tokens(text),
+                           "total_tokens": prompt + responder.count_tokens(text)}
+        if body.get("logprobs"):
+            answer["choices"][0]["logprobs"] = {"content": [{"token": t, "logprob": -0.1, "top_logprobs": []}
+                                                            for t in responder.TOKEN.findall(text)]}
+        if not body.get("stream"):
+            return self.send_json(200, answer)
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.end_headers()
+        include_usage = (body.get("stream_options") or {}).get("include_usage")
+        base = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": body["model"]}
+        for piece in responder.pieces(text):
+            chunk = {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk | ({'usage': None} if include_usage else {}))}\n\n".encode())
+        last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        self.wfile.write(f"data: {json.dumps(last)}\n\n".encode())
+        if include_usage:
+            self.wfile.write(f"data: {json.dumps({**base, 'choices': [], 'usage': answer['usage']})}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")

@@ -1,0 +1,238 @@
+"""Checks of Dev Center's newer OpenAI-compatibility table: max_completion_tokens, stream_options,
+parallel_tool_calls, reasoning_effort, logprobs, modalities."""
+import re
+
+from ..exchange import Exchange, clip
+from ..findings import ERROR, HONOURED, IGNORED, UNCLEAR, Finding
+from ..verdicts import NOT_ABOUT_THE_CLAIM
+from .common import answered, not_answered, spent_before_answering
+from .registry import check
+
+MAX_TOKENS = re.compile(r"\bmax_tokens\b")
+
+
+def _completion_tokens(ex: Exchange) -> int | None:
+    used = ex.usage.get("completion_tokens")
+    return used if isinstance(used, int) and not isinstance(used, bool) else None
+
+
+def _truncation(probe: Exchange, control: Exchange, limit: int, what: str) -> Finding:
+    """The answer is cut at `limit` tokens: finish_reason length, completion_tokens <= limit, while
+    the control (no limit) runs longer."""
+    used, control_used = _completion_tokens(probe), _completion_tokens(control) or 0
+    if used is None:
+        return Finding(UNCLEAR, f"{what}: finish_reason={probe.finish_reason!r} and the response reports no "
+                                "usage.completion_tokens to compare")
+    if used > limit:
+        return Finding(IGNORED, f"{what} but finish_reason={probe.finish_reason!r} with completion_tokens={used}")
+    if control_used <= limit:
+        return Finding(UNCLEAR, f"the control answer used only {control_used} tokens, no more than {limit}, "
+                                "so truncation could not be observed")
+    if probe.finish_reason != "length":
+        return Finding(IGNORED, f"{what}: the answer stopped at {used} tokens but finish_reason is "
+                                f"{probe.finish_reason!r}, not 'length'")
+    return Finding(HONOURED, f"{what}: finish_reason='length', completion_tokens={used} "
+                             f"(without a limit: {control_used})")
+
+
+@check
+def completion_limit_truncates(probe: Exchange, control: Exchange) -> Finding:
+    """A small max_completion_tokens cuts the answer like max_tokens: finish_reason 'length' and
+    completion_tokens <= the limit, where the control without it runs longer.
+
+    Sample: "max_completion_tokens=8 but finish_reason='stop' with completion_tokens=59"
+    """
+    if finding := answered(probe) or answered(control, "the control request (no limit)"):
+        return finding
+    limit = probe.request["max_completion_tokens"]
+    return _truncation(probe, control, limit, f"max_completion_tokens={limit}")
+
+
+@check
+def both_limits(probe: Exchange, control: Exchange) -> Finding:
+    """max_tokens and max_completion_tokens together: the smaller limit wins, or the request is
+    refused cleanly with an error naming both parameters.
+
+    OpenAI's API itself refuses the pair (400 "Setting 'max_tokens' and 'max_completion_tokens' at
+    the same time is not supported", code invalid_parameter_combination), so that refusal conforms;
+    so does honouring both, since each is an upper bound and the smaller one then holds. The larger
+    limit winning exceeds the smaller bound (ignored); any other rejection, and a 5xx, differ.
+    Sample: "max_tokens=30, max_completion_tokens=10: completion_tokens=30, the larger limit won"
+    """
+    limits = {name: probe.request[name] for name in ("max_tokens", "max_completion_tokens")}
+    said = f"max_tokens={limits['max_tokens']}, max_completion_tokens={limits['max_completion_tokens']}"
+    if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM:
+        text = f"{probe.error_message} {probe.error_code}"
+        if ("max_completion_tokens" in text and MAX_TOKENS.search(text)) or "combination" in text:
+            return Finding(HONOURED, f"{said}: refused cleanly (HTTP {probe.status} {probe.error_message!r}), "
+                                     "as OpenAI's API does")
+    if finding := answered(probe) or answered(control, "the control request (no limits)"):
+        return finding
+    smaller = min(limits.values())
+    return _truncation(probe, control, smaller, f"{said}: the smaller limit is {smaller},")
+
+
+@check
+def usage_chunk_when_asked(probe: Exchange, control: Exchange) -> Finding:
+    """stream_options.include_usage: a final chunk with `choices: []` and a usage object (integers,
+    total = prompt + completion) before [DONE]; the control stream without it carries no usage.
+
+    Sample: "include_usage was asked, but no chunk carries usage"
+    """
+    if finding := not_answered(probe, "the streamed request") or not_answered(control, "the stream without it"):
+        return finding
+    if not probe.events:
+        return Finding(IGNORED, "stream=true with include_usage was answered without SSE chunks: no usage chunk")
+    carrying = [i for i, e in enumerate(probe.events) if isinstance(e.get("usage"), dict)]
+    if not carrying:
+        return Finding(IGNORED, "include_usage was asked, but no chunk carries usage")
+    last = probe.events[-1]
+    if carrying != [len(probe.events) - 1]:
+        return Finding(ERROR, f"usage came in chunk(s) {carrying} of {len(probe.events)}, not only in the final one")
+    if last.get("choices") != []:
+        return Finding(ERROR, f"the usage chunk has choices={clip(str(last.get('choices')), 60)}, not []")
+    usage = last["usage"]
+    numbers = [usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")]
+    integral = all(isinstance(n, int) and not isinstance(n, bool) for n in numbers)
+    if not integral or numbers[0] + numbers[1] != numbers[2]:
+        return Finding(ERROR, f"the usage chunk's usage {usage} is not integers with total = prompt + completion")
+    if probe.after_done:  # a stream without [DONE] at all is core.stream's difference
+        return Finding(ERROR, "chunks came after `data: [DONE]`: the usage chunk is not the last before it")
+    if any(isinstance(e.get("usage"), dict) for e in control.events):
+        return Finding(IGNORED, "usage came in the stream whether or not include_usage was asked")
+    return Finding(HONOURED, f"a final usage chunk (choices: [], total {numbers[2]}) before [DONE]; "
+                             "none without include_usage")
+
+
+def tool_calls_of(ex: Exchange) -> list:
+    calls = (ex.choice.get("message") or {}).get("tool_calls")
+    return calls if isinstance(calls, list) else []
+
+
+@check
+def parallel_calls_limited(probe: Exchange, control: Exchange) -> Finding:
+    """parallel_tool_calls: false gives at most one tool call where the control (parallel calls
+    allowed) makes two for the same prompt.
+
+    Sample: "parallel_tool_calls=false, but the answer makes 2 tool calls (get_weather, get_time)"
+    """
+    if finding := answered(probe) or answered(control, "the control request (parallel calls allowed)"):
+        return finding
+    made, allowed = tool_calls_of(probe), tool_calls_of(control)
+    names = ", ".join(str((c.get("function") or {}).get("name")) for c in made if isinstance(c, dict))
+    if len(allowed) < 2:
+        return Finding(UNCLEAR, f"the control made {len(allowed)} tool call(s) even with parallel calls allowed, "
+                                "so a limit could not be observed")
+    if len(made) >= 2:
+        return Finding(IGNORED, f"parallel_tool_calls=false, but the answer makes {len(made)} tool calls ({names})")
+    if not made:
+        return Finding(UNCLEAR, "parallel_tool_calls=false: the answer makes no tool call at all "
+                                f"({clip(probe.text, 60)}), so one call at a time could not be observed")
+    return Finding(HONOURED, f"parallel_tool_calls=false: one tool call ({names}); allowed, "
+                             f"{len(allowed)} calls")
+
+
+def reasoning_shown(ex: Exchange) -> str | None:
+    """How the answer shows reasoning, or None: Heroku's message.reasoning.thinking, the
+    reasoning_content or reasoning string other servers use, or reasoning_tokens in usage."""
+    message = ex.choice.get("message") or {}
+    reasoning = message.get("reasoning")
+    if isinstance(reasoning, dict) and isinstance(reasoning.get("thinking"), str) and reasoning["thinking"].strip():
+        return f"message.reasoning.thinking {clip(reasoning['thinking'], 40)}"
+    for key in ("reasoning_content", "reasoning"):
+        if isinstance(message.get(key), str) and message[key].strip():
+            return f"message.{key} {clip(message[key], 40)}"
+    details = ex.usage.get("completion_tokens_details")
+    tokens = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    if isinstance(tokens, int) and tokens > 0:
+        return f"usage.completion_tokens_details.reasoning_tokens={tokens}"
+    return None
+
+
+@check
+def reasoning_effort_has_effect(probe: Exchange, control: Exchange) -> Finding:
+    """reasoning_effort changes something observable against a control without it: reasoning appears
+    (message.reasoning.thinking, or reasoning_tokens > 0) in one answer and not in the other.
+
+    A model that reasons in both says nothing about the parameter. Sample:
+    "reasoning_effort='low' shows no reasoning, as without it"
+    """
+    if finding := answered(probe) or answered(control, "the control request (no reasoning_effort)"):
+        return finding
+    effort = probe.request.get("reasoning_effort")
+    shown, shown_without = reasoning_shown(probe), reasoning_shown(control)
+    if shown and shown_without:
+        return Finding(UNCLEAR, f"the answer shows reasoning with reasoning_effort={effort!r} ({shown}) and "
+                                f"without it ({shown_without}): no difference to see")
+    if shown:
+        return Finding(HONOURED, f"reasoning_effort={effort!r}: {shown}; without it, no reasoning")
+    if shown_without:
+        return Finding(HONOURED, f"reasoning_effort={effort!r} turns reasoning off: without it, {shown_without}")
+    if finding := spent_before_answering(probe, f"reasoning_effort={effort!r}"):
+        return finding
+    return Finding(IGNORED, f"reasoning_effort={effort!r} shows no reasoning, as without it")
+
+
+@check
+def logprobs_listed(probe: Exchange) -> Finding:
+    """logprobs: true (top_logprobs 2) gives choices[0].logprobs.content as a list of token entries
+    (token, logprob <= 0): honoured. Null or absent logprobs: ignored.
+
+    The page lists logprobs twice (supported; accepted but ignored), so whatever the server does,
+    one of the two rows this case names differs. Sample: "logprobs=true, but choices[0].logprobs is None"
+    """
+    if finding := answered(probe):
+        return finding
+    logprobs = probe.choice.get("logprobs")
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if logprobs is None or content is None:
+        return Finding(IGNORED, f"logprobs=true, but choices[0].logprobs is {clip(str(logprobs), 60)}")
+    if not isinstance(content, list):
+        return Finding(ERROR, f"choices[0].logprobs.content is {clip(str(content), 60)}, not a list")
+    if not content:
+        return Finding(IGNORED, f"logprobs=true, but choices[0].logprobs.content is empty for {clip(probe.text, 40)}")
+    for entry in content:
+        if not (isinstance(entry, dict) and isinstance(entry.get("token"), str)
+                and isinstance(entry.get("logprob"), (int, float)) and entry["logprob"] <= 0):
+            return Finding(ERROR, f"a logprobs entry {clip(str(entry), 80)} is not {{token, logprob <= 0}}")
+    return Finding(HONOURED, f"logprobs=true: {len(content)} token entries, the first {content[0]['token']!r} "
+                             f"with logprob {content[0]['logprob']}")
+
+
+@check
+def text_modality(probe: Exchange) -> Finding:
+    """modalities ["text"] is accepted and answered with text.
+
+    Sample: "modalities=['text'] was rejected: HTTP 400 'Unrecognized request argument supplied: modalities'"
+    """
+    if finding := answered(probe, "modalities=['text']") or spent_before_answering(probe, "modalities=['text']"):
+        return finding
+    if not probe.text.strip():
+        return Finding(ERROR, f"modalities=['text'] was answered without text (finish_reason={probe.finish_reason!r})")
+    return Finding(HONOURED, f"modalities=['text'] answered with text {clip(probe.text, 40)}")
+
+
+@check
+def audio_modality_refused(probe: Exchange) -> Finding:
+    """modalities ["text", "audio"]: "Text only" holds when the request is refused cleanly (a 4xx
+    whose error names modalities or audio) or answered with text only; audio in the answer means
+    the docs are wrong; a 5xx differs.
+
+    Sample: "modalities=['text', 'audio'] returned audio (message.audio with 16 bytes of data)"
+    """
+    what = f"modalities={probe.request.get('modalities')}"
+    about = re.search(r"modalit|audio", f"{probe.error_message} {probe.error_code}", re.IGNORECASE)
+    if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM and about:
+        return Finding(HONOURED, f"{what} refused cleanly: HTTP {probe.status} {probe.error_message!r}")
+    if finding := answered(probe, what):
+        return finding
+    audio = (probe.choice.get("message") or {}).get("audio")
+    if audio:
+        data = audio.get("data") if isinstance(audio, dict) else None
+        return Finding(IGNORED, f"{what} returned audio (message.audio with {len(data or '')} characters of data)")
+    if not probe.text.strip():
+        if finding := spent_before_answering(probe, what):
+            return finding
+        return Finding(ERROR, f"{what} was answered with neither text nor audio")
+    return Finding(HONOURED, f"{what} answered with text only {clip(probe.text, 40)}")
+

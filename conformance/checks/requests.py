@@ -1,0 +1,131 @@
+"""Checks of request forms real clients send: developer and system messages, content parts, a
+whitespace stop sequence, parameters sent as null. Each is an effect probe against a control.
+
+Word-recall probes tell "the message was dropped" from "the model did not say the word": a message
+that reached the model makes the prompt longer, so usage.prompt_tokens grows against a control
+without it. No word and no growth: dropped. Growth but no word: unclear.
+"""
+from ..exchange import Exchange, clip
+from ..findings import HONOURED, IGNORED, UNCLEAR, Finding
+from ..verdicts import NOT_ABOUT_THE_CLAIM
+from .common import answered, consecutive, integers, spent_before_answering
+from .core import stop_sequence_ends_text
+from .registry import check
+
+
+def _prompt_tokens(ex: Exchange) -> int | None:
+    used = ex.usage.get("prompt_tokens")
+    return used if isinstance(used, int) and not isinstance(used, bool) else None
+
+
+def _unsaid(probe: Exchange, without: Exchange, word: str, carrier: str) -> Finding:
+    """The word is not in the reply: was the message carrying it dropped, or just not repeated?"""
+    grown, base = _prompt_tokens(probe), _prompt_tokens(without)
+    if grown is None or base is None:
+        return Finding(UNCLEAR, f"the reply {clip(probe.text, 60)} lacks {word}, which only the {carrier} "
+                                "carried, and without usage.prompt_tokens whether it reached the model is unknown")
+    if grown > base:
+        return Finding(UNCLEAR, f"the reply {clip(probe.text, 60)} lacks {word}, but the {carrier} reached the "
+                                f"model (prompt_tokens {grown} against {base} without it): the model did not say it")
+    return Finding(IGNORED, f"the {carrier} was dropped: the reply {clip(probe.text, 60)} lacks {word} and "
+                            f"prompt_tokens is {grown}, as without it ({base})")
+
+
+@check
+def word_reaches_model(probe: Exchange, control: Exchange, word: str, carrier: str) -> Finding:
+    """A word carried only by one message (`carrier`, e.g. "developer message") is used in the reply;
+    the control is the same conversation without that message.
+
+    Sample: "the developer message was dropped: the reply 'I have not been told any keyword.' lacks
+    HELIOTROPE and prompt_tokens is 14, as without it (14)"
+    """
+    if finding := answered(probe) or answered(control, f"the control request (no {carrier})"):
+        return finding
+    if word.upper() in probe.text.upper():
+        return Finding(HONOURED, f"the reply {clip(probe.text, 60)} uses {word}, which only the {carrier} carried")
+    if finding := spent_before_answering(probe, "the reply"):
+        return finding
+    return _unsaid(probe, control, word, carrier)
+
+
+@check
+def every_system_message_reaches(probe: Exchange, without_first: Exchange, without_second: Exchange,
+                                 first: str, second: str) -> Finding:
+    """Two system messages, each with its own word: the reply uses both. Each step drops one of them,
+    to tell a dropped message from a word the model did not repeat.
+
+    Sample: "the second system message was dropped: the reply 'TANGERINE' lacks PAPAYA and
+    prompt_tokens is 20, as without it (20)"
+    """
+    if finding := (answered(probe) or answered(without_first, "the control without the first system message")
+                   or answered(without_second, "the control without the second system message")):
+        return finding
+    text = probe.text.upper()
+    if first.upper() in text and second.upper() in text:
+        return Finding(HONOURED, f"the reply {clip(probe.text, 60)} uses both {first} and {second}")
+    if finding := spent_before_answering(probe, "the reply"):
+        return finding
+    findings = [_unsaid(probe, without, word, f"{which} system message")
+                for word, without, which in ((first, without_first, "first"), (second, without_second, "second"))
+                if word.upper() not in text]
+    return next((f for f in findings if f.observed == IGNORED), findings[0])
+
+
+@check
+def parts_match_string(probe: Exchange, control: Exchange) -> Finding:
+    """content as an array of {type: text} parts gives the same answer as the same words as a string.
+
+    Sample: "with content parts the reply is 'Hello! You said: ' (no count), with a string 1, 2, ..., 8"
+    """
+    if finding := answered(probe, "the request with content parts") or answered(control, "the string request"):
+        return finding
+    with_parts, with_string = integers(probe.text), integers(control.text)
+    if not with_string or not consecutive(with_string):
+        return Finding(UNCLEAR, f"the string form's answer {clip(control.text, 60)} is not a count to compare with")
+    if with_parts == with_string:
+        return Finding(HONOURED, f"content parts and a string give the same count {clip(probe.text, 40)}")
+    if with_parts and consecutive(with_parts) and probe.finish_reason == control.finish_reason:
+        return Finding(UNCLEAR, f"both forms give a count, but different ones ({clip(probe.text, 40)} against "
+                                f"{clip(control.text, 40)}): the model varied")
+    return Finding(IGNORED, f"with content parts the reply is {clip(probe.text, 60)}; with a string "
+                            f"{clip(control.text, 60)}: the parts did not carry the prompt")
+
+
+@check
+def whitespace_stop(probe: Exchange, control: Exchange) -> Finding:
+    """stop ["\\n"] on an answer of several lines: the answer ends before the first newline, or the
+    request is refused cleanly with a 4xx naming stop (both acceptable). A 5xx, another rejection,
+    or an answer containing the newline differ.
+
+    Sample: "stop='\\n' but the answer 'alpha\\nbeta\\ngamma' contains it"
+    """
+    if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM \
+            and "stop" in probe.error_message.lower():
+        return Finding(HONOURED, f"a whitespace-only stop is refused cleanly: HTTP {probe.status} "
+                                 f"{probe.error_message!r}")
+    stop = probe.request["stop"]
+    return stop_sequence_ends_text(probe, control, stop[0] if isinstance(stop, list) else stop)
+
+
+@check
+def null_means_absent(probe: Exchange, control: Exchange) -> Finding:
+    """A parameter sent as JSON null is accepted and gives the same answer as leaving it out.
+
+    Sample: "max_tokens=null was rejected: HTTP 500 'Failed to execute chat'"
+    """
+    nulls = ", ".join(f"{k}=null" for k, v in probe.request.items() if v is None) or "no parameter as null"
+    if finding := answered(probe, nulls) or answered(control, "the control request (parameter left out)"):
+        return finding
+    if finding := spent_before_answering(probe, nulls):
+        return finding
+    got, expected = integers(probe.text), integers(control.text)
+    if got == expected and probe.finish_reason == control.finish_reason:
+        return Finding(HONOURED, f"{nulls} accepted, with the same answer as without it {clip(probe.text, 40)}")
+    if probe.finish_reason != control.finish_reason:
+        return Finding(IGNORED, f"{nulls} changes the answer: finish_reason={probe.finish_reason!r} "
+                                f"({clip(probe.text, 40)}), without it {control.finish_reason!r}")
+    if expected and consecutive(expected) and not (got and consecutive(got)):
+        return Finding(IGNORED, f"{nulls} changes the answer: {clip(probe.text, 40)}, without it "
+                                f"{clip(control.text, 40)}")
+    return Finding(UNCLEAR, f"{nulls} accepted, but the answer {clip(probe.text, 40)} differs from the one "
+                            f"without it {clip(control.text, 40)} in a way sampling can explain")

@@ -1,0 +1,118 @@
+"""The request-form checks, on hand-built exchanges: a server that breaks each claim, one that
+honours it in an unusual but valid way, and a model too weak to show the effect."""
+from conformance import checks
+from conformance.exchange import Exchange
+from conformance.findings import HONOURED, IGNORED, REJECTED, UNCLEAR
+from conformance.verdicts import AGREES, DIFFERS, judge
+
+
+def answer(text, prompt_tokens=20, finish="stop", **request):
+    body = {
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "nova-lite",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 3, "total_tokens": prompt_tokens + 3},
+    }
+    return Exchange(request={"model": "nova-lite", **request}, status=200, body=body)
+
+
+def refused(status, message, **request):
+    return Exchange(request={"model": "nova-lite", **request}, status=status,
+                    body={"error": {"message": message, "type": "invalid_request_error", "code": status}})
+
+
+def verdict(finding):
+    return judge("accepted-with-effect", finding)[0]
+
+
+WORD = {"word": "HELIOTROPE", "carrier": "developer message"}
+
+
+def test_word_reaches_model():
+    without = answer("I have not been told any keyword.", prompt_tokens=12)
+    assert checks.word_reaches_model(answer("Heliotrope", prompt_tokens=26), without, **WORD).observed == HONOURED
+    dropped = checks.word_reaches_model(answer("I don't know any keyword.", prompt_tokens=12), without, **WORD)
+    assert dropped.observed == IGNORED and "dropped" in dropped.reason
+    assert verdict(dropped) == DIFFERS
+    unknown_role = refused(400, "messages[0].role must be one of assistant, system, tool, user")
+    assert verdict(checks.word_reaches_model(unknown_role, without, **WORD)) == DIFFERS
+
+
+def test_word_reaches_model_but_a_weak_model_does_not_say_it():
+    without = answer("Which keyword?", prompt_tokens=12)
+    weak = checks.word_reaches_model(answer("Sure! What else can I do?", prompt_tokens=26), without, **WORD)
+    assert weak.observed == UNCLEAR and "did not say it" in weak.reason
+    no_usage = answer("Sure!")
+    no_usage.body.pop("usage")
+    assert checks.word_reaches_model(no_usage, without, **WORD).observed == UNCLEAR
+
+
+def test_every_system_message_reaches():
+    first_only = answer("TANGERINE", prompt_tokens=20)
+    second_only = answer("PAPAYA", prompt_tokens=14)
+    words = {"first": "TANGERINE", "second": "PAPAYA"}
+    both = answer("tangerine papaya", prompt_tokens=28)
+    assert checks.every_system_message_reaches(both, second_only, first_only, **words).observed == HONOURED
+    # only the first system message kept: the prompt is as long as without the second one
+    kept_first = checks.every_system_message_reaches(answer("TANGERINE", prompt_tokens=20), second_only, first_only,
+                                                     **words)
+    assert kept_first.observed == IGNORED and "second system message was dropped" in kept_first.reason
+    # both reached the model (the prompt grew), the model only repeated one
+    weak = checks.every_system_message_reaches(answer("TANGERINE", prompt_tokens=28), second_only, first_only, **words)
+    assert weak.observed == UNCLEAR
+
+
+def test_parts_match_string():
+    string = answer("1, 2, 3, 4, 5, 6, 7, 8")
+    assert checks.parts_match_string(answer("1, 2, 3, 4, 5, 6, 7, 8"), string).observed == HONOURED
+    # another layout of the same count is the same answer
+    assert checks.parts_match_string(answer("1,2,3,4,5,6,7,8"), string).observed == HONOURED
+    lost = checks.parts_match_string(answer("Hello! How can I help?"), string)
+    assert lost.observed == IGNORED
+    assert checks.parts_match_string(refused(400, "content must be a string"), string).observed == REJECTED
+
+
+def test_parts_match_string_with_a_model_that_varies_is_unclear():
+    string = answer("1, 2, 3, 4, 5, 6, 7, 8")
+    assert checks.parts_match_string(answer("1, 2, 3, 4, 5, 6, 7, 8, 9"), string).observed == UNCLEAR
+    assert checks.parts_match_string(answer("1, 2, 3"), answer("Sure, here they are!")).observed == UNCLEAR
+
+
+STOP = {"stop": ["\n"]}
+
+
+def test_whitespace_stop():
+    lines = answer("alpha\nbeta\ngamma")
+    assert checks.whitespace_stop(answer("alpha", **STOP), lines).observed == HONOURED
+    clean = checks.whitespace_stop(refused(400, "stop sequences may not be whitespace only", **STOP), lines)
+    assert clean.observed == HONOURED and verdict(clean) == AGREES
+    ignored = checks.whitespace_stop(answer("alpha\nbeta\ngamma", **STOP), lines)
+    assert ignored.observed == IGNORED
+    crash = checks.whitespace_stop(refused(500, "Failed to execute chat", **STOP), lines)
+    assert verdict(crash) == DIFFERS
+    unrelated = checks.whitespace_stop(refused(400, "messages must alternate", **STOP), lines)
+    assert verdict(unrelated) == DIFFERS
+
+
+def test_whitespace_stop_with_a_one_line_answer_is_unclear():
+    assert checks.whitespace_stop(answer("alpha beta gamma", **STOP), answer("alpha beta gamma")).observed == UNCLEAR
+
+
+COUNT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+
+
+def test_null_means_absent():
+    assert checks.null_means_absent(answer(COUNT, max_tokens=None), answer(COUNT)).observed == HONOURED
+    crash = checks.null_means_absent(refused(500, "Failed to execute chat", max_tokens=None), answer(COUNT))
+    assert crash.observed == REJECTED and "max_tokens=null" in crash.reason and verdict(crash) == DIFFERS
+    refusal = checks.null_means_absent(refused(400, "max_tokens must be an integer", max_tokens=None), answer(COUNT))
+    assert verdict(refusal) == DIFFERS
+    # null taken as a value: max_tokens null as 1
+    tiny = checks.null_means_absent(answer("1", finish="length", max_tokens=None), answer(COUNT))
+    assert tiny.observed == IGNORED
+    garbled = checks.null_means_absent(answer("null", stop=None), answer(COUNT))
+    assert garbled.observed == IGNORED
+
+
+def test_null_means_absent_with_a_model_that_varies_is_unclear():
+    other_count = answer("1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11", temperature=None)
+    assert checks.null_means_absent(other_count, answer(COUNT)).observed == UNCLEAR

@@ -1,0 +1,81 @@
+"""The reference server's minimal tool calling (reference_server/tools.py), as pure functions."""
+import json
+
+import pytest
+
+from reference_server import newer, tools
+from reference_server.validation import RequestError
+
+
+def tool(name, **properties):
+    return {"type": "function", "function": {"name": name, "description": name,
+                                             "parameters": {"type": "object", "properties": properties}}}
+
+
+CITY = {"type": "string"}
+TOOLS = [tool("get_weather", city=CITY), tool("get_time", city=CITY, hour={"type": "integer"})]
+PROMPT = "Use the get_weather tool for Paris and the get_time tool for Tokyo."
+
+
+def body(**extra):
+    return {"model": "claude-4-5-haiku", "messages": [{"role": "user", "content": PROMPT}], "tools": TOOLS, **extra}
+
+
+def test_calls_the_tools_the_prompt_names_in_heroku_shape():
+    calls = tools.tool_calls(body(), PROMPT, "seed")
+    assert [c["function"]["name"] for c in calls] == ["get_weather", "get_time"]
+    assert all(c["type"] == "function" and c["id"].startswith("tooluse_") and len(c["id"]) == 30 for c in calls)
+    assert json.loads(calls[0]["function"]["arguments"]) == {"city": "Paris"}
+    assert json.loads(calls[1]["function"]["arguments"]) == {"city": "Tokyo", "hour": 1}
+
+
+def test_tool_choice_and_parallel_tool_calls():
+    assert tools.tool_calls(body(tool_choice="none"), PROMPT, "s") == []
+    named = tools.tool_calls(body(tool_choice={"type": "function", "function": {"name": "get_time"}}), PROMPT, "s")
+    assert [c["function"]["name"] for c in named] == ["get_time"]
+    assert len(tools.tool_calls(body(tool_choice="required"), "Hello", "s")) == 1
+    assert tools.tool_calls(body(), "Hello", "s") == []  # auto: nothing asked for, nothing called
+    assert len(tools.tool_calls(body(), PROMPT, "s", parallel=False)) == 1
+
+
+def test_a_tool_result_is_answered_in_text():
+    after = body(messages=[{"role": "user", "content": PROMPT}, {"role": "tool", "tool_call_id": "t", "content": "9"}])
+    assert tools.tool_calls(after, PROMPT, "s") == []
+
+
+def test_the_answer_carries_text_and_finish_reason_tool_calls():
+    done = {"id": "chatcmpl-abc", "created": 1, "choices": [{"index": 0, "message": {"role": "assistant",
+            "content": "Hello"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 3, "completion_tokens": 1,
+                                                                       "total_tokens": 4}}
+    out = newer.extend(done, body(), frozenset())
+    choice = out["choices"][0]
+    assert choice["finish_reason"] == "tool_calls" and choice["message"]["content"].strip()
+    assert out["usage"]["total_tokens"] == out["usage"]["prompt_tokens"] + out["usage"]["completion_tokens"]
+
+
+@pytest.mark.parametrize("bad", [{"tools": "get_weather"}, {"tool_choice": "sometimes"},
+                                 {"tool_choice": {"type": "function", "function": {"name": "nope"}}}])
+def test_malformed_tools_are_refused_with_a_400(bad):
+    with pytest.raises(RequestError) as err:
+        tools.validate_tools(body(**bad))
+    assert err.value.status == 400
+
+
+def test_parallel_tool_calls_is_ignored_for_nova():
+    nova = body(model="nova-pro", parallel_tool_calls=False)
+    assert newer._parallel(nova, frozenset()) is True
+    assert newer._parallel(body(parallel_tool_calls=False), frozenset()) is False
+
+
+def test_a_stream_carries_the_calls_in_one_delta():
+    from reference_server.app import chunks
+
+    done = {"id": "chatcmpl-abc", "created": 1, "model": "claude-4-5-haiku", "system_fingerprint": "f",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+    events = [json.loads(line[len("data: "):]) for line in chunks(newer.extend(done, body(), frozenset()), body(),
+                                                                  frozenset()) if "[DONE]" not in line]
+    deltas = [c["delta"] for e in events for c in e["choices"]]
+    streamed = [call for d in deltas for call in d.get("tool_calls", [])]
+    assert [(c["index"], c["function"]["name"]) for c in streamed] == [(0, "get_weather"), (1, "get_time")]
+    assert events[-1]["choices"][0]["finish_reason"] == "tool_calls"
