@@ -16,6 +16,13 @@ BREAKS = {
     "stream-chunks": "streams chunks whose id changes from chunk to chunk",
     "stop": "ignores stop sequences",
     "shape": "answers plain requests in a shape the openai SDK's types reject (object, created)",
+    "usage-sum": "reports total_tokens one more than prompt_tokens + completion_tokens",
+    "two-choices": "answers a plain request without n with two choices",
+    "schema": "sends `created` as a numeric string: the openai SDK's lax types accept it, OpenAI's schema does not",
+    "error-shape": "answers errors with a flat {\"error\": \"<message>\"} body",
+    "malformed-500": "answers a body that is not JSON with a 500",
+    "wrong-key-accepted": "answers a request with a wrong API key normally",
+    "unknown-model": "answers an unknown model id with a default model",
 }
 
 

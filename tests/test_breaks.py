@@ -16,6 +16,9 @@ MODELS = ["claude-4-5-haiku", "claude-4-5-sonnet"]
 CORE_ROWS = {f"core.{r}" for r in ("model", "messages", "max_tokens", "temperature", "top_p", "stream", "stop")}
 SDK_ROWS = {"models.claude-4-5-haiku.sdk", "models.claude-4-5-sonnet.sdk"}
 ALL_ROWS = CORE_ROWS | SDK_ROWS
+RESPONSE_ROWS = {f"prose.response-structure/{v}" for v in ("sdk-types", "openai-schema", "usage", "one-choice")}
+ERROR_ROWS = {f"prose.errors/{v}" for v in ("out-of-range", "malformed-body", "wrong-key", "unknown-model")}
+ALL_ROWS = ALL_ROWS | RESPONSE_ROWS | ERROR_ROWS
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -28,7 +31,15 @@ BROKEN_ROWS = {
     "stream-done": {"core.stream"},
     "stream-chunks": {"core.stream"},
     "stop": {"core.stop"},
-    "shape": SDK_ROWS,
+    "shape": SDK_ROWS | {"prose.response-structure/sdk-types", "prose.response-structure/openai-schema"},
+    "usage-sum": {"prose.response-structure/usage"},
+    "two-choices": {"prose.response-structure/one-choice"},
+    "schema": {"prose.response-structure/openai-schema"},
+    "error-shape": ERROR_ROWS,
+    "malformed-500": {"prose.errors/malformed-body"},
+    "wrong-key-accepted": {"prose.errors/wrong-key"},
+    # core.model must differ too, once core.model has an unknown-model step (another branch).
+    "unknown-model": {"prose.errors/unknown-model"},
 }
 
 
