@@ -113,6 +113,10 @@ def json_body_matcher(r1, r2) -> None:
         raise AssertionError("request bodies differ")
 
 
+# The header that marks a recorded request as sent with the suite's deliberately wrong key.
+WRONG_KEY_MARK = "x-conformance-wrong-key"
+
+
 class Scrubber:
     """Removes secret headers and every occurrence of a secret value from what is recorded."""
 
@@ -126,8 +130,12 @@ class Scrubber:
         return scrub_text(value, self.secrets)
 
     def request(self, request):
-        self.sent_wrong_key = any(name.lower() == "authorization" and value == f"Bearer {WRONG_KEY}"
-                                  for name, value in request.headers.items())
+        # The mark stays in the cassette, where no key does: replay loads cassettes through these filters too.
+        self.sent_wrong_key = any(
+            (name.lower() == "authorization" and value == f"Bearer {WRONG_KEY}") or name.lower() == WRONG_KEY_MARK
+            for name, value in request.headers.items())
+        if self.sent_wrong_key:
+            request.headers[WRONG_KEY_MARK] = "the suite's deliberately wrong key was sent"
         for name in list(request.headers):
             if name.lower() in SECRET_HEADERS:
                 del request.headers[name]

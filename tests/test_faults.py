@@ -1,7 +1,7 @@
 """Faults found in review: each must end as a true verdict on the right row, or a clean line."""
 import pytest
 import yaml
-from fake_servers import ConformingVariant, CutsStreams, RefusesMaxTokens, serve
+from fake_servers import ConformingVariantWithErrors, CutsStreams, RefusesMaxTokens, serve
 
 HAIKU = "--models=claude-4-5-haiku"
 
@@ -99,10 +99,13 @@ def test_credentials_in_the_base_url_are_not_kept(suite, reference_server):
 
 
 def test_a_conforming_server_that_chooses_differently_raises_no_alarm(suite, fake):
-    url = fake(ConformingVariant)
+    url = fake(ConformingVariantWithErrors)
     run = suite.run("--mode", "live", "--target", "variant", "--base-url", url, "--models=m1,m2",
                     "--random-draws", "5", env={"OPENAI_API_KEY": "k-123456"})
     assert run.code == 0, run.output
     assert run.rows_with("differs") == set()
     assert {"core.model", "core.messages", "core.max_tokens", "core.temperature", "core.top_p", "core.stream",
             "core.stop", "models.m1.sdk"} <= run.rows_with("agrees")
+    assert {f"prose.response-structure/{v}" for v in ("sdk-types", "openai-schema", "usage", "one-choice")} | {
+        f"prose.errors/{v}" for v in ("out-of-range", "malformed-body", "wrong-key", "unknown-model")
+    } <= run.rows_with("agrees")
