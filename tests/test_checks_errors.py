@@ -94,8 +94,15 @@ def test_throttling_or_no_access_is_inconclusive():
 
 
 def test_a_refused_probe_makes_the_error_say_nothing():
-    # e.g. a model the key cannot use: the faulty request's error is no evidence about the fault.
-    finding = checks.error_contract(refused(404), refused(), **BAD_REQUEST)
+    # The faulty request's error is no evidence about the fault when the request without it fails too.
+    minimal = refused(404)
+    minimal.request = {"model": "gpt-nonexistent", "messages": [{"role": "user", "content": "hi"}]}
+    finding = checks.error_contract(minimal, refused(), **BAD_REQUEST)
+    assert finding.about_model and verdict(finding) == INCONCLUSIVE
+    assert "refused the model itself" in judge(STANDARD_ERROR, finding)[1]
+    with_parameters = refused(400)
+    with_parameters.request = {**minimal.request, "max_tokens": 10}  # perhaps max_tokens was refused
+    finding = checks.error_contract(with_parameters, refused(), **BAD_REQUEST)
     assert finding.observed == UNCLEAR and verdict(finding) == INCONCLUSIVE
     silent = Exchange(request={}, transport_error="ReadTimeout")
     assert checks.error_contract(answered(), silent, **BAD_REQUEST).observed == UNANSWERED

@@ -3,7 +3,7 @@ def test_ids_are_case_and_model(suite):
     run = suite.run("--collect-only")
     assert "cases/core.yaml::temperature[claude-4-5-haiku]" in run.output
     assert "cases/models.yaml::sdk-response[nova-lite]" in run.output
-    assert "72 tests collected" in run.output
+    assert "136 tests collected" in run.output
 
 
 def test_k_and_models_select(suite):

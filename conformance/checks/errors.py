@@ -9,6 +9,8 @@ from ..findings import ACCEPTED, ERROR, HONOURED, REJECTED, UNANSWERED, UNCLEAR,
 from ..verdicts import NOT_ABOUT_THE_CLAIM
 from .registry import check
 
+# A request with nothing else to refuse: when it is refused, the model itself is.
+MINIMAL_REQUEST = {"model", "messages"}
 # The documented error body: {"error": {"message": "...", "type": "...", "code": ...}}.
 ERROR_FIELDS = ("message", "type", "code")
 
@@ -66,15 +68,18 @@ def error_contract(probe: Exchange, refused: Exchange, status: list, error_type:
     """The `refused` request gets the documented error: status, body {"error": {message, type, code}},
     and the openai SDK's exception class; the probe (the same request without the fault) is answered.
 
-    Never REJECTED for a 4xx, so the runner sends no baseline: for an unknown model id the baseline
-    would be refused too and wrongly blame the model.
+    Never REJECTED for the faulty request's 4xx, so the runner sends no baseline: for an unknown model id
+    the baseline would be refused too and wrongly blame the model. When the probe itself is refused, the
+    error says nothing; a minimal probe (model and messages only) refused means the model is.
 
     Sample: "refused, but HTTP 500, not 400; `error` is a str ('Internal Server Error'), not an object with
     message, type, code (HTTP 500 InternalServerError)"
     """
     if probe.transport_error or not probe.ok:
-        return Finding(UNCLEAR, f"the same request without the fault was not answered either ({probe.summary()}): "
-                                "the error says nothing about the fault")
+        why = f"the same request without the fault was not answered either ({probe.summary()})"
+        if probe.status in (400, 404, 422) and set(probe.request) <= MINIMAL_REQUEST:
+            return Finding(REJECTED, why, probe.status, about_model=True)  # nothing but the model to refuse
+        return Finding(UNCLEAR, f"{why}: the error says nothing about the fault")
     if refused.transport_error:
         return Finding(UNANSWERED, f"the faulty request got no answer: {refused.transport_error}")
     if refused.ok:
