@@ -72,8 +72,8 @@ def error_contract(probe: Exchange, refused: Exchange, status: list, error_type:
     the baseline would be refused too and wrongly blame the model. When the probe itself is refused, the
     error says nothing; a minimal probe (model and messages only) refused means the model is.
 
-    Sample: "refused, but HTTP 500, not 400; `error` is a str ('Internal Server Error'), not an object with
-    message, type, code (HTTP 500 InternalServerError)"
+    Sample: "refused, but `error` is a str ('request body is not valid JSON'), not an object with message,
+    type, code (HTTP 400 BadRequestError)"
     """
     if probe.transport_error or not probe.ok:
         why = f"the same request without the fault was not answered either ({probe.summary()})"

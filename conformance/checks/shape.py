@@ -138,8 +138,8 @@ def _stream_ignored(streamed: Exchange) -> bool:
 def sdk_types_accept(probe: Exchange, streamed: Exchange) -> Finding:
     """The openai SDK's own types accept the plain response and every chunk of the streamed one.
 
-    Sample: "the streamed request was answered, but chunk 3 is not a chunk the openai SDK accepts
-    (choices.0.finish_reason: Input should be 'stop', 'length', 'tool_calls', 'content_filter' or 'function_call')"
+    Sample: "the plain request was answered, but not a chat completion the openai SDK accepts (created: Input
+    should be a valid integer, unable to parse string as an integer)"
     """
     if finding := not_answered(probe, "the plain request") or not_answered(streamed, "the streamed request"):
         return finding
@@ -208,7 +208,7 @@ def usage_adds_up(probe: Exchange, streamed: Exchange) -> Finding:
     """usage holds integer counts with total_tokens = prompt_tokens + completion_tokens, in the plain
     response and in the usage chunk of a stream sent with stream_options.include_usage.
 
-    Sample: "the plain response: total_tokens is 31, not prompt_tokens 20 + completion_tokens 10 = 30"
+    Sample: "the plain response: total_tokens is 26, not prompt_tokens 16 + completion_tokens 9 = 25"
     """
     if finding := _unusable(probe, "the plain request") or _unusable(streamed, "the streamed request"):
         return finding
