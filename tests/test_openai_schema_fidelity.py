@@ -115,6 +115,9 @@ VALID_COMPLETIONS = {
     "no usage at all": changed(completion(), "usage", drop=True),
     "service tier": changed(completion(), "service_tier", "default"),
     "two choices": changed(completion(), "choices", completion()["choices"] * 2),
+    "custom tool call": changed(completion(), "choices.0.message.tool_calls",
+                                [{"id": "c1", "type": "custom", "custom": {"name": "f", "input": "x"}}]),
+    "null audio and metadata": changed(changed(completion(), "choices.0.message.audio", None), "metadata", None),
 }
 BROKEN_COMPLETIONS = {
     "created as a numeric string": changed(completion(), "created", "1764000000"),
@@ -135,6 +138,11 @@ BROKEN_COMPLETIONS = {
     "no choices": changed(completion(), "choices", drop=True),
     "integer id": changed(completion(), "id", 7),
     "index a string": changed(completion(), "choices.0.index", "0"),
+    "content a number": changed(completion(), "choices.0.message.content", 7),
+    "function_call without arguments": changed(completion(), "choices.0.message.function_call", {"name": "f"}),
+    "logprobs without refusal": changed(completion(), "choices.0.logprobs", {"content": None}),
+    "cached_tokens a string": changed(completion(), "usage.prompt_tokens_details", {"cached_tokens": "0"}),
+    "service tier unknown": changed(completion(), "service_tier", "premium"),
 }
 VALID_CHUNKS = {
     "first": chunk({"role": "assistant", "content": ""}),
@@ -157,6 +165,8 @@ BROKEN_CHUNKS = {
     "usage fraction": {**chunk(), "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 1.5}},
     "logprobs a string": changed(chunk(), "choices.0.logprobs", "none"),
     "no delta": changed(chunk(), "choices.0.delta", drop=True),
+    "tool call chunk type": chunk({"tool_calls": [{"index": 0, "type": "tool"}]}),
+    "no id": changed(chunk(), "id", drop=True),
 }
 
 needs_spec = pytest.mark.skipif(not SPEC.is_file(), reason=f"OpenAI's spec is not at {SPEC} (it is not shipped)")
