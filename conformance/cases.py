@@ -94,8 +94,33 @@ def _steps(path: Path, raw: dict) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def _expect_error(path: Path, raw: dict) -> tuple[str, dict]:
+    """`expect_error:` declares the error a case's `refused` step must get, as test262's `negative:`
+    does: it stands for `check: error_contract` with these arguments, each a list of what is accepted."""
+    if "expect_error" not in raw:
+        if "check" not in raw:
+            raise _fail(path, raw["id"], "needs `check:` (or `expect_error:` for a request that must be refused)")
+        return raw["check"], raw.get("expect", {})
+    for key in ("check", "expect"):
+        if key in raw:
+            raise _fail(path, raw["id"], f"`expect_error:` stands for the check error_contract and its arguments: "
+                                         f"remove `{key}:`")
+    error = raw["expect_error"]
+
+    def as_list(value):
+        return None if value is None else list(value) if isinstance(value, list) else [value]
+
+    expect = {"status": as_list(error["status"])}
+    for ours, theirs in (("error_type", "type"), ("sdk_exception", "sdk_exception")):
+        if theirs in error:
+            expect[ours] = as_list(error[theirs])
+    return "error_contract", expect
+
+
 def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
     case_id = raw["id"]
+    check_name, expect = _expect_error(path, raw)
+    raw = {**raw, "check": check_name, "expect": expect}
     for row in raw["rows"]:
         if problem := docs.template_problem(row):
             raise _fail(path, case_id, f"{problem}{_suggest(row, docs.claims)}; "

@@ -91,7 +91,9 @@ class ChatClient:
             raise ValueError(f"unknown transport option(s) {sorted(unknown)}")
         exchange = Exchange(request=request, stream=bool(request.get("stream")))
         known, extra = split_params(request)
-        sdk = self.sdk.with_options(api_key=WRONG_KEY) if transport.get("api_key") else self.sdk
+        sdk = self.sdk
+        if transport:  # a deliberately faulty request: its error is the observation, not worth a retry
+            sdk = sdk.with_options(max_retries=0, **({"api_key": WRONG_KEY} if transport.get("api_key") else {}))
         started = time.perf_counter()
         try:
             if "raw_body" in transport:

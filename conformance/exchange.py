@@ -31,8 +31,11 @@ class Exchange:
 
     @property
     def error_message(self) -> str:
+        """The error's message, also from a flat {"error": "..."} body (its shape is judged elsewhere)."""
         if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
             return str(self.body["error"].get("message", ""))
+        if isinstance(self.body, dict) and isinstance(self.body.get("error"), str):
+            return self.body["error"]
         return ""
 
     @property

@@ -3,7 +3,8 @@
 Measured pitfalls this module answers (see the project notes on recording):
 - secrets: request AND response headers are scrubbed, and the key's value anywhere in a body;
 - the request body is matched (as parsed JSON), so a changed parameter never replays an old answer;
-- 429 and 5xx answers are never recorded, so replay never sleeps through SDK back-off;
+- 401 (except the refusal of the suite's own wrong key), 429 and 5xx answers are never recorded, so replay
+  never replays a refused key or sleeps through SDK back-off;
 - compressed bodies are stored decoded and SSE bodies as readable literal blocks;
 - each cassette carries provenance: target, model, case, suite version, recorded-at;
 - cassettes are written whole, through a temporary file: never half-written.
@@ -18,7 +19,7 @@ import yaml
 
 from . import __version__
 from .atomic import write_text_atomic
-from .client import NotRecorded
+from .client import WRONG_KEY, NotRecorded
 from .errors import describe_error
 from .secrets import meaningful, scrub_sse, scrub_text
 
@@ -112,16 +113,29 @@ def json_body_matcher(r1, r2) -> None:
         raise AssertionError("request bodies differ")
 
 
+# The header that marks a recorded request as sent with the suite's deliberately wrong key.
+WRONG_KEY_MARK = "x-conformance-wrong-key"
+
+
 class Scrubber:
     """Removes secret headers and every occurrence of a secret value from what is recorded."""
 
     def __init__(self, secrets: list[str]):
         self.secrets = meaningful(secrets)
+        # vcrpy filters a request just before its response (Cassette.append): whether that request
+        # carried the suite's deliberately wrong key, the one case whose 401 is worth keeping.
+        self.sent_wrong_key = False
 
     def text(self, value):
         return scrub_text(value, self.secrets)
 
     def request(self, request):
+        # The mark stays in the cassette, where no key does: replay loads cassettes through these filters too.
+        self.sent_wrong_key = any(
+            (name.lower() == "authorization" and value == f"Bearer {WRONG_KEY}") or name.lower() == WRONG_KEY_MARK
+            for name, value in request.headers.items())
+        if self.sent_wrong_key:
+            request.headers[WRONG_KEY_MARK] = "the suite's deliberately wrong key was sent"
         for name in list(request.headers):
             if name.lower() in SECRET_HEADERS:
                 del request.headers[name]
@@ -133,9 +147,10 @@ class Scrubber:
 
     def response(self, response: dict):
         code = response["status"]["code"]
-        # Never record a refused key (it would replay as one), throttling or server errors (replay
-        # would sleep through the SDK's back-off).
-        if code in (401, 429) or code >= 500:
+        # Never record a refused key (it would replay as one; only the refusal of the suite's own
+        # wrong key, whose header is removed like any other, is kept), throttling or server errors
+        # (replay would sleep through the SDK's back-off).
+        if (code == 401 and not self.sent_wrong_key) or code == 429 or code >= 500:
             return None
         headers = response.get("headers") or {}
         for name in list(headers):

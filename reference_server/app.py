@@ -54,6 +54,7 @@ def complete(body: dict, breaks: frozenset[str]) -> dict:
         "choices": [{
             "index": 0,
             "message": message,
+            "logprobs": None,
             "finish_reason": "length" if truncated else "stop",
         }],
         "usage": {
@@ -85,6 +86,32 @@ def chunks(done: dict, body: dict, breaks: frozenset[str]):
         yield "data: [DONE]\n\n"
 
 
+def default_model(body: object, breaks: frozenset[str]) -> object:
+    """Break switch `unknown-model`: an unknown model id is quietly served by a default model."""
+    if "unknown-model" in breaks and isinstance(body, dict) and body.get("model") not in MODELS:
+        return {**body, "model": next(iter(MODELS))}
+    return body
+
+
+def broken_response(done: dict, body: dict, breaks: frozenset[str]) -> dict:
+    """Break switches of the response structure (plain and streamed alike, unless noted)."""
+    if "usage-sum" in breaks:
+        done["usage"]["total_tokens"] += 1
+    if "two-choices" in breaks and not body.get("n") and not body.get("stream"):
+        done["choices"].append({**done["choices"][0], "index": 1})
+    if "schema" in breaks:
+        done["created"] = str(done["created"])
+    return done
+
+
+def flat_error(response: Response, breaks: frozenset[str]) -> Response:
+    """Break switch `error-shape`: {"error": "<message>"} instead of Heroku's error object."""
+    if "error-shape" not in breaks or response.status_code < 400:
+        return response
+    message = json.loads(response.body)["error"]["message"]
+    return JSONResponse({"error": message}, status_code=response.status_code)
+
+
 def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: bool = False) -> Starlette:
     def headers_for(body: dict) -> dict:
         headers = {
@@ -103,26 +130,28 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             active = breaks | parse_breaks(request.path_params.get("breaks", ""))
         except ValueError as err:
             return error_response(RequestError(404, str(err), "not_found_error"))
-        return await answer(request, active)
+        return flat_error(await answer(request, active), active)
 
     async def answer(request: Request, breaks: frozenset[str]) -> Response:
         auth = request.headers.get("authorization", "")
-        if auth != f"Bearer {api_key}":
+        if auth != f"Bearer {api_key}" and "wrong-key-accepted" not in breaks:
             # Echoes what it was given, as some services do: the suite must never repeat it.
             given = auth.removeprefix("Bearer ")
             return error_response(RequestError(401, f"Incorrect API key provided: {given}", "authentication_error"))
         try:
             body = json.loads(await request.body())
         except ValueError:
-            return error_response(RequestError(400, "request body is not valid JSON"))
+            status = 500 if "malformed-500" in breaks else 400
+            return error_response(RequestError(status, "request body is not valid JSON"))
+        body = default_model(body, breaks)
         try:
             validate(body, breaks)
             newer.validate_newer(body, breaks)
         except RequestError as err:
             return error_response(err)
         body = newer.as_seen(body, breaks)
-        done = complete(body, breaks)
-        done = newer.extend(done, body, breaks)
+        done = newer.extend(complete(body, breaks), body, breaks)
+        done = broken_response(done, body, breaks)
         if body.get("stream") and "stream" not in breaks:
             return StreamingResponse(chunks(done, body, breaks), media_type="text/event-stream",
                                      headers=headers_for(body))

@@ -28,6 +28,13 @@ BREAKS = {
     "content-parts": "loses content given as an array of parts",
     "stop-whitespace": "ignores stop sequences that are whitespace only",
     "null-params": "answers max_tokens: null with a 500",
+    "usage-sum": "reports total_tokens one more than prompt_tokens + completion_tokens",
+    "two-choices": "answers a plain request without n with two choices",
+    "schema": "sends `created` as a numeric string: the openai SDK's lax types accept it, OpenAI's schema does not",
+    "error-shape": "answers errors with a flat {\"error\": \"<message>\"} body",
+    "malformed-500": "answers a body that is not JSON with a 500",
+    "wrong-key-accepted": "answers a request with a wrong API key normally",
+    "unknown-model": "answers an unknown model id with a default model",
 }
 
 

@@ -294,3 +294,64 @@ class OpenAIChoices(Base):
         if include_usage:
             self.wfile.write(f"data: {json.dumps({**base, 'choices': [], 'usage': answer['usage']})}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
+
+
+class ConformingVariantWithErrors(ConformingVariant):
+    """ConformingVariant that also has every field OpenAI's schema requires and refuses as documented, in
+    OpenAI's own way rather than Heroku's: a wrong key gets 401 type invalid_request_error with the string
+    code invalid_api_key, an unknown model 404 model_not_found, a body that is not JSON a null code."""
+
+    KEY, MODELS = "k-123456", ("m1", "m2")
+
+    def do_POST(self):
+        if self.headers.get("authorization") != f"Bearer {self.KEY}":
+            return self.refuse(401, "Incorrect API key provided", "invalid_api_key")
+        try:
+            self.parsed = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+        except ValueError:
+            return self.refuse(400, "We could not parse the JSON body of your request.", None)
+        if self.parsed.get("model") not in self.MODELS:
+            return self.refuse(404, f"The model `{self.parsed.get('model')}` does not exist", "model_not_found")
+        if not 0 <= self.parsed.get("temperature", 1) <= 2:
+            return self.refuse(400, "Invalid 'temperature': decimal above maximum value.", "decimal_above_max_value")
+        super().do_POST()
+
+    def body(self) -> dict:
+        return self.parsed
+
+    def refuse(self, status: int, message: str, code: str | None):
+        self.send_json(status, {"error": {"message": message, "type": "invalid_request_error", "param": None,
+                                          "code": code}})
+
+    def send_json(self, status: int, payload: dict):
+        usage = payload.get("usage")
+        if usage:  # ConformingVariant counts completion tokens but leaves the total as it was
+            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        for choice in payload.get("choices") or []:
+            choice.setdefault("logprobs", None)
+            choice["message"].setdefault("refusal", None)
+        super().send_json(status, payload)
+
+
+class RefusesNonJsonWith500(Base):
+    """Keeps every raw body it receives; answers one that is not JSON with a 500, as llama-server does."""
+
+    received: list[bytes] = []
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+        RefusesNonJsonWith500.received.append(raw)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self.send_json(500, {"error": {"message": "parse error", "type": "server_error", "code": 500}})
+        self.send_json(200, completion(body["model"], "OK"))
+
+
+class RefusesEveryKey(Base):
+    """Answers 401 to every request, echoing the key it was given (as some services do)."""
+
+    def do_POST(self):
+        given = self.headers.get("authorization", "").removeprefix("Bearer ")
+        self.send_json(401, {"error": {"message": f"Incorrect API key provided: {given}",
+                                       "type": "authentication_error", "code": 401}})

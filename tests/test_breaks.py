@@ -19,7 +19,9 @@ DEVCENTER_ROWS = {f"devcenter.{r}" for r in ("max_completion_tokens", "stream_op
                                                "reasoning_effort", "modalities", "logprobs-ignored")}
 REQUEST_ROWS = {f"requests.{r}" for r in ("developer-role", "system-mid", "system-many", "content-parts",
                                           "stop-whitespace", "null-params")}
-ALL_ROWS = CORE_ROWS | SDK_ROWS | DEVCENTER_ROWS | REQUEST_ROWS
+RESPONSE_ROWS = {f"prose.response-structure/{v}" for v in ("sdk-types", "openai-schema", "usage", "one-choice")}
+ERROR_ROWS = {f"prose.errors/{v}" for v in ("out-of-range", "malformed-body", "wrong-key", "unknown-model")}
+ALL_ROWS = CORE_ROWS | SDK_ROWS | DEVCENTER_ROWS | REQUEST_ROWS | RESPONSE_ROWS | ERROR_ROWS
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -32,7 +34,7 @@ BROKEN_ROWS = {
     "stream-done": {"core.stream"},
     "stream-chunks": {"core.stream"},
     "stop": {"core.stop", "requests.stop-whitespace"},
-    "shape": SDK_ROWS,
+    "shape": SDK_ROWS | {"prose.response-structure/sdk-types", "prose.response-structure/openai-schema"},
     "max_completion_tokens": {"devcenter.max_completion_tokens"},
     "stream-usage": {"devcenter.stream_options"},
     "parallel-tools": {"devcenter.parallel_tool_calls"},
@@ -45,6 +47,14 @@ BROKEN_ROWS = {
     "content-parts": {"requests.content-parts"},
     "stop-whitespace": {"requests.stop-whitespace"},
     "null-params": {"requests.null-params"},
+    "usage-sum": {"prose.response-structure/usage"},
+    "two-choices": {"prose.response-structure/one-choice"},
+    "schema": {"prose.response-structure/openai-schema"},
+    "error-shape": ERROR_ROWS,
+    "malformed-500": {"prose.errors/malformed-body"},
+    "wrong-key-accepted": {"prose.errors/wrong-key"},
+    # an unknown id answered by a default model: both claims that an unknown id is refused
+    "unknown-model": {"prose.errors/unknown-model", "core.model"},
 }
 
 

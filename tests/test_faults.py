@@ -1,7 +1,7 @@
 """Faults found in review: each must end as a true verdict on the right row, or a clean line."""
 import pytest
 import yaml
-from fake_servers import ConformingVariant, CutsStreams, RefusesMaxTokens, serve
+from fake_servers import ConformingVariantWithErrors, CutsStreams, RefusesMaxTokens, serve
 
 HAIKU = "--models=claude-4-5-haiku"
 
@@ -109,10 +109,12 @@ def test_a_query_string_base_url_is_refused_in_one_line_without_its_credentials(
 
 
 def test_a_conforming_server_that_chooses_differently_raises_no_alarm(suite, fake):
-    url = fake(ConformingVariant)
-    # The variant is built for the Core and model tables: later tables' cases find what it leaves out.
+    url = fake(ConformingVariantWithErrors)
+    # The variant is built for the Core and model tables, the response structure and the errors:
+    # later tables' cases find what it leaves out.
     for path in suite.cases.glob("*.yaml"):
-        if path.name not in ("core.yaml", "models.yaml", "docs-tables.yaml", "targets.yaml"):
+        if path.name not in ("core.yaml", "models.yaml", "response.yaml", "errors.yaml", "docs-tables.yaml",
+                             "targets.yaml"):
             path.unlink()
     run = suite.run("--mode", "live", "--target", "variant", "--base-url", url, "--models=m1,m2",
                     "--random-draws", "5", env={"OPENAI_API_KEY": "k-123456"})
@@ -120,6 +122,9 @@ def test_a_conforming_server_that_chooses_differently_raises_no_alarm(suite, fak
     assert run.rows_with("differs") == set()
     assert {"core.model", "core.messages", "core.max_tokens", "core.temperature", "core.top_p", "core.stream",
             "core.stop", "models.m1.sdk"} <= run.rows_with("agrees")
+    assert {f"prose.response-structure/{v}" for v in ("sdk-types", "openai-schema", "usage", "one-choice")} | {
+        f"prose.errors/{v}" for v in ("out-of-range", "malformed-body", "wrong-key", "unknown-model")
+    } <= run.rows_with("agrees")
 
 
 def test_a_run_where_every_request_is_throttled_fails_and_says_how_many(suite, fake):

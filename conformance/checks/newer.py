@@ -74,8 +74,9 @@ def both_limits(probe: Exchange, control: Exchange) -> Finding:
 
 @check
 def usage_chunk_when_asked(probe: Exchange, control: Exchange) -> Finding:
-    """stream_options.include_usage: a final chunk with `choices: []` and a usage object (integers,
-    total = prompt + completion) before [DONE]; the control stream without it carries no usage.
+    """stream_options.include_usage: a final chunk with `choices: []` and a usage object of integer
+    counts before [DONE]; the control stream without it carries no usage. (Whether the counts add up
+    is the response-structure row's claim, judged there.)
 
     Sample: "include_usage was asked, but no chunk carries usage"
     """
@@ -94,8 +95,8 @@ def usage_chunk_when_asked(probe: Exchange, control: Exchange) -> Finding:
     usage = last["usage"]
     numbers = [usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")]
     integral = all(isinstance(n, int) and not isinstance(n, bool) for n in numbers)
-    if not integral or numbers[0] + numbers[1] != numbers[2]:
-        return Finding(ERROR, f"the usage chunk's usage {usage} is not integers with total = prompt + completion")
+    if not integral:
+        return Finding(ERROR, f"the usage chunk's usage {usage} does not hold integer counts")
     if probe.after_done:  # a stream without [DONE] at all is core.stream's difference
         return Finding(ERROR, "chunks came after `data: [DONE]`: the usage chunk is not the last before it")
     if any(isinstance(e.get("usage"), dict) for e in control.events):

@@ -1,9 +1,14 @@
-"""The response structure: is an answer one that OpenAI's SDK types accept, plain or streamed."""
+"""The response structure: is an answer one that OpenAI's SDK types accept, plain or streamed, and
+one that OpenAI's JSON Schema accepts (the project's own schema files, written from OpenAI's spec)."""
+from functools import cache
+
+import jsonschema
 import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from ..exchange import Exchange, clip
-from ..findings import ERROR, HONOURED, Finding
+from ..findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from ..schema import describe, schema
 from .common import not_answered
 from .registry import check
 
@@ -43,6 +48,17 @@ def completion_problem(ex: Exchange) -> str | None:
     return None
 
 
+def chunk_problem(i: int, event: dict) -> str | None:
+    """What is wrong with one streamed chunk, judged by the SDK's own types."""
+    try:
+        ChatCompletionChunk.model_validate(event)
+    except pydantic.ValidationError as err:
+        return f"chunk {i} is not a chunk the openai SDK accepts ({_first_validation_error(err)})"
+    if event.get("object") != "chat.completion.chunk":
+        return f"chunk {i} has object={event.get('object')!r}, not 'chat.completion.chunk'"
+    return None
+
+
 def stream_problem(probe: Exchange) -> str | None:
     """What is wrong with a stream's wire format, or None."""
     if probe.stream_cut:
@@ -52,12 +68,8 @@ def stream_problem(probe: Exchange) -> str | None:
     if not probe.events:
         return "the stream carried no chunks"
     for i, event in enumerate(probe.events):
-        try:
-            ChatCompletionChunk.model_validate(event)
-        except pydantic.ValidationError as err:
-            return f"chunk {i} is not a chunk the openai SDK accepts ({_first_validation_error(err)})"
-        if event.get("object") != "chat.completion.chunk":
-            return f"chunk {i} has object={event.get('object')!r}, not 'chat.completion.chunk'"
+        if problem := chunk_problem(i, event):
+            return problem
     # `created` may tick from chunk to chunk (llama-server stamps each one); id and model may not.
     for key in ("id", "model"):
         values = {event.get(key) for event in probe.events}
@@ -84,3 +96,178 @@ def completion_shape(probe: Exchange) -> Finding:
     if problem := completion_problem(probe):
         return Finding(ERROR, f"the response was answered, but {problem}")
     return Finding(HONOURED, "a chat completion in OpenAI's format that the openai SDK's types accept")
+
+
+# The project's JSON Schemas of OpenAI's CreateChatCompletionResponse and ...StreamResponse
+# (conformance/schemas/; tests/test_openai_schema_fidelity.py proves them against OpenAI's spec).
+COMPLETION_SCHEMA, CHUNK_SCHEMA = "openai-chat-completion", "openai-chat-completion-chunk"
+USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+@cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema(name))
+
+
+def schema_problem(instance: object, name: str) -> str | None:
+    """The most relevant way instance breaks the named schema, in one line, or None."""
+    error = jsonschema.exceptions.best_match(_validator(name).iter_errors(instance))
+    return describe(error) if error is not None else None
+
+
+def _unusable(ex: Exchange, what: str) -> Finding | None:
+    """No answer to look at: none, an HTTP error, or a plain body that is not a JSON object."""
+    if ex.transport_error:
+        return Finding(UNANSWERED, f"{what} got no answer: {ex.transport_error}")
+    if not ex.ok:
+        return Finding(REJECTED, f"{what} was rejected: HTTP {ex.status} {ex.error_message!r}", ex.status)
+    if not ex.events and not isinstance(ex.body, dict):
+        if ex.stream and ex.stream_cut:
+            return Finding(UNCLEAR, f"{what}: the connection broke before any chunk ({ex.stream_cut})")
+        return Finding(ERROR, f"{what}: {ex.sdk_error or 'no chat completion came back'}")
+    return None
+
+
+def _stream_ignored(streamed: Exchange) -> bool:
+    """The server answered stream=true with one JSON body: core.stream's difference, not the shape's.
+    The body is judged as the answer it is."""
+    return not streamed.events and isinstance(streamed.body, dict)
+
+
+@check
+def sdk_types_accept(probe: Exchange, streamed: Exchange) -> Finding:
+    """The openai SDK's own types accept the plain response and every chunk of the streamed one.
+
+    Sample: "the plain request was answered, but not a chat completion the openai SDK accepts (created: Input
+    should be a valid integer, unable to parse string as an integer)"
+    """
+    if finding := not_answered(probe, "the plain request") or not_answered(streamed, "the streamed request"):
+        return finding
+    if problem := completion_problem(probe):
+        return Finding(ERROR, f"the plain request was answered, but {problem}")
+    if _stream_ignored(streamed):
+        if problem := completion_problem(streamed):
+            return Finding(ERROR, f"the streamed request was answered with one JSON body, but {problem}")
+        return Finding(HONOURED, "the openai SDK's types accept the plain response, and the streamed request's "
+                                 "answer (one JSON body, not a stream: core.stream's business)")
+    if streamed.malformed_events:
+        return Finding(ERROR, f"an SSE event of the stream is not JSON: {clip(streamed.malformed_events[0], 60)}")
+    if not streamed.events:
+        return _unusable(streamed, "the streamed request") or Finding(ERROR, "the stream carried no chunks")
+    for i, event in enumerate(streamed.events):
+        if problem := chunk_problem(i, event):
+            return Finding(ERROR, f"the streamed request was answered, but {problem}")
+    return Finding(HONOURED, f"the openai SDK's types accept the plain response and all {len(streamed.events)} "
+                             "chunks of the streamed one")
+
+
+@check
+def openai_schema_accepts(probe: Exchange, streamed: Exchange) -> Finding:
+    """OpenAI's JSON Schema (CreateChatCompletionResponse, CreateChatCompletionStreamResponse) accepts the
+    plain response and every chunk of the streamed one; fields it does not define are allowed.
+
+    Sample: "the plain response is not valid against OpenAI's schema (created: '1764000000' is not of type
+    'integer')"
+    """
+    if finding := _unusable(probe, "the plain request") or _unusable(streamed, "the streamed request"):
+        return finding
+    if problem := schema_problem(probe.body, COMPLETION_SCHEMA):
+        return Finding(ERROR, f"the plain response is not valid against OpenAI's schema ({problem})")
+    if _stream_ignored(streamed):
+        if problem := schema_problem(streamed.body, COMPLETION_SCHEMA):
+            return Finding(ERROR, f"the streamed request's one JSON body is not valid against OpenAI's schema "
+                                  f"({problem})")
+        return Finding(HONOURED, "OpenAI's schema accepts the plain response and the streamed request's answer "
+                                 "(one JSON body, not a stream: core.stream's business)")
+    if streamed.malformed_events:
+        return Finding(ERROR, f"an SSE event of the stream is not JSON: {clip(streamed.malformed_events[0], 60)}")
+    for i, event in enumerate(streamed.events):
+        if problem := schema_problem(event, CHUNK_SCHEMA):
+            return Finding(ERROR, f"chunk {i} of the stream is not valid against OpenAI's schema ({problem})")
+    return Finding(HONOURED, f"OpenAI's schema accepts the plain response and all {len(streamed.events)} chunks "
+                             "of the streamed one")
+
+
+def usage_problem(usage: object, where: str) -> tuple[str, str] | None:
+    """(observed, what is wrong) with a usage object, or None when its counts add up."""
+    if not isinstance(usage, dict):
+        return ERROR, f"{where} carries no usage object (got {usage!r})"
+    counts = {key: usage.get(key) for key in USAGE_KEYS}
+    for key, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return ERROR, f"{where}: usage.{key} is {value!r}, not a count"
+    prompt, completion, total = counts.values()
+    if total != prompt + completion:
+        return IGNORED, (f"{where}: total_tokens is {total}, not prompt_tokens {prompt} + completion_tokens "
+                         f"{completion} = {prompt + completion}")
+    return None
+
+
+@check
+def usage_adds_up(probe: Exchange, streamed: Exchange) -> Finding:
+    """usage holds integer counts with total_tokens = prompt_tokens + completion_tokens, in the plain
+    response and in the usage chunk of a stream sent with stream_options.include_usage.
+
+    Sample: "the plain response: total_tokens is 26, not prompt_tokens 16 + completion_tokens 9 = 25"
+    """
+    if finding := _unusable(probe, "the plain request") or _unusable(streamed, "the streamed request"):
+        return finding
+    if problem := usage_problem(probe.body.get("usage"), "the plain response"):
+        return Finding(*problem)
+    if _stream_ignored(streamed):
+        stream_usage, where = streamed.body.get("usage"), "the streamed request's one JSON body"
+    else:
+        carriers = [e["usage"] for e in streamed.events if isinstance(e.get("usage"), dict)]
+        if not carriers:
+            if streamed.stream_cut or not streamed.done_marker:
+                return Finding(UNCLEAR, "the stream ended early, before a usage chunk could come: nothing to judge "
+                                        f"({streamed.stream_cut or 'no [DONE]'})")
+            # Whether it should have is the stream_options row's claim; here there is nothing to add up.
+            plain = probe.body["usage"]
+            return Finding(HONOURED, f"usage adds up in the plain response ({plain['prompt_tokens']} + "
+                                     f"{plain['completion_tokens']} = {plain['total_tokens']}); the stream carried "
+                                     "no usage chunk to add up")
+        stream_usage, where = carriers[-1], "the stream's usage chunk"
+    if problem := usage_problem(stream_usage, where):
+        return Finding(*problem)
+    plain, streamed_usage = probe.body["usage"], stream_usage
+    return Finding(HONOURED, f"usage adds up: plain {plain['prompt_tokens']} + {plain['completion_tokens']} = "
+                             f"{plain['total_tokens']}, streamed {streamed_usage['prompt_tokens']} + "
+                             f"{streamed_usage['completion_tokens']} = {streamed_usage['total_tokens']}")
+
+
+def _choice_problem(choices: object, where: str) -> tuple[str, str] | None:
+    if not isinstance(choices, list):
+        return ERROR, f"{where} has no choices list (got {clip(str(choices), 40)})"
+    indexes = [c.get("index") if isinstance(c, dict) else c for c in choices]
+    if len(choices) > 1 or any(index != 0 for index in indexes):
+        return IGNORED, f"{where} carries choices with index {indexes}, not exactly one with index 0"
+    return None
+
+
+@check
+def one_choice(probe: Exchange, streamed: Exchange) -> Finding:
+    """Without `n`, the plain response has exactly one choice, index 0, and no chunk of a stream carries
+    another (a final usage chunk may carry none).
+
+    Sample: "the plain response carries choices with index [0, 1], not exactly one with index 0"
+    """
+    if finding := _unusable(probe, "the plain request") or _unusable(streamed, "the streamed request"):
+        return finding
+    if problem := _choice_problem(probe.body.get("choices"), "the plain response"):
+        return Finding(*problem)
+    if not probe.body["choices"]:
+        return Finding(IGNORED, "the plain response carries no choice, not exactly one")
+    if _stream_ignored(streamed):
+        bodies = [("the streamed request's one JSON body", streamed.body.get("choices"))]
+    else:
+        bodies = [(f"chunk {i} of the stream", e.get("choices")) for i, e in enumerate(streamed.events)]
+    for where, choices in bodies:
+        if problem := _choice_problem(choices, where):
+            return Finding(*problem)
+    if not any(choices for _, choices in bodies):
+        if streamed.stream_cut:
+            return Finding(UNCLEAR, f"the stream broke before any choice came ({streamed.stream_cut})")
+        return Finding(ERROR, "no chunk of the stream carried a choice")
+    return Finding(HONOURED, "exactly one choice (index 0) in the plain response, and at most that one in "
+                             f"each of the {len(bodies)} streamed chunk(s)")

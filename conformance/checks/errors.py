@@ -1,0 +1,100 @@
+"""Error handling: a request that must be refused gets the documented status, error body and SDK exception.
+
+Cases declare the error as data (`expect_error:` in a case file, like test262's `negative:`); it stands
+for the check `error_contract` below. The case's probe is the same request without the fault: it must
+be answered, or the error says nothing about the fault.
+"""
+from ..exchange import Exchange, clip
+from ..findings import ACCEPTED, ERROR, HONOURED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from ..verdicts import NOT_ABOUT_THE_CLAIM
+from .registry import check
+
+# A request with nothing else to refuse: when it is refused, the model itself is.
+MINIMAL_REQUEST = {"model", "messages"}
+# The documented error body: {"error": {"message": "...", "type": "...", "code": ...}}.
+ERROR_FIELDS = ("message", "type", "code")
+
+
+def error_body_problem(body) -> str | None:
+    """What is wrong with an error body, judged against the documented shape, or None."""
+    if not isinstance(body, dict) or "error" not in body:
+        return f"the body is not {{\"error\": {{...}}}} (got {clip(str(body), 60)})"
+    error = body["error"]
+    if not isinstance(error, dict):
+        return f"`error` is a {type(error).__name__} ({clip(str(error), 60)}), not an object with message, type, code"
+    missing = [name for name in ERROR_FIELDS if name not in error]
+    if missing:
+        return f"error.{', error.'.join(missing)} missing"
+    for name in ("message", "type"):
+        if not isinstance(error[name], str) or not error[name].strip():
+            return f"error.{name} is {error[name]!r}, not a non-empty string"
+    code = error["code"]
+    if code is not None and (isinstance(code, bool) or not isinstance(code, (int, str))):
+        return f"error.code is {code!r}, neither an integer nor a string"
+    return None
+
+
+def error_evidence(ex: Exchange) -> str:
+    """`HTTP 400 BadRequestError, error.type='invalid_request_error', error.code=400 (integer)`."""
+    parts = [f"HTTP {ex.status} {ex.sdk_exception or '(no SDK exception)'}"]
+    error = ex.body.get("error") if isinstance(ex.body, dict) else None
+    if isinstance(error, dict):
+        code = error.get("code")
+        kind = "integer" if isinstance(code, int) else "string" if isinstance(code, str) else "null"
+        parts.append(f"error.type={error.get('type')!r}, error.code={code!r} ({kind})")
+    return ", ".join(parts)
+
+
+def _one_of(values: list) -> str:
+    return " or ".join(str(v) for v in values)
+
+
+def _contract_problems(ex: Exchange, status: list, error_type: list | None, sdk_exception: list | None) -> list[str]:
+    problems = []
+    if ex.status not in status:
+        problems.append(f"HTTP {ex.status}, not {_one_of(status)}")
+    if shape := error_body_problem(ex.body):
+        problems.append(shape)
+    elif error_type and ex.body["error"]["type"] not in error_type:
+        problems.append(f"error.type is {ex.body['error']['type']!r}, not {_one_of(error_type)}")
+    if sdk_exception and ex.sdk_exception not in sdk_exception:
+        problems.append(f"the openai SDK raised {ex.sdk_exception or 'no exception'}, not {_one_of(sdk_exception)}")
+    return problems
+
+
+@check
+def error_contract(probe: Exchange, refused: Exchange, status: list, error_type: list | None = None,
+                   sdk_exception: list | None = None) -> Finding:
+    """The `refused` request gets the documented error: status, body {"error": {message, type, code}},
+    and the openai SDK's exception class; the probe (the same request without the fault) is answered.
+
+    Never REJECTED for the faulty request's 4xx, so the runner sends no baseline: for an unknown model id
+    the baseline would be refused too and wrongly blame the model. When the probe itself is refused, the
+    error says nothing; a minimal probe (model and messages only) refused means the model is.
+
+    Sample: "refused, but `error` is a str ('request body is not valid JSON'), not an object with message,
+    type, code (HTTP 400 BadRequestError)"
+    """
+    if probe.transport_error or not probe.ok:
+        why = f"the same request without the fault was not answered either ({probe.summary()})"
+        if probe.status in (400, 404, 422) and set(probe.request) <= MINIMAL_REQUEST:
+            return Finding(REJECTED, why, probe.status, about_model=True)  # nothing but the model to refuse
+        return Finding(UNCLEAR, f"{why}: the error says nothing about the fault")
+    if refused.transport_error:
+        return Finding(UNANSWERED, f"the faulty request got no answer: {refused.transport_error}")
+    if refused.ok:
+        model = refused.body.get("model") if isinstance(refused.body, dict) else None
+        answered_by = f" by model {model!r}" if model else ""
+        return Finding(ACCEPTED, f"the faulty request was answered{answered_by} (HTTP {refused.status}) instead of "
+                                 f"refused with HTTP {_one_of(status)}", refused.status)
+    evidence = error_evidence(refused)
+    if refused.status in NOT_ABOUT_THE_CLAIM:  # throttled, no access, upstream down: judged inconclusive
+        return Finding(REJECTED, f"refused with {evidence}: {refused.error_message!r}", refused.status)
+    problems = _contract_problems(refused, status, error_type, sdk_exception)
+    if problems:
+        # A 5xx is REJECTED so the verdict says "a server error, not a clean rejection"; a wrong 4xx is
+        # ERROR: not the documented error (REJECTED would send a baseline, see above).
+        observed = REJECTED if refused.status >= 500 else ERROR
+        return Finding(observed, f"refused, but {'; '.join(problems)} ({evidence})", refused.status)
+    return Finding(HONOURED, f"refused as documented: {evidence}, message {clip(refused.error_message, 60)}",
+                   refused.status)

@@ -1,0 +1,189 @@
+"""error_contract and `expect_error:`: each error shown honoured, broken, unusual but valid, and unclear."""
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from conformance import checks
+from conformance.cases import load_cases
+from conformance.docs import load_docs
+from conformance.errors import ConformanceError
+from conformance.exchange import Exchange
+from conformance.findings import ACCEPTED, ERROR, HONOURED, REJECTED, UNANSWERED, UNCLEAR
+from conformance.recording import LIVE, Recorder
+from conformance.runner import Runner
+from conformance.verdicts import AGREES, DIFFERS, INCONCLUSIVE, judge
+
+DOCS = load_docs(ROOT / "cases" / "docs-tables.yaml")
+STANDARD_ERROR = "rejected"  # the promise of the level "Standard error"
+BAD_REQUEST = {"status": [400], "error_type": ["invalid_request_error"], "sdk_exception": ["BadRequestError"]}
+SDK_CLASS = {400: "BadRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError", 404: "NotFoundError",
+             422: "UnprocessableEntityError", 429: "RateLimitError", 500: "InternalServerError"}
+
+
+def answered(model="claude-4-5-haiku") -> Exchange:
+    body = {"id": "c", "object": "chat.completion", "created": 1, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "OK"}, "finish_reason": "stop"}]}
+    return Exchange(request={"model": model}, status=200, body=body)
+
+
+def refused(status=400, body=None, sdk_exception=...) -> Exchange:
+    if body is None:
+        body = {"error": {"message": "temperature must be between 0 and 1", "type": "invalid_request_error",
+                          "code": status}}
+    exception = SDK_CLASS.get(status) if sdk_exception is ... else sdk_exception
+    return Exchange(request={"model": "claude-4-5-haiku"}, status=status, body=body, sdk_exception=exception)
+
+
+def verdict(finding) -> str:
+    return judge(STANDARD_ERROR, finding)[0]
+
+
+def test_the_documented_error_is_honoured_with_code_and_exception_as_evidence():
+    finding = checks.error_contract(answered(), refused(), **BAD_REQUEST)
+    assert finding.observed == HONOURED and verdict(finding) == AGREES
+    assert "BadRequestError" in finding.reason and "error.code=400 (integer)" in finding.reason
+
+
+def test_a_string_code_and_openais_own_wording_are_no_alarm():
+    body = {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                      "param": None, "code": "invalid_api_key"}}
+    finding = checks.error_contract(answered(), refused(401, body), status=[401],
+                                    error_type=["authentication_error", "invalid_request_error"],
+                                    sdk_exception=["AuthenticationError"])
+    assert finding.observed == HONOURED and "error.code='invalid_api_key' (string)" in finding.reason
+    null_code = refused(body={"error": {"message": "bad JSON", "type": "invalid_request_error", "code": None}})
+    assert checks.error_contract(answered(), null_code, **BAD_REQUEST).observed == HONOURED
+
+
+def test_a_flat_error_body_differs_and_says_so():
+    finding = checks.error_contract(answered(), refused(400, {"error": "Internal Server Error"}), **BAD_REQUEST)
+    assert finding.observed == ERROR and verdict(finding) == DIFFERS
+    assert "`error` is a str ('Internal Server Error')" in finding.reason
+
+
+def test_a_500_differs_as_a_server_error():
+    flat = refused(500, {"error": "Internal Server Error"})
+    finding = checks.error_contract(answered(), flat, **BAD_REQUEST)
+    result, reason = judge(STANDARD_ERROR, finding)
+    assert result == DIFFERS and "HTTP 500, not 400" in reason and "server error" in reason
+
+
+def test_the_wrong_status_type_or_exception_differs_naming_what_was_wrong():
+    wrong_status = checks.error_contract(answered(), refused(422), **BAD_REQUEST)
+    assert wrong_status.observed == ERROR and "HTTP 422, not 400" in wrong_status.reason
+    body = {"error": {"message": "m", "type": "server_error", "code": 400}}
+    wrong_type = checks.error_contract(answered(), refused(400, body), **BAD_REQUEST)
+    assert wrong_type.observed == ERROR and "error.type is 'server_error'" in wrong_type.reason
+    no_exception = checks.error_contract(answered(), refused(sdk_exception=None), **BAD_REQUEST)
+    assert "the openai SDK raised no exception, not BadRequestError" in no_exception.reason
+    missing_code = refused(body={"error": {"message": "m", "type": "invalid_request_error"}})
+    assert "error.code missing" in checks.error_contract(answered(), missing_code, **BAD_REQUEST).reason
+
+
+def test_answering_the_faulty_request_differs_and_names_the_model_that_answered():
+    finding = checks.error_contract(answered(), answered("claude-4-5-sonnet"), status=[404, 400])
+    assert finding.observed == ACCEPTED and verdict(finding) == DIFFERS
+    assert "by model 'claude-4-5-sonnet'" in finding.reason
+
+
+def test_throttling_or_no_access_is_inconclusive():
+    for status in (403, 429, 503):
+        finding = checks.error_contract(answered(), refused(status), **BAD_REQUEST)
+        assert finding.observed == REJECTED and verdict(finding) == INCONCLUSIVE, status
+
+
+def test_a_refused_probe_makes_the_error_say_nothing():
+    # The faulty request's error is no evidence about the fault when the request without it fails too.
+    minimal = refused(404)
+    minimal.request = {"model": "gpt-nonexistent", "messages": [{"role": "user", "content": "hi"}]}
+    finding = checks.error_contract(minimal, refused(), **BAD_REQUEST)
+    assert finding.about_model and verdict(finding) == INCONCLUSIVE
+    assert "refused the model itself" in judge(STANDARD_ERROR, finding)[1]
+    with_parameters = refused(400)
+    with_parameters.request = {**minimal.request, "max_tokens": 10}  # perhaps max_tokens was refused
+    finding = checks.error_contract(with_parameters, refused(), **BAD_REQUEST)
+    assert finding.observed == UNCLEAR and verdict(finding) == INCONCLUSIVE
+    silent = Exchange(request={}, transport_error="ReadTimeout")
+    assert checks.error_contract(answered(), silent, **BAD_REQUEST).observed == UNANSWERED
+
+
+# -- the runner sends no baseline after an expected error (it would blame an unknown model) ------------
+
+class StubClient:
+    """Answers like a server: the unknown model id gets `unknown`, every other request a completion."""
+
+    def __init__(self, unknown: Exchange):
+        self.unknown, self.sent = unknown, []
+
+    def send(self, body: dict, transport: dict | None = None) -> Exchange:
+        self.sent.append(body)
+        return answered(body["model"]) if body["model"].startswith("claude") else self.unknown
+
+
+def run_unknown_model_case(tmp_path, unknown: Exchange):
+    (case,) = [c for c in load_cases(ROOT / "cases", DOCS) if c.id == "error-unknown-model"]
+    client = StubClient(unknown)
+    runner = Runner(client=client, recorder=Recorder(LIVE, tmp_path, "stub", []), docs=DOCS, target="stub",
+                    mode=LIVE, cassette_root=tmp_path, record_command="record")
+    (result,) = runner.run(case, "claude-4-5-haiku", "cases/errors.yaml::error-unknown-model[claude-4-5-haiku]")
+    return result, client.sent
+
+
+@pytest.mark.parametrize("status, expected", [(404, AGREES), (400, AGREES), (422, DIFFERS)])
+def test_an_unknown_model_gets_its_verdict_without_a_baseline(tmp_path, status, expected):
+    body = {"error": {"message": "The model does not exist", "type": "invalid_request_error", "code": status}}
+    result, sent = run_unknown_model_case(tmp_path, refused(status, body))
+    assert result.verdict == expected, result.reason
+    assert [r["role"] for r in result.evidence["requests"]] == ["probe", "refused"]
+    assert len(sent) == 2 and "a minimal request" not in result.reason
+
+
+def test_an_unknown_model_answered_by_a_default_model_differs(tmp_path):
+    result, _ = run_unknown_model_case(tmp_path, answered("claude-4-5-sonnet"))
+    assert result.verdict == DIFFERS and "claude-4-5-sonnet" in result.reason
+
+
+# -- expect_error: in a case file ---------------------------------------------------------------------
+
+CASE = """
+cases:
+  - id: sample
+    rows: [prose.errors/out-of-range]
+    title: a sample
+    request: {messages: [{role: user, content: hi}]}
+    steps: [{name: refused, overrides: {temperature: 5}}]
+"""
+
+
+def load_one(tmp_path: Path, text: str):
+    (tmp_path / "a.yaml").write_text(text)
+    return load_cases(tmp_path, DOCS)
+
+
+def test_expect_error_stands_for_error_contract_with_lists(tmp_path):
+    (case,) = load_one(tmp_path, CASE + "    expect_error: {status: 400, type: invalid_request_error, "
+                                        "sdk_exception: BadRequestError}\n")
+    assert case.check == "error_contract"
+    assert case.expect == BAD_REQUEST
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("", "case 'sample': needs `check:` (or `expect_error:` for a request that must be refused)"),
+    ("    check: model_echoed\n    expect_error: {status: 400}\n",
+     "case 'sample': `expect_error:` stands for the check error_contract and its arguments: remove `check:`"),
+    ("    expect_error: {status: 200}\n", "case 'sample': expect_error.status: 200 is less than the minimum of 400"),
+    ("    expect_error: {status: 400, sdk_exception: bad_request}\n",
+     "case 'sample': expect_error.sdk_exception: 'bad_request' does not match"),
+    ("    expect_error: {type: x}\n", "case 'sample': expect_error: 'status' is a required property"),
+])
+def test_a_bad_expect_error_is_one_line(tmp_path, extra, message):
+    with pytest.raises(ConformanceError) as err:
+        load_one(tmp_path, CASE + extra)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_expect_error_needs_the_refused_step(tmp_path):
+    with pytest.raises(ConformanceError, match="add a step named 'refused' under `steps:`"):
+        load_one(tmp_path, CASE.replace("    steps: [{name: refused, overrides: {temperature: 5}}]\n", "")
+                 + "    expect_error: {status: 400}\n")

@@ -1,0 +1,57 @@
+"""How error probes travel: raw bytes through the SDK, a wrong key, and what of them a cassette keeps."""
+import pytest
+from fake_servers import RefusesEveryKey, RefusesNonJsonWith500, serve
+
+from conformance.client import WRONG_KEY, ChatClient, NotRecorded
+from conformance.recording import RECORD, REPLAY, WRONG_KEY_MARK, Recorder
+
+SECRET = "inf-0123456789abcdefSECRET"
+REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+RAW = '{"model": "m", "messages": [{"role": "user", "content": "Reply with'
+
+
+@pytest.fixture
+def fake():
+    stops = []
+
+    def start(handler):
+        url, stop = serve(handler)
+        stops.append(stop)
+        return url
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+def test_raw_bytes_reach_the_server_unchanged_and_a_500_is_not_retried(fake):
+    RefusesNonJsonWith500.received.clear()
+    client = ChatClient(fake(RefusesNonJsonWith500), "k-123456", max_retries=2)
+    exchange = client.send(REQUEST, {"raw_body": RAW})
+    assert RefusesNonJsonWith500.received == [RAW.encode()]  # sent once, byte for byte
+    assert (exchange.status, exchange.sdk_exception) == (500, "InternalServerError")
+    assert exchange.body["error"]["message"] == "parse error"
+
+
+def test_a_refused_key_is_never_recorded_but_the_suites_own_wrong_key_is(fake, tmp_path):
+    url = fake(RefusesEveryKey)
+    cassette = tmp_path / "c.yaml"
+    recorder = Recorder(RECORD, tmp_path, "t", [SECRET])
+    client = ChatClient(url, SECRET)
+    with recorder.cassette(cassette, {"case": "x"}):
+        real = client.send(REQUEST)
+        wrong = client.send(REQUEST, {"api_key": "wrong"})
+    assert real.status == wrong.status == 401
+    assert SECRET not in real.error_message  # the echoed key is scrubbed from what the suite keeps
+    text = cassette.read_text()
+    assert text.count("code: 401") == 1 and WRONG_KEY in text  # only the deliberate refusal
+    assert f"{WRONG_KEY_MARK}:" in text  # marked, so that replay (which loads through the filters) keeps it
+    assert SECRET not in text and "0123456789abcdef" not in text and "authorization" not in text.lower()
+
+    replay = Recorder(REPLAY, tmp_path, "t", [])
+    client = ChatClient("http://127.0.0.1:9/v1", "replay-key")
+    with replay.cassette(cassette, {"case": "x"}):
+        replayed = client.send(REQUEST, {"api_key": "wrong"})
+        assert (replayed.status, replayed.sdk_exception) == (401, "AuthenticationError")
+        with pytest.raises(NotRecorded):
+            client.send(REQUEST)  # the refusal of the real key was never stored
