@@ -5,6 +5,8 @@ such as `extended_thinking`) goes in `extra_body`, exactly as a user of the SDK 
 """
 import inspect
 import json
+import random
+import re
 import time
 
 import openai
@@ -75,12 +77,54 @@ def _parse_sse(lines, exchange: Exchange) -> None:
             exchange.malformed_events.append(data[:200])
 
 
+# Answers worth another try: throttling, and an upstream that is down or overloaded. A 500 is
+# tried again too, so that one transient failure is not reported as a difference.
+RETRYABLE = {429, 500, 502, 503, 504, 529}
+# After this many requests in a row with no HTTP answer at all, the server is taken to be gone:
+# later requests fail at once instead of each waiting out its timeout.
+SILENT_LIMIT = 3
+MAX_WAIT = 30.0  # never sleep longer than this before a retry, whatever the server asks
+
+
+def _seconds(text: str | None) -> float | None:
+    """`Retry-After: 2`, or Heroku-style reset headers: `51s`, `1m30s`, `200ms`."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def retry_wait(headers, attempt: int, status: int = 429) -> float:
+    """How long to wait before retry number `attempt` (0-based): what the server asks (Retry-After;
+    for a 429 also the rate-limit reset headers, which Heroku sends on every answer), else
+    exponential back-off with jitter; never more than MAX_WAIT."""
+    names = ["retry-after"] + (["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"] if status == 429 else [])
+    asked = [_seconds(headers.get(name)) for name in names] if headers else []
+    asked = [s for s in asked if s is not None]
+    wait = max(asked) if asked else 0.5 * 2 ** attempt * random.uniform(0.5, 1.0)
+    return min(wait, MAX_WAIT)
+
+
 class ChatClient:
-    """One shared SDK client per run (building one costs ~20 ms)."""
+    """One shared SDK client per run (building one costs ~20 ms). It retries throttled and
+    upstream-down answers itself (honouring Retry-After and Heroku's reset headers), never a
+    timeout, and stops sending to a server that has stopped answering."""
 
     def __init__(self, base_url: str, api_key: str, max_retries: int = 0, timeout: float = 60.0):
-        self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=max_retries, timeout=timeout)
+        self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout)
         self.secrets = meaningful([api_key])
+        self.retries = max_retries
+        self.silent = 0        # requests in a row that got no HTTP answer
+        self.waited = 0.0      # seconds spent waiting before retries, for the run's summary
+        self.sleep = time.sleep
 
     def send(self, request: dict, transport: dict | None = None) -> Exchange:
         """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}) or raw
@@ -89,11 +133,28 @@ class ChatClient:
         unknown = set(transport) - {"api_key", "raw_body"}
         if unknown:
             raise ValueError(f"unknown transport option(s) {sorted(unknown)}")
+        if self.silent >= SILENT_LIMIT:
+            exchange = Exchange(request=request, stream=bool(request.get("stream")))
+            exchange.transport_error = (f"not sent: the server gave no answer to the last {self.silent} "
+                                        "requests")
+            return exchange
+        # A deliberately faulty request: its error is the observation, not worth a retry.
+        retries = 0 if transport else self.retries
+        for attempt in range(retries + 1):
+            exchange, headers = self._attempt(request, transport)
+            if exchange.status not in RETRYABLE or attempt == retries:
+                break
+            wait = retry_wait(headers, attempt, exchange.status)
+            self.waited += wait
+            self.sleep(wait)
+        self.silent = self.silent + 1 if exchange.transport_error else 0
+        return exchange
+
+    def _attempt(self, request: dict, transport: dict) -> tuple[Exchange, dict]:
         exchange = Exchange(request=request, stream=bool(request.get("stream")))
         known, extra = split_params(request)
-        sdk = self.sdk
-        if transport:  # a deliberately faulty request: its error is the observation, not worth a retry
-            sdk = sdk.with_options(max_retries=0, **({"api_key": WRONG_KEY} if transport.get("api_key") else {}))
+        sdk = self.sdk.with_options(api_key=WRONG_KEY) if transport.get("api_key") else self.sdk
+        headers: dict = {}
         started = time.perf_counter()
         try:
             if "raw_body" in transport:
@@ -105,6 +166,7 @@ class ChatClient:
         except openai.APIStatusError as err:
             exchange.status = err.status_code
             exchange.sdk_exception = type(err).__name__
+            headers = err.response.headers
             exchange.request_id = err.request_id
             try:
                 exchange.body = err.response.json()
@@ -117,7 +179,7 @@ class ChatClient:
             _raise_if_replay_miss(err)  # vcrpy's "no match in cassette" can arrive unwrapped
             raise
         exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-        return self._scrubbed(exchange)
+        return self._scrubbed(exchange), headers
 
     def _scrubbed(self, exchange: Exchange) -> Exchange:
         """A server may echo the key (e.g. in a 401 message): it must not reach results or output."""

@@ -40,6 +40,11 @@ def pytest_addoption(parser):
     group.addoption("--cassette-dir", default="cassettes", help="where cassettes are (default: cassettes)")
     group.addoption("--results", default="reports/results.json", help="results file to write")
     group.addoption("--report", default="reports/index.html", help="HTML report to write ('' for none)")
+    group.addoption("--request-timeout", type=float, default=60.0,
+                    help="live and record runs: seconds to wait for one answer (a timeout is not retried)")
+    group.addoption("--deadline", type=float, default=None,
+                    help="live and record runs: seconds for the whole run; probes not sent by then are "
+                         "inconclusive and the run fails")
     group.addoption("--random-draws", type=int, default=10,
                     help="live runs: Hypothesis draws per explored range, beyond the boundary values")
 
@@ -82,6 +87,9 @@ def pytest_configure(config):
         return
     if config.getoption("--random-draws") < 0:
         raise pytest.UsageError("conformance: --random-draws must be 0 or more")
+    for option in ("--request-timeout", "--deadline"):
+        if config.getoption(option) is not None and config.getoption(option) <= 0:
+            raise pytest.UsageError(f"conformance: {option} must be a positive number of seconds")
     settings.load_profile("conformance")
     options = Options(
         mode=config.getoption("--mode"),
@@ -95,6 +103,8 @@ def pytest_configure(config):
         results=Path(config.getoption("--results")),
         report=Path(config.getoption("--report")) if config.getoption("--report") else None,
         random_draws=config.getoption("--random-draws"),
+        request_timeout=config.getoption("--request-timeout"),
+        deadline=config.getoption("--deadline"),
     )
     role = _role(config)
     if role == WORKER:  # the controller checked the target, started any server and made the run folder
@@ -262,6 +272,9 @@ class ConformancePlugin:
         tr.write_line(f"tokens: {tokens['prompt']} prompt + {tokens['completion']} completion = "
                       f"{tokens['total']} in {tokens['requests']} request(s)"
                       + (" (replayed: no cost)" if self.run.options.mode == REPLAY else ""))
+        waited = self.run.runner.client.waited if self.run.runner else 0
+        if waited:
+            tr.write_line(f"waited {waited:.1f} s before retries (throttled or upstream down)")
         if self.unobtained:
             tr.write_line(f"incomplete: {self.unobtained} result(s) could not be obtained (no answer, throttled, "
                           "timed out or upstream down): the run fails", red=True)

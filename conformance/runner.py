@@ -5,6 +5,7 @@ This is the library the pytest plugin is a thin face over; it needs no pytest.
 """
 import dataclasses
 import shlex
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,7 @@ class Runner:
     # test id are added per test.
     record_command: str
     random_draws: int = 0          # live runs only: Hypothesis draws per explored case
+    deadline_at: float | None = None  # time.monotonic() after which no probe is sent
 
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
@@ -142,6 +144,9 @@ class Runner:
 
     def outcome(self, case: Case, model: str, test_id: str, params: dict, cassette: Path | None) -> list[Result]:
         """The results of one probe (one explored value, or the case's only probe), whatever happens."""
+        if self.deadline_at is not None and time.monotonic() > self.deadline_at:
+            finding = Finding(UNANSWERED, "not sent: the run's deadline had passed")
+            return self._results(case, model, test_id, finding, [], params, None)
         try:
             finding, exchanges = self.probe(case, model, params or None)
         except (NotRecorded, NetworkBlocked) as err:

@@ -5,6 +5,7 @@ import os
 import platform
 import shlex
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,8 @@ class Options:
     results: Path = Path("reports/results.json")
     report: Path | None = Path("reports/index.html")
     random_draws: int = 10
+    request_timeout: float = 60.0   # seconds for one request (never retried after a timeout)
+    deadline: float | None = None   # seconds for the whole run; later probes are not sent
     record_command: str = "python3 -m nox -s record --"
 
 
@@ -86,11 +89,13 @@ class ConformanceRun:
                 self.target = target = dataclasses.replace(target, base_url=self.server.start())
             check_key(target)
             # Retries help live runs through throttling; recording never stores a 429 or 5xx.
-            client = ChatClient(target.base_url, target.api_key, max_retries=2)
+            client = ChatClient(target.base_url, target.api_key, max_retries=2, timeout=self.options.request_timeout)
             check_reachable(target, client.sdk)
         recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets)
         self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,
-                             self.record_command(), random_draws=self.options.random_draws)
+                             self.record_command(), random_draws=self.options.random_draws,
+                             deadline_at=None if self.options.deadline is None else
+                             time.monotonic() + self.options.deadline)
 
     def record_command(self) -> str:
         """How to record for this target: the target options this run was given (never a key)."""

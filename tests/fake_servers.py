@@ -355,3 +355,36 @@ class RefusesEveryKey(Base):
         given = self.headers.get("authorization", "").removeprefix("Bearer ")
         self.send_json(401, {"error": {"message": f"Incorrect API key provided: {given}",
                                        "type": "authentication_error", "code": 401}})
+
+
+class NeverAnswers(Base):
+    """Accepts the connection and the request, then says nothing."""
+
+    def do_POST(self):
+        import time
+
+        body = self.body()
+        if body["model"] is None:  # the route check: answer it, so the run gets going
+            return self.send_json(400, {"error": {"message": "model is required"}})
+        time.sleep(30)
+
+
+class ThrottlesEveryOtherRequest(Base):
+    """A 429 (Retry-After: 0), then a real answer, then a 429, ...: a service near its rate limit."""
+    count = 0
+
+    def do_POST(self):
+        from reference_server import responder
+
+        body = self.body()
+        ThrottlesEveryOtherRequest.count += 1
+        if ThrottlesEveryOtherRequest.count % 2:
+            data = json.dumps({"error": {"message": "Rate limit exceeded", "type": "rate_limit_error"}}).encode()
+            self.send_response(429)
+            self.send_header("retry-after", "0")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        text, _ = responder.apply_stop(responder.compose(body.get("messages") or []), body.get("stop"))
+        self.send_json(200, completion(body["model"], text))

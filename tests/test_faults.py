@@ -148,3 +148,42 @@ def test_inconclusive_because_the_docs_promise_nothing_stays_green(suite, refere
     assert run.code == 0, run.output
     assert any(r["verdict"] == "inconclusive" for r in run.results["results"])
     assert all(r["obtained"] for r in run.results["results"])
+
+
+def test_a_server_that_never_answers_costs_seconds_not_a_day(suite, fake):
+    import time
+
+    from fake_servers import NeverAnswers
+
+    url = fake(NeverAnswers)
+    started = time.monotonic()
+    run = suite.run("--mode", "live", "--target", "mute", "--base-url", url, "--models=m1,m2", "--request-timeout",
+                    "1", select="core.yaml", env={"OPENAI_API_KEY": "k-123456"})
+    elapsed = time.monotonic() - started
+    assert run.code == 1, run.output
+    assert elapsed < 30, elapsed  # three timeouts, then nothing more is sent to a server that is gone
+    assert "could not be obtained" in run.output
+    reasons = {r["reason"] for r in run.results["results"]}
+    assert any("the server gave no answer to the last 3 requests" in reason for reason in reasons)
+
+
+def test_throttled_requests_are_retried_as_the_server_asks(suite, fake):
+    from fake_servers import ThrottlesEveryOtherRequest
+
+    url = fake(ThrottlesEveryOtherRequest)
+    run = suite.run("--mode", "live", "--target", "busy", "--base-url", url, "--models=m", select="core.yaml::stop",
+                    env={"OPENAI_API_KEY": "k-123456"})
+    assert run.code == 0, run.output
+    (result,) = run.results["results"]
+    assert result["verdict"] == "agrees" and result["obtained"]
+
+
+def test_a_deadline_ends_the_run_with_what_was_not_sent_marked(suite, fake):
+    from fake_servers import Slow
+
+    url = fake(Slow)
+    run = suite.run("--mode", "live", "--target", "slow", "--base-url", url, "--models=m1,m2", "--deadline", "1",
+                    select="core.yaml", env={"OPENAI_API_KEY": "k-123456"})
+    assert run.code == 1, run.output
+    late = [r for r in run.results["results"] if "deadline had passed" in r["reason"]]
+    assert late and all(not r["obtained"] for r in late)
