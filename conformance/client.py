@@ -50,6 +50,17 @@ def _raise_if_replay_miss(err: BaseException) -> None:
             raise NetworkBlocked(str(cause).splitlines()[0]) from None
 
 
+# What a connection broken while a body was being read looks like, in httpx, httpx2 and urllib3.
+CUT_ERRORS = {"RemoteProtocolError", "ReadError", "IncompleteRead", "ProtocolError", "ChunkedEncodingError"}
+
+
+def _stream_cut(err: BaseException) -> str | None:
+    for cause in _cause_chain(err):
+        if type(cause).__name__ in CUT_ERRORS:
+            return describe_error(cause)
+    return None
+
+
 def split_params(request: dict) -> tuple[dict, dict]:
     known = {k: v for k, v in request.items() if k in SDK_PARAMS}
     extra = {k: v for k, v in request.items() if k not in SDK_PARAMS}
@@ -174,7 +185,13 @@ class ChatClient:
                 exchange.body = {"error": {"message": err.response.text[:500]}}
         except openai.APIConnectionError as err:
             _raise_if_replay_miss(err)
-            exchange.transport_error = f"{type(err).__name__}: {err}"
+            cut = _stream_cut(err) if exchange.stream else None
+            if cut:
+                # While recording, vcrpy reads the whole body before the SDK sees a chunk, so a cut
+                # stream surfaces here rather than mid-iteration: the same outcome, fewer chunks.
+                exchange.stream_cut = cut
+            else:
+                exchange.transport_error = f"{type(err).__name__}: {err}"
         except Exception as err:
             _raise_if_replay_miss(err)  # vcrpy's "no match in cassette" can arrive unwrapped
             raise

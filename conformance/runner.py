@@ -18,7 +18,7 @@ from .exchange import Exchange
 from .explore import explore, in_range
 from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, Finding
 from .plan import PlannedRequest, plan_requests
-from .recording import LIVE, REPLAY, Recorder, cassette_path
+from .recording import LIVE, RECORD, REPLAY, Recorder, cassette_path
 from .results import Result
 from .verdicts import NOT_ABOUT_THE_CLAIM, NOT_RECORDED, judge, obtained
 
@@ -156,6 +156,8 @@ class Runner:
         except Exception as err:  # noqa: BLE001 - the row must still appear, with what went wrong
             self.recorder.spoil()  # and a half-done recording must not replace a good cassette
             return self.harness_error(case, model, test_id, err, params)
+        if self.mode == RECORD and any(ex.stream_cut or ex.transport_error for ex in exchanges):
+            self.recorder.spoil()  # a cut or silent answer never replaces a good cassette
         documented = case.explore is None or in_range(case.explore, params[case.explore.param])
         return self._results(case, model, test_id, finding, exchanges, params, cassette, documented)
 

@@ -187,3 +187,17 @@ def test_a_deadline_ends_the_run_with_what_was_not_sent_marked(suite, fake):
     assert run.code == 1, run.output
     late = [r for r in run.results["results"] if "deadline had passed" in r["reason"]]
     assert late and all(not r["obtained"] for r in late)
+
+
+def test_a_cut_stream_is_one_outcome_in_every_mode_and_never_replaces_a_good_cassette(recorded_suite, fake):
+    url = fake(CutsStreams)
+    cassette = recorded_suite.cassettes / "reference" / "core" / "stream" / "claude-4-5-haiku.yaml"
+    before = cassette.read_text()
+    verdicts = {}
+    for mode in ("live", "record"):
+        run = recorded_suite.run("--mode", mode, "--base-url", url, HAIKU, select="core.yaml::stream")
+        (result,) = run.results["results"]
+        verdicts[mode] = result["verdict"]
+        assert "the connection broke" in result["reason"], result["reason"]
+    assert verdicts == {"live": "differs", "record": "differs"}
+    assert cassette.read_text() == before

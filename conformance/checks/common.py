@@ -11,6 +11,8 @@ def not_answered(ex: Exchange, what: str = "the request") -> Finding | None:
     """A Finding when the exchange has no usable successful answer, else None."""
     if ex.transport_error:
         return Finding(UNANSWERED, f"{what} got no answer: {ex.transport_error}")
+    if ex.stream_cut and ex.status is None:
+        return Finding(ERROR, f"{what}: the connection broke while the stream was being read ({ex.stream_cut})")
     if not ex.ok:
         return Finding(REJECTED, f"{what} was rejected: HTTP {ex.status} {ex.error_message!r}", ex.status)
     if ex.sdk_error:
