@@ -17,35 +17,19 @@ sys.path.insert(0, str(ROOT))
 
 from conformance.cases import load_cases  # noqa: E402
 from conformance.docs import load_docs  # noqa: E402
-from conformance.explore import boundary_values  # noqa: E402
-from conformance.plan import plan_requests  # noqa: E402
+from conformance.plan import estimate  # noqa: E402
 from conformance.reference import ReferenceServer  # noqa: E402
 
-DEFAULT_MAX_TOKENS = 4096  # Heroku's default when a request sets none (May 2025 schema)
-
-
 def plan(random_draws: int) -> dict:
-    """Requests and the completion-token ceiling of one live run over every documented model."""
+    """Requests and the token ceiling of one live run over every documented model (the library's
+    own estimate, the one --budget is held against)."""
     docs = load_docs(ROOT / "cases" / "docs-tables.yaml")
     cases = load_cases(ROOT / "cases", docs)
     requests = ceiling = 0
     for case in cases:
-        models = [m for m in docs.model_ids if case.applies_to(m)]
-        if case.explore is None:
-            values = [{}]
-        else:
-            draws = boundary_values(case.explore) + [case.explore.max] * random_draws
-            values = [{case.explore.param: v} for v in draws]
-        for model in models:
-            for explored in values:
-                planned = plan_requests(case, model, explored)
-                requests += len(planned)
-                ceiling += sum(p.body.get("max_tokens") or DEFAULT_MAX_TOKENS for p in planned)
-                value = next(iter(explored.values()), None)
-                if value is not None and not case.explore.min <= value <= case.explore.max:
-                    # a value outside the range is usually rejected, and a rejection sends a baseline
-                    requests += 1
-                    ceiling += DEFAULT_MAX_TOKENS
+        for model in (m for m in docs.model_ids if case.applies_to(m)):
+            r, c = estimate(case, model, random_draws)
+            requests, ceiling = requests + r, ceiling + c
     return {"cases": len(cases), "models": len(docs.model_ids), "requests": requests, "ceiling": ceiling}
 
 
@@ -67,7 +51,7 @@ def main() -> int:
     p = plan(args.random_draws)
     print(f"live run plan: {p['cases']} cases x {p['models']} models = about {p['requests']} requests "
           f"(with {args.random_draws} random draws per explored range)")
-    print(f"  completion-token ceiling (sum of max_tokens; answers are short counts, far below it): "
+    print(f"  token ceiling (prompt estimate + every request's token limit; answers are short, far below it): "
           f"{p['ceiling']:,}")
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,6 +3,7 @@
 It is armed only when the run collects the cases directory (e.g. `pytest cases`), so installing
 the package changes nothing for other test suites.
 """
+import os
 import signal
 import threading
 from pathlib import Path
@@ -45,6 +46,9 @@ def pytest_addoption(parser):
     group.addoption("--deadline", type=float, default=None,
                     help="live and record runs: seconds for the whole run; probes not sent by then are "
                          "inconclusive and the run fails")
+    group.addoption("--budget", type=int, default=None,
+                    help="live and record runs: most tokens the run may use; a run whose plan could use more "
+                         "is refused before it starts, and one that reaches it sends nothing more")
     group.addoption("--random-draws", type=int, default=10,
                     help="live runs: Hypothesis draws per explored range, beyond the boundary values")
 
@@ -87,7 +91,7 @@ def pytest_configure(config):
         return
     if config.getoption("--random-draws") < 0:
         raise pytest.UsageError("conformance: --random-draws must be 0 or more")
-    for option in ("--request-timeout", "--deadline"):
+    for option in ("--request-timeout", "--deadline", "--budget"):
         if config.getoption(option) is not None and config.getoption(option) <= 0:
             raise pytest.UsageError(f"conformance: {option} must be a positive number of seconds")
     settings.load_profile("conformance")
@@ -105,6 +109,8 @@ def pytest_configure(config):
         random_draws=config.getoption("--random-draws"),
         request_timeout=config.getoption("--request-timeout"),
         deadline=config.getoption("--deadline"),
+        budget=config.getoption("--budget"),
+        workers=_workers(config),
     )
     role = _role(config)
     if role == WORKER:  # the controller checked the target, started any server and made the run folder
@@ -147,6 +153,15 @@ def _role(config) -> str:
     except ValueError:  # pytest-xdist is not installed
         distributed = False
     return CONTROLLER if distributed else SERIAL
+
+
+def _workers(config) -> int:
+    """How many processes run tests: they share the token budget."""
+    try:
+        workers = config.getoption("numprocesses") or 1
+    except ValueError:
+        return 1
+    return os.cpu_count() or 1 if workers in ("auto", "logical") else int(workers)
 
 
 def _narrowed(config) -> dict:
@@ -207,6 +222,7 @@ class ConformancePlugin:
     def __init__(self, run: ConformanceRun, role: str = SERIAL):
         self.run, self.role = run, role
         self.unobtained = 0
+        self.refused = False  # over budget: nothing was sent
 
     def run_test(self, case, model, test_id):
         try:
@@ -226,6 +242,26 @@ class ConformancePlugin:
         if missing:
             pytest.skip(missing[0].reason)
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session):
+        """Before a live or record run: what it will send, and whether that fits the budget."""
+        if self.run.options.mode == REPLAY or self.role == WORKER or session.config.option.collectonly:
+            return
+        cases = {c.id: c for c in self.run.cases}
+        pairs = [(cases[item.originalname], item.callspec.params["model"]) for item in session.items
+                 if getattr(item, "originalname", None) in cases and hasattr(item, "callspec")]
+        plan = self.run.plan(pairs or None)
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"conformance plan: {plan['requests']} requests to {len(plan['models'])} model(s), "
+                                f"at most {plan['ceiling']:,} tokens (prompt estimate + each request's token limit; "
+                                "a range's boundary search comes on top)")
+        budget = self.run.options.budget
+        if budget is not None and plan["ceiling"] > budget:
+            self.refused = True
+            pytest.exit(f"conformance: this run could use up to {plan['ceiling']:,} tokens, over --budget {budget:,}: "
+                        "narrow it (--models, -k) or raise the budget", returncode=4)
+
     def _outside_range(self, result) -> bool:
         case = next((c for c in self.run.cases if c.id == result.case_id), None)
         if case is None or case.explore is None or case.explore.param not in result.params:
@@ -244,8 +280,9 @@ class ConformancePlugin:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
             self.unobtained = len(missing)
             interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
+            status = "refused (over budget)" if self.refused else "interrupted" if interrupted else "completed"
             data = self.run.write_results({"exit_status": int(session.exitstatus), "unobtained": len(missing)},
-                                          status="interrupted" if interrupted else "completed")
+                                          status=status)
             if self.run.options.report:
                 render_to_file(data, self.run.options.report)
         finally:
@@ -272,6 +309,9 @@ class ConformancePlugin:
         tr.write_line(f"tokens: {tokens['prompt']} prompt + {tokens['completion']} completion = "
                       f"{tokens['total']} in {tokens['requests']} request(s)"
                       + (" (replayed: no cost)" if self.run.options.mode == REPLAY else ""))
+        if self.run.options.mode != REPLAY and len(summary.get("tokens_by_model", {})) > 1:
+            used = summary["tokens_by_model"].items()
+            tr.write_line("  per model: " + ", ".join(f"{model} {t['total']}" for model, t in used))
         waited = self.run.runner.client.waited if self.run.runner else 0
         if waited:
             tr.write_line(f"waited {waited:.1f} s before retries (throttled or upstream down)")

@@ -73,6 +73,8 @@ class Runner:
     record_command: str
     random_draws: int = 0          # live runs only: Hypothesis draws per explored case
     deadline_at: float | None = None  # time.monotonic() after which no probe is sent
+    budget: int | None = None      # tokens this process may use; later probes are not sent
+    tokens_used: int = 0
 
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
@@ -147,6 +149,10 @@ class Runner:
         if self.deadline_at is not None and time.monotonic() > self.deadline_at:
             finding = Finding(UNANSWERED, "not sent: the run's deadline had passed")
             return self._results(case, model, test_id, finding, [], params, None)
+        if self.budget is not None and self.tokens_used >= self.budget:
+            finding = Finding(UNANSWERED, f"not sent: the run had used {self.tokens_used} tokens, its budget "
+                                          f"is {self.budget}")
+            return self._results(case, model, test_id, finding, [], params, None)
         try:
             finding, exchanges = self.probe(case, model, params or None)
         except (NotRecorded, NetworkBlocked) as err:
@@ -156,6 +162,7 @@ class Runner:
         except Exception as err:  # noqa: BLE001 - the row must still appear, with what went wrong
             self.recorder.spoil()  # and a half-done recording must not replace a good cassette
             return self.harness_error(case, model, test_id, err, params)
+        self.tokens_used += tokens_of(exchanges)["total"]
         if self.mode == RECORD and any(ex.stream_cut or ex.transport_error for ex in exchanges):
             self.recorder.spoil()  # a cut or silent answer never replaces a good cassette
         documented = case.explore is None or in_range(case.explore, params[case.explore.param])

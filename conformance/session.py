@@ -16,6 +16,7 @@ from .cases import DOCS_TABLES_FILE, TARGETS_FILE, Case, load_cases
 from .client import ChatClient
 from .docs import DocsTables, load_docs
 from .errors import ConformanceError
+from .plan import estimate
 from .preflight import check_key, check_reachable
 from .recording import LIVE, MODES, REPLAY, Recorder
 from .reference import ReferenceServer
@@ -46,6 +47,8 @@ class Options:
     random_draws: int = 10
     request_timeout: float = 60.0   # seconds for one request (never retried after a timeout)
     deadline: float | None = None   # seconds for the whole run; later probes are not sent
+    budget: int | None = None       # tokens for the whole run: refused up front if it could cost more
+    workers: int = 1                # processes sharing the budget (pytest-xdist)
     record_command: str = "python3 -m nox -s record --"
 
 
@@ -95,7 +98,12 @@ class ConformanceRun:
         self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,
                              self.record_command(), random_draws=self.options.random_draws,
                              deadline_at=None if self.options.deadline is None else
-                             time.monotonic() + self.options.deadline)
+                             time.monotonic() + self.options.deadline,
+                             budget=self._budget_share())
+
+    def _budget_share(self) -> int | None:
+        """Each of the run's processes may spend its share of the budget."""
+        return None if self.options.budget is None else self.options.budget // max(1, self.options.workers)
 
     def record_command(self) -> str:
         """How to record for this target: the target options this run was given (never a key)."""
@@ -106,6 +114,20 @@ class ConformanceRun:
             if value:
                 words += [flag, value]
         return " ".join(shlex.quote(w) if i else w for i, w in enumerate(words))
+
+    def plan(self, pairs=None) -> dict:
+        """What a live run of these (case, model) pairs (default: all) sends, per model."""
+        if pairs is None:
+            pairs = [(c, m) for c in self.cases for m in self.target.models if c.applies_to(m)]
+        draws = self.options.random_draws if self.options.mode == LIVE else 0
+        per_model: dict = {}
+        for case, model in pairs:
+            requests, ceiling = estimate(case, model, draws)
+            entry = per_model.setdefault(model, {"requests": 0, "ceiling": 0})
+            entry["requests"] += requests
+            entry["ceiling"] += ceiling
+        return {"models": per_model, "requests": sum(e["requests"] for e in per_model.values()),
+                "ceiling": sum(e["ceiling"] for e in per_model.values())}
 
     def cases_in(self, path: Path) -> list[Case]:
         return [c for c in self.cases if c.file.resolve() == path.resolve()]

@@ -388,3 +388,16 @@ class ThrottlesEveryOtherRequest(Base):
             return
         text, _ = responder.apply_stop(responder.compose(body.get("messages") or []), body.get("stop"))
         self.send_json(200, completion(body["model"], text))
+
+
+class BillsHeavily(Base):
+    """Answers correctly but reports 5,000 prompt tokens a request (a long cached system prompt)."""
+
+    def do_POST(self):
+        from reference_server import responder
+
+        body = self.body()
+        text, _ = responder.apply_stop(responder.compose(body.get("messages") or []), body.get("stop"))
+        answer = completion(body["model"], text)
+        answer["usage"] = {"prompt_tokens": 5000, "completion_tokens": 5, "total_tokens": 5005}
+        self.send_json(200, answer)

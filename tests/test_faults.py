@@ -201,3 +201,27 @@ def test_a_cut_stream_is_one_outcome_in_every_mode_and_never_replaces_a_good_cas
         assert "the connection broke" in result["reason"], result["reason"]
     assert verdicts == {"live": "differs", "record": "differs"}
     assert cassette.read_text() == before
+
+
+def test_a_run_that_could_cost_more_than_its_budget_is_refused_before_any_request(suite, reference_server):
+    url = reference_server()
+    run = suite.run("--mode", "live", "--base-url", url, HAIKU, "--budget", "500")
+    assert run.code == 4, run.output
+    assert "conformance plan:" in run.output and "over --budget 500" in run.output
+    assert run.results["results"] == [] and run.results["run"]["status"] == "refused (over budget)"
+
+
+def test_a_run_that_reaches_its_budget_sends_nothing_more_and_fails(suite, fake):
+    from fake_servers import BillsHeavily
+
+    url = fake(BillsHeavily)
+    run = suite.run("--mode", "live", "--target", "heavy", "--base-url", url, "--models=m", "--budget", "20000",
+                    select="core.yaml::stop", env={"OPENAI_API_KEY": "k-123456"})
+    # model (2 requests) leaves it under budget, messages (4) takes it over, and stop is not sent
+    run2 = suite.run("--mode", "live", "--target", "heavy", "--base-url", url, "--models=m", "--budget", "15000",
+                     "-k", "model or messages or stop", select="core.yaml", env={"OPENAI_API_KEY": "k-123456"})
+    assert run.code == 0, run.output  # one probe and its control: 10,010 tokens
+    assert run2.code == 1, run2.output
+    late = [r for r in run2.results["results"] if "its budget is 15000" in r["reason"]]
+    assert [r["case_id"] for r in late] == ["stop"]
+    assert late and not any(r["obtained"] for r in late)

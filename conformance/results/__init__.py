@@ -52,15 +52,22 @@ def totals_of(results: list[dict]) -> dict:
     for r in results:
         counts[r["verdict"]] += 1
     # A probe that speaks to several rows is one request: count its tokens once.
-    seen, tokens = set(), {"prompt": 0, "completion": 0, "total": 0, "requests": 0}
+    seen, tokens, by_model = set(), _zero_tokens(), {}
     for r in results:
         key = (r["test_id"], json.dumps(r.get("params") or {}, sort_keys=True))
         if key in seen:
             continue
         seen.add(key)
+        mine = by_model.setdefault(r["model"], _zero_tokens())
         for k in ("prompt", "completion", "total", "requests"):
-            tokens[k] += int((r.get("tokens") or {}).get(k) or 0)
-    return {"verdicts": counts, "tokens": tokens, "results": len(results)}
+            used = int((r.get("tokens") or {}).get(k) or 0)
+            tokens[k] += used
+            mine[k] += used
+    return {"verdicts": counts, "tokens": tokens, "tokens_by_model": by_model, "results": len(results)}
+
+
+def _zero_tokens() -> dict:
+    return {"prompt": 0, "completion": 0, "total": 0, "requests": 0}
 
 
 def document(run: dict, docs: dict, results: list[Result]) -> dict:
