@@ -20,6 +20,7 @@ from conformance.docs import load_docs  # noqa: E402
 from conformance.plan import estimate  # noqa: E402
 from conformance.reference import ReferenceServer  # noqa: E402
 
+
 def plan(random_draws: int) -> dict:
     """Requests and the token ceiling of one live run over every documented model (the library's
     own estimate, the one --budget is held against)."""
