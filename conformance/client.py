@@ -129,13 +129,19 @@ class ChatClient:
     upstream-down answers itself (honouring Retry-After and Heroku's reset headers), never a
     timeout, and stops sending to a server that has stopped answering."""
 
-    def __init__(self, base_url: str, api_key: str, max_retries: int = 0, timeout: float = 60.0):
+    def __init__(self, base_url: str, api_key: str, max_retries: int = 0, timeout: float = 60.0,
+                 requests_per_minute: float | None = None):
         self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout)
         self.secrets = meaningful([api_key])
         self.retries = max_retries
         self.silent = 0        # requests in a row that got no HTTP answer
         self.waited = 0.0      # seconds spent waiting before retries, for the run's summary
+        self.paced = 0.0       # seconds spent pacing requests under the rate limit
+        self.sent = 0          # HTTP requests sent, retries included
         self.sleep = time.sleep
+        # Heroku's limits are per model (150-200 requests a minute): space each model's requests.
+        self.interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
+        self.last_sent: dict[str, float] = {}
 
     def send(self, request: dict, transport: dict | None = None) -> Exchange:
         """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}) or raw
@@ -152,7 +158,9 @@ class ChatClient:
         # A deliberately faulty request: its error is the observation, not worth a retry.
         retries = 0 if transport else self.retries
         for attempt in range(retries + 1):
+            self._pace(str(request.get("model")))
             exchange, headers = self._attempt(request, transport)
+            self.sent += 1
             if exchange.status not in RETRYABLE or attempt == retries:
                 break
             wait = retry_wait(headers, attempt, exchange.status)
@@ -160,6 +168,14 @@ class ChatClient:
             self.sleep(wait)
         self.silent = self.silent + 1 if exchange.transport_error else 0
         return exchange
+
+    def _pace(self, model: str) -> None:
+        if self.interval:
+            due = self.last_sent.get(model, 0.0) + self.interval - time.monotonic()
+            if due > 0:
+                self.paced += due
+                self.sleep(due)
+            self.last_sent[model] = time.monotonic()
 
     def _attempt(self, request: dict, transport: dict) -> tuple[Exchange, dict]:
         exchange = Exchange(request=request, stream=bool(request.get("stream")))

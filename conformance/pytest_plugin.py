@@ -6,6 +6,7 @@ the package changes nothing for other test suites.
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,9 @@ def pytest_addoption(parser):
     group.addoption("--deadline", type=float, default=None,
                     help="live and record runs: seconds for the whole run; probes not sent by then are "
                          "inconclusive and the run fails")
+    group.addoption("--rate-limit", type=float, default=None,
+                    help="live and record runs: requests a minute per model, shared by all workers (Heroku: "
+                         "150-200); throttled answers are retried as the server asks either way")
     group.addoption("--budget", type=int, default=None,
                     help="live and record runs: most tokens the run may use; a run whose plan could use more "
                          "is refused before it starts, and one that reaches it sends nothing more")
@@ -91,7 +95,7 @@ def pytest_configure(config):
         return
     if config.getoption("--random-draws") < 0:
         raise pytest.UsageError("conformance: --random-draws must be 0 or more")
-    for option in ("--request-timeout", "--deadline", "--budget"):
+    for option in ("--request-timeout", "--deadline", "--budget", "--rate-limit"):
         if config.getoption(option) is not None and config.getoption(option) <= 0:
             raise pytest.UsageError(f"conformance: {option} must be a positive number of seconds")
     settings.load_profile("conformance")
@@ -111,6 +115,7 @@ def pytest_configure(config):
         deadline=config.getoption("--deadline"),
         budget=config.getoption("--budget"),
         workers=_workers(config),
+        rate_limit=config.getoption("--rate-limit"),
     )
     role = _role(config)
     if role == WORKER:  # the controller checked the target, started any server and made the run folder
@@ -142,6 +147,7 @@ def pytest_configure(config):
 
 
 WORKER, CONTROLLER, SERIAL = "worker", "controller", "serial"
+PROGRESS_EVERY = 30.0  # seconds between progress lines on live runs
 
 
 def _role(config) -> str:
@@ -223,6 +229,28 @@ class ConformancePlugin:
         self.run, self.role = run, role
         self.unobtained = 0
         self.refused = False  # over budget: nothing was sent
+        self.done, self.planned, self.last_progress = 0, 0, time.monotonic()
+        self.config = None
+
+    def _progress(self) -> None:
+        """On live runs, a line every PROGRESS_EVERY seconds: requests, tokens, time spent waiting."""
+        if self.run.options.mode == REPLAY or self.role == WORKER or self.config is None:
+            return
+        now = time.monotonic()
+        if now - self.last_progress < PROGRESS_EVERY:
+            return
+        self.last_progress = now
+        client, runner = self.run.runner.client, self.run.runner
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"progress: {self.done} of {self.planned or '?'} tests, {client.sent} requests, "
+                                f"{runner.tokens_used:,} tokens, waited {client.waited + client.paced:.0f} s "
+                                "(throttling, pacing)")
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        # Here, not in the test: output written during a test is captured.
+        self.done += 1
+        self._progress()
 
     def run_test(self, case, model, test_id):
         try:
@@ -251,6 +279,7 @@ class ConformancePlugin:
         pairs = [(cases[item.originalname], item.callspec.params["model"]) for item in session.items
                  if getattr(item, "originalname", None) in cases and hasattr(item, "callspec")]
         plan = self.run.plan(pairs or None)
+        self.planned, self.config = len(session.items), session.config
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"conformance plan: {plan['requests']} requests to {len(plan['models'])} model(s), "

@@ -48,7 +48,8 @@ class Options:
     request_timeout: float = 60.0   # seconds for one request (never retried after a timeout)
     deadline: float | None = None   # seconds for the whole run; later probes are not sent
     budget: int | None = None       # tokens for the whole run: refused up front if it could cost more
-    workers: int = 1                # processes sharing the budget (pytest-xdist)
+    workers: int = 1                # processes sharing the budget and the rate limit (pytest-xdist)
+    rate_limit: float | None = None  # requests a minute per model, for the whole run
     record_command: str = "python3 -m nox -s record --"
 
 
@@ -92,7 +93,9 @@ class ConformanceRun:
                 self.target = target = dataclasses.replace(target, base_url=self.server.start())
             check_key(target)
             # Retries help live runs through throttling; recording never stores a 429 or 5xx.
-            client = ChatClient(target.base_url, target.api_key, max_retries=2, timeout=self.options.request_timeout)
+            rate = self.options.rate_limit / max(1, self.options.workers) if self.options.rate_limit else None
+            client = ChatClient(target.base_url, target.api_key, max_retries=2, timeout=self.options.request_timeout,
+                                requests_per_minute=rate)
             check_reachable(target, client.sdk)
         recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets)
         self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,

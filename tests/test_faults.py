@@ -225,3 +225,25 @@ def test_a_run_that_reaches_its_budget_sends_nothing_more_and_fails(suite, fake)
     late = [r for r in run2.results["results"] if "its budget is 15000" in r["reason"]]
     assert [r["case_id"] for r in late] == ["stop"]
     assert late and not any(r["obtained"] for r in late)
+
+
+def test_requests_to_one_model_are_paced_under_the_rate_limit(reference_server):
+    import time
+
+    from conformance.client import ChatClient
+
+    client = ChatClient(reference_server(), "reference-key", requests_per_minute=600)  # one per 0.1 s
+    started = time.monotonic()
+    for model in ["claude-4-5-haiku"] * 5 + ["nova-lite"]:
+        assert client.send({"model": model, "messages": [{"role": "user", "content": "Say OK"}]}).ok
+    elapsed = time.monotonic() - started
+    assert 0.4 <= elapsed < 2 and client.paced >= 0.3 and client.sent == 6  # the other model is not held up
+
+
+def test_a_long_live_run_reports_its_progress(suite, reference_server, monkeypatch):
+    url = reference_server()
+    # PROGRESS_EVERY is 30 s; a run this short shows a line only when the interval is tiny
+    run = suite.run("--mode", "live", "--base-url", url, HAIKU, "-p", "progress_now", select="core.yaml",
+                    env={"PYTHONPATH": str(__import__("pathlib").Path(__file__).parent)})
+    assert run.code == 0, run.output
+    assert "progress: " in run.output and " requests, " in run.output and "tokens" in run.output
