@@ -130,9 +130,9 @@ class ChatClient:
     timeout, and stops sending to a server that has stopped answering."""
 
     def __init__(self, base_url: str, api_key: str, max_retries: int = 0, timeout: float = 60.0,
-                 requests_per_minute: float | None = None):
+                 requests_per_minute: float | None = None, scrub: bool = True):
         self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout)
-        self.secrets = meaningful([api_key])
+        self.secrets = meaningful([api_key]) if scrub else []
         self.retries = max_retries
         self.silent = 0        # requests in a row that got no HTTP answer
         self.waited = 0.0      # seconds spent waiting before retries, for the run's summary

@@ -18,7 +18,7 @@ def schema(name: str) -> dict:
 
 def load_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as err:
         raise ConformanceError(f"{path}: cannot read: {err.strerror}") from None
     except UnicodeDecodeError as err:
