@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import responder
+from . import parameters, responder
 from .breaks import parse_breaks
 from .models import MODELS
 from .validation import RequestError, validate
@@ -31,6 +31,7 @@ def complete(body: dict, breaks: frozenset[str]) -> dict:
     if "messages" in breaks:
         messages = [m for m in messages if m.get("role") == "user"][-1:]
     text = responder.compose(messages)
+    text = parameters.answer(body, breaks, text)
     stopped = False
     if "stop" not in breaks:
         text, stopped = responder.apply_stop(text, body.get("stop"))
@@ -113,10 +114,13 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
         except ValueError:
             return error_response(RequestError(400, "request body is not valid JSON"))
         try:
+            body = parameters.admitted(body, breaks)
             validate(body, breaks)
+            parameters.validate_parameters(body, breaks)
         except RequestError as err:
             return error_response(err)
         done = complete(body, breaks)
+        done = parameters.with_choices(done, body, breaks)
         if body.get("stream") and "stream" not in breaks:
             return StreamingResponse(chunks(done, body, breaks), media_type="text/event-stream",
                                      headers=headers_for(body))

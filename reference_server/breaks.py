@@ -16,6 +16,17 @@ BREAKS = {
     "stream-chunks": "streams chunks whose id changes from chunk to chunk",
     "stop": "ignores stop sequences",
     "shape": "answers plain requests in a shape the openai SDK's types reject (object, created)",
+    "seed": "honours seed: the same seed always samples the same answer",
+    "n": "honours n: answers with n choices",
+    "presence_penalty": "honours presence_penalty above 0: a repeated word is said once",
+    "frequency_penalty": "honours frequency_penalty above 0: a repeated word is said once",
+    "logit_bias": "honours a strong positive logit_bias: the answer is the forced token, over and over",
+    "allow-ignored": "does not enforce allow_ignored_params: false (Ignored parameters stay accepted)",
+    "unknown-params": "accepts parameters OpenAI does not define silently, instead of refusing them by name",
+    "response-format-object": "answers response_format json_object with plain text",
+    "response-format-schema": "answers response_format json_schema with JSON that violates the schema",
+    "user": "rejects user with a 400",
+    "metadata": "answers any request carrying metadata with a 500",
 }
 
 
