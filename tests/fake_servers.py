@@ -104,3 +104,32 @@ class ConformingVariant(Base):
         usage = {"id": "resp_1", "object": "chat.completion.chunk", "created": 999, "model": model, "choices": [],
                  "usage": {"prompt_tokens": 1, "completion_tokens": len(pieces), "total_tokens": 1 + len(pieces)}}
         self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
+
+
+class ConformingParameters(Base):
+    """Honours the Advanced and Metadata claims with other valid choices than the reference server:
+    a 422 that names only the first refused parameter, and only in `error.param`; JSON answers
+    pretty-printed, with the schema's keys in reverse order; a deterministic model, so a seed's
+    effect cannot show (that row is rightly inconclusive)."""
+
+    IGNORED = ("seed", "n", "presence_penalty", "frequency_penalty", "logit_bias")
+    KNOWN = {"model", "messages", "max_tokens", "temperature", "top_p", "stream", "stop", "tools", "tool_choice",
+             "response_format", "user", "metadata", "allow_ignored_params", *IGNORED}
+
+    def do_POST(self):
+        from reference_server import parameters, responder
+
+        body = self.body()
+        refused = [p for p in body if p not in self.KNOWN]
+        if body.get("allow_ignored_params") is False:
+            refused += [p for p in self.IGNORED if p in body]
+        if refused:
+            return self.send_json(422, {"error": {"message": "Unsupported parameter", "param": refused[0]}})
+        text = responder.compose(body["messages"])
+        kind = (body.get("response_format") or {}).get("type")
+        if kind == "json_object":
+            text = json.dumps({"answer": text}, indent=2)
+        elif kind == "json_schema":
+            value = parameters.instance(body["response_format"]["json_schema"]["schema"])
+            text = json.dumps(dict(reversed(list(value.items()))), indent=2)
+        return self.send_json(200, completion(body["model"], text))

@@ -125,42 +125,50 @@ def test_logit_bias_is_unclear_when_the_probe_could_not_have_shown_an_effect():
 # --- refusals that must name the parameter ----------------------------------------------------------
 
 def test_accepting_allow_ignored_params_false_breaks_the_claim():
-    found = checks.refused_naming(answer(allow_ignored_params=False, seed=1), ["seed"])
+    found = checks.refused_naming(answer(allow_ignored_params=False, seed=1), answer(), ["seed"])
     assert found.observed == IGNORED and judge("rejected", found)[0] == DIFFERS
 
 
 def test_a_refusal_that_does_not_name_the_parameter_never_counts():
     # an unknown model: 'n' appears only inside other words
-    unrelated = checks.refused_naming(refusal(message="model 'nova-lite' is not supported in this region"), ["n"])
+    unknown_model = refusal(message="model 'nova-lite' is not supported in this region")
+    unrelated = checks.refused_naming(unknown_model, answer(), ["n"])
     assert unrelated.observed == REJECTED and unrelated.status == 400
     assert "names none of" in unrelated.reason
     assert judge("rejected", unrelated)[0] == DIFFERS
 
 
 def test_a_refusal_naming_the_parameter_in_unusual_ways_is_honoured():
-    assert checks.refused_naming(refusal(message="n must be exactly 1"), ["n"]).observed == HONOURED
+    assert checks.refused_naming(refusal(message="n must be exactly 1"), answer(), ["n"]).observed == HONOURED
     # named only in OpenAI's `param` field
-    by_field = checks.refused_naming(refusal(message="Unsupported parameter", param="seed"), ["seed"])
+    by_field = checks.refused_naming(refusal(message="Unsupported parameter", param="seed"), answer(), ["seed"])
     assert by_field.observed == HONOURED and judge("rejected", by_field)[0] == AGREES
     # a body that is not OpenAI's shape, and a 422
     flat = Exchange(request={"model": "m"}, status=422, body={"detail": [{"loc": ["body", "logit_bias"]}]})
-    assert checks.refused_naming(flat, ["logit_bias"]).observed == HONOURED
+    assert checks.refused_naming(flat, answer(), ["logit_bias"]).observed == HONOURED
     # several parameters, only the first problem reported
-    first = checks.refused_naming(refusal(message="seed is not allowed"), ["seed", "n", "logit_bias"])
+    first = checks.refused_naming(refusal(message="seed is not allowed"), answer(), ["seed", "n", "logit_bias"])
     assert first.observed == HONOURED and "not n, logit_bias" in first.reason
 
 
 def test_refusals_about_load_or_the_server_are_not_read_as_the_promised_error():
-    throttled = checks.refused_naming(refusal(status=429, message="slow down: seed"), ["seed"])
+    throttled = checks.refused_naming(refusal(status=429, message="slow down: seed"), answer(), ["seed"])
     assert throttled.observed == REJECTED and judge("rejected", throttled)[0] == INCONCLUSIVE
-    crashed = checks.refused_naming(refusal(status=500, message="seed broke us"), ["seed"])
+    crashed = checks.refused_naming(refusal(status=500, message="seed broke us"), answer(), ["seed"])
     assert crashed.observed == REJECTED and judge("rejected", crashed)[0] == DIFFERS
     silent = Exchange(request={"model": "m"}, transport_error="ReadTimeout")
-    assert checks.refused_naming(silent, ["seed"]).observed == UNANSWERED
+    assert checks.refused_naming(silent, answer(), ["seed"]).observed == UNANSWERED
+
+
+def test_a_refusal_that_the_request_without_the_parameter_gets_too_is_not_about_it():
+    # e.g. a server that checks the parameters before the model, for a model it does not serve
+    unknown_model = Exchange(request={"model": "m"}, status=400, body={"error": {"message": "model 'm' unknown"}})
+    found = checks.refused_naming(refusal(message="ignored parameters are not allowed: seed"), unknown_model, ["seed"])
+    assert found.observed == UNCLEAR and judge("rejected", found)[0] == INCONCLUSIVE
 
 
 def test_unknown_parameters_are_observed_not_judged_on_the_prose_row():
-    accepted = checks.refused_naming(answer(top_k=5), ["top_k"])
+    accepted = checks.refused_naming(answer(top_k=5), answer(), ["top_k"])
     assert accepted.observed == IGNORED
     assert judge("observe-only", accepted)[0] == INCONCLUSIVE
     assert judge("rejected", accepted)[0] == DIFFERS  # the Dev Center reading: they should error

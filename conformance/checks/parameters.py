@@ -170,12 +170,14 @@ def error_text(ex: Exchange) -> str:
 
 
 @check
-def refused_naming(probe: Exchange, params: list) -> Finding:
-    """The request is refused with a 4xx whose error names the parameter(s) that caused it.
+def refused_naming(probe: Exchange, control: Exchange, params: list) -> Finding:
+    """The request is refused with a 4xx whose error names the parameter(s) that caused it, and the
+    same request without them (the control) is answered.
 
-    HONOURED needs the name in the error (its message, or OpenAI's `error.param`), as a whole word:
-    a 400 for another reason (an unknown model, a bad value elsewhere) never counts. A 4xx that
-    names none of them is REJECTED, a finding of its own, which the runner tells from a refused
+    HONOURED needs the name in the error (its message, or OpenAI's `error.param`), as a whole word,
+    and an answered control: a 400 for another reason (an unknown model, a bad value elsewhere) never
+    counts, and a control refused too is UNCLEAR (the refusal is not about these parameters). A 4xx
+    that names none of them is REJECTED, a finding of its own, which the runner tells from a refused
     model with a baseline request. With several parameters, naming at least one is enough: a server
     may report only the first problem, and each parameter is also probed on its own. An answer is
     IGNORED: the request was not refused.
@@ -195,10 +197,13 @@ def refused_naming(probe: Exchange, params: list) -> Finding:
     if not named:
         return Finding(REJECTED, f"refused with HTTP {probe.status}, but the error {clip(text.strip(), 100)} names "
                                  f"none of {sent}: a user cannot tell what to change", probe.status)
+    if finding := answered(control, f"the same request without {sent}"):
+        return Finding(UNCLEAR, f"refused naming {', '.join(named)}, but {finding.reason}: the refusal may not be "
+                                "about them")
     unnamed = [p for p in params if p not in named]
     rest = f" (not {', '.join(unnamed)}: a server may name only the first problem)" if unnamed else ""
     return Finding(HONOURED, f"refused with HTTP {probe.status} naming {', '.join(named)}{rest}: "
-                             f"{clip(text.strip(), 100)}", probe.status)
+                             f"{clip(text.strip(), 100)}; without {sent} the request is answered", probe.status)
 
 
 def content_as_json(probe: Exchange) -> tuple[object, str | None]:
