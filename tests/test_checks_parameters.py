@@ -164,7 +164,12 @@ def test_a_refusal_that_the_request_without_the_parameter_gets_too_is_not_about_
     # e.g. a server that checks the parameters before the model, for a model it does not serve
     unknown_model = Exchange(request={"model": "m"}, status=400, body={"error": {"message": "model 'm' unknown"}})
     found = checks.refused_naming(refusal(message="ignored parameters are not allowed: seed"), unknown_model, ["seed"])
-    assert found.observed == UNCLEAR and judge("rejected", found)[0] == INCONCLUSIVE
+    assert found.observed == REJECTED and "refused too" in found.reason  # the runner's baseline then tells
+    assert judge("rejected", found)[0] == DIFFERS  # ... and a model refused by the baseline is inconclusive
+    # a control lost to throttling shows nothing either way
+    throttled = Exchange(request={"model": "m"}, status=429, body={"error": {"message": "slow down"}})
+    lost = checks.refused_naming(refusal(message="seed is not allowed"), throttled, ["seed"])
+    assert lost.observed == UNCLEAR
 
 
 def test_unknown_parameters_are_observed_not_judged_on_the_prose_row():

@@ -176,11 +176,11 @@ def refused_naming(probe: Exchange, control: Exchange, params: list) -> Finding:
 
     HONOURED needs the name in the error (its message, or OpenAI's `error.param`), as a whole word,
     and an answered control: a 400 for another reason (an unknown model, a bad value elsewhere) never
-    counts, and a control refused too is UNCLEAR (the refusal is not about these parameters). A 4xx
-    that names none of them is REJECTED, a finding of its own, which the runner tells from a refused
-    model with a baseline request. With several parameters, naming at least one is enough: a server
-    may report only the first problem, and each parameter is also probed on its own. An answer is
-    IGNORED: the request was not refused.
+    counts. A control refused too, or a 4xx that names none of them, is REJECTED, a finding of its
+    own (e.g. allow_ignored_params itself is refused), which the runner tells from a refused model
+    with a baseline request; a control that got no usable answer otherwise is UNCLEAR. With several
+    parameters, naming at least one is enough: a server may report only the first problem, and each
+    parameter is also probed on its own. An answer is IGNORED: the request was not refused.
     Sample: "accepted (HTTP 200) with allow_ignored_params=False and seed: nothing was refused"
     """
     sent = ", ".join(p for p in params if p in probe.request) or ", ".join(params)
@@ -197,9 +197,14 @@ def refused_naming(probe: Exchange, control: Exchange, params: list) -> Finding:
     if not named:
         return Finding(REJECTED, f"refused with HTTP {probe.status}, but the error {clip(text.strip(), 100)} names "
                                  f"none of {sent}: a user cannot tell what to change", probe.status)
+    if control.status in REFUSALS:
+        # Not about these parameters: the model, or allow_ignored_params itself, is refused. The
+        # runner's baseline request tells the two apart.
+        return Finding(REJECTED, f"refused naming {', '.join(named)}, but the same request without {sent} is refused "
+                                 f"too ({control.summary()}): the refusal is not about {sent}", probe.status)
     if finding := answered(control, f"the same request without {sent}"):
-        return Finding(UNCLEAR, f"refused naming {', '.join(named)}, but {finding.reason}: the refusal may not be "
-                                "about them")
+        return Finding(UNCLEAR, f"refused naming {', '.join(named)}, but {finding.reason}: nothing shows the "
+                                "refusal is about them")
     unnamed = [p for p in params if p not in named]
     rest = f" (not {', '.join(unnamed)}: a server may name only the first problem)" if unnamed else ""
     return Finding(HONOURED, f"refused with HTTP {probe.status} naming {', '.join(named)}{rest}: "
