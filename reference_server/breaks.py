@@ -26,7 +26,7 @@ BREAKS = {
     "response-format-object": "answers response_format json_object with plain text",
     "response-format-schema": "answers response_format json_schema with JSON that violates the schema",
     "user": "rejects user with a 400",
-    "metadata": "answers any request carrying metadata with a 500",
+    "metadata": "answers metadata with nested values with a 500 (flat string values still work)",
 }
 
 

@@ -35,7 +35,9 @@ def validate_parameters(body: dict, breaks: frozenset[str]) -> None:
     """The checks of this module's parameters, after validation.validate accepted the body."""
     if "user" in breaks and "user" in body:
         raise bad("user is not supported")
-    if "metadata" in breaks and "metadata" in body:
+    metadata = body.get("metadata")
+    nested = isinstance(metadata, dict) and any(isinstance(v, (dict, list)) for v in metadata.values())
+    if "metadata" in breaks and nested:
         raise RequestError(500, "Internal Server Error", "server_error")
     response_format = body.get("response_format")
     if response_format is None:

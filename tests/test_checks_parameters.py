@@ -173,7 +173,7 @@ def test_a_refusal_that_the_request_without_the_parameter_gets_too_is_not_about_
 
 
 def test_unknown_parameters_are_observed_not_judged_on_the_prose_row():
-    accepted = checks.refused_naming(answer(top_k=5), answer(), ["top_k"])
+    accepted = checks.refused_naming(answer(conformance_unknown_param=5), answer(), ["conformance_unknown_param"])
     assert accepted.observed == IGNORED
     assert judge("observe-only", accepted)[0] == INCONCLUSIVE
     assert judge("rejected", accepted)[0] == DIFFERS  # the Dev Center reading: they should error
