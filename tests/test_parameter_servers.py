@@ -19,3 +19,24 @@ def test_a_server_that_names_parameters_differently_raises_no_alarm(suite, confo
     assert run.verdicts()[("advanced.seed", "m1")] == {"inconclusive"}
     assert run.rows_with("agrees") == PARAMETER_ROWS - {"advanced.seed"}, run.output
     assert run.rows_with("inconclusive") == OBSERVE_ONLY_ROWS | {"advanced.seed"}
+
+
+SCHEMAS = [
+    {"type": "object", "required": ["a", "b"], "additionalProperties": False,
+     "properties": {"a": {"type": "string", "minLength": 12}, "b": {"type": "integer", "minimum": 3},
+                    "c": {"type": "array", "items": {"type": "boolean"}, "minItems": 2},
+                    "d": {"enum": ["x", "y"]}, "e": {"type": ["null", "number"]},
+                    "f": {"type": "object", "properties": {"g": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}}},
+    {"type": "object", "properties": {}},
+]
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_the_reference_model_answers_json_schema_with_an_instance_and_its_break_with_a_violation(schema):
+    import jsonschema
+
+    from reference_server.parameters import instance, violating
+
+    jsonschema.validate(instance(schema), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(violating(instance(schema)), schema)
