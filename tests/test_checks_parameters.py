@@ -48,14 +48,18 @@ def test_an_unchanged_answer_is_ignored_even_when_the_controls_spread():
     same = checks.ignored_param_changes_nothing(answer(APPLES + "\n"), controls(*[APPLES] * 3), "presence_penalty")
     assert same.observed == IGNORED
     # a model that varies a little: the probe is one of the answers it gives anyway
-    spread = controls(APPLES, "apple " * 9 + "apple.", APPLES)
-    assert checks.ignored_param_changes_nothing(answer("apple " * 9 + "apple."), spread,
+    spread = controls(APPLES, "apple " * 8 + "apple", APPLES)
+    assert checks.ignored_param_changes_nothing(answer("apple " * 8 + "apple"), spread,
                                                 "presence_penalty").observed == IGNORED
+    # case and punctuation, which a model varies even at temperature 0, are not an effect
+    assert checks.ignored_param_changes_nothing(answer("Apple, apple, apple, apple, apple, apple, apple, apple, "
+                                                       "apple, apple."), controls(*[APPLES] * 3),
+                                                "frequency_penalty").observed == IGNORED
 
 
 def test_a_probe_outside_disagreeing_controls_is_unclear_not_an_effect():
-    spread = controls(APPLES, "apple apple", "Apple!")
-    found = checks.ignored_param_changes_nothing(answer("apple"), spread, "presence_penalty")
+    spread = controls(APPLES, "apple apple", "apple")
+    found = checks.ignored_param_changes_nothing(answer("apple apple apple"), spread, "presence_penalty")
     assert found.observed == UNCLEAR and "disagree among themselves" in found.reason
 
 
@@ -69,10 +73,17 @@ def test_a_failed_control_or_a_probe_spent_on_reasoning_is_unclear():
 def test_a_seed_that_makes_sampling_reproducible_had_its_effect():
     seeded = [answer("417", seed=1)] * 2
     found = checks.seed_changes_nothing(answer("417", seed=1), seeded, controls("52", "9913", "771"))
-    assert found.observed == HONOURED and "vary" in found.reason
+    assert found.observed == HONOURED and "none of 3 controls" in found.reason
     # or one that moves a fixed answer elsewhere
     moved = checks.seed_changes_nothing(answer("417", seed=1), seeded, controls("5", "5", "5"))
     assert moved.observed == HONOURED
+
+
+def test_a_favourite_answer_repeated_with_a_seed_is_not_taken_for_its_effect():
+    # a real model's mode: the seeded repeats are an answer the model gives unseeded too
+    seeded = [answer("742,891", seed=1)] * 2
+    found = checks.seed_changes_nothing(answer("742,891", seed=1), seeded, controls("742,891", "738,294", "742,891"))
+    assert found.observed == UNCLEAR and "favourite" in found.reason
 
 
 def test_seeded_answers_that_still_vary_show_the_seed_is_ignored():
@@ -118,7 +129,7 @@ def test_logit_bias_is_unclear_when_the_probe_could_not_have_shown_an_effect():
     weak = checks.logit_bias_changes_nothing(answer(COUNT, logit_bias={"1000": -5}), controls(*[COUNT] * 3))
     assert weak.observed == UNCLEAR
     spread = checks.logit_bias_changes_nothing(answer("1 2 3", logit_bias={"1000": 100}),
-                                               controls(COUNT, "1,2,3,4,5,6,7,8,9,10", "1 - 10"))
+                                               controls(COUNT, "1 to 10", "1 - 10"))
     assert spread.observed == UNCLEAR
 
 
@@ -250,12 +261,12 @@ def test_an_identifier_that_steers_the_answer_or_is_refused_breaks_the_claim():
 
 
 def test_an_identifier_with_the_same_answer_is_accepted():
-    found = checks.identifier_changes_nothing(answer(COUNT + " ", metadata={"k": "v"}),
-                                              controls(COUNT, COUNT, "1,2,3,4,5,6,7,8,9,10"), "metadata")
+    found = checks.identifier_changes_nothing(answer("1,2,3,4,5,6,7,8,9,10.", metadata={"k": "v"}),
+                                              controls(COUNT, COUNT, COUNT), "metadata")
     assert found.observed == ACCEPTED and judge("partly-with-effect", found)[0] == AGREES
 
 
 def test_an_identifier_against_disagreeing_controls_is_unclear():
     found = checks.identifier_changes_nothing(answer("1 to 10", user="u1"),
-                                              controls(COUNT, "1,2,3,4,5,6,7,8,9,10", "1-10"), "user")
+                                              controls(COUNT, "1, 2, 3", "1-10"), "user")
     assert found.observed == UNCLEAR

@@ -22,9 +22,14 @@ REFUSALS = {400, 404, 409, 413, 415, 422}
 FENCE = re.compile(r"^```[a-zA-Z]*\s*\n(.*)\n```$", re.DOTALL)
 
 
+WORD = re.compile(r"\w+")
+
+
 def normalised(text: str) -> str:
-    """Whitespace differences are not a different answer."""
-    return " ".join(text.split())
+    """The answer's words: case, punctuation and whitespace, which a real model varies even at
+    temperature 0, are not a different answer. What the probes' parameters would change (a word
+    repeated or not, a forced token, a sampled number) is."""
+    return " ".join(WORD.findall(text.lower()))
 
 
 def control_problem(controls: list[Exchange]) -> Finding | None:
@@ -83,12 +88,12 @@ def seed_changes_nothing(probe: Exchange, seeded: list[Exchange], control: list[
     A seed's effect is reproducibility, which only shows where answers vary: the prompt asks for a
     random number at the default temperature. The probe and the `seeded` repeats carry the same seed;
     the controls carry none. IGNORED: the seeded answers vary among themselves (the seed fixes
-    nothing). HONOURED (the seed had its effect): the seeded answers are all the same while the
-    controls vary, or while the controls agree on another answer. When every answer, seeded or not,
-    is the same, the model does not sample this prompt and the seed could not have shown anything:
-    UNCLEAR, never "no effect".
-    Sample: "with seed=12345, 3 answers are all '417' while 3 controls without a seed vary
-    ('52', '9913', '771')"
+    nothing). HONOURED (the seed had its effect): the seeded answers are all the same, and none of
+    the controls gave that answer. When the repeated seeded answer is one the controls gave too, the
+    model may simply favour it (or not sample this prompt at all): the seed could not have shown
+    anything, so UNCLEAR, never "no effect" and never "an effect".
+    Sample: "with seed=12345, 3 answers are all '417', which none of 3 controls without a seed gave
+    ('52', '771', '9913')"
     """
     what = f"seed={probe.request.get('seed')!r}"
     for i, ex in enumerate([probe, *seeded]):
@@ -103,13 +108,13 @@ def seed_changes_nothing(probe: Exchange, seeded: list[Exchange], control: list[
         return Finding(IGNORED, f"with {what}, {len(seeded) + 1} requests gave {len(with_seed)} different answers: "
                                 "the seed does not make sampling reproducible")
     same = clip(with_seed[0], 40)
-    if len(without) > 1:
-        return Finding(HONOURED, f"with {what}, {len(seeded) + 1} answers are all {same} while "
-                                 f"{len(control)} controls without a seed vary ({listed})")
-    if without != with_seed:
-        return Finding(HONOURED, f"with {what} every answer is {same}; without it every answer is {listed}")
-    return Finding(UNCLEAR, f"every answer, with {what} or without, is {same}: the model does not sample this "
-                            "prompt, so a seed could not have shown its effect")
+    if with_seed[0] in without:
+        why = ("the model does not sample this prompt" if len(without) == 1 else
+               "the controls gave it too, so the model's favourite answer could explain the repeats")
+        return Finding(UNCLEAR, f"with {what} every answer is {same}; without a seed the answers are {listed}: "
+                                f"{why}, and a seed could not have shown its effect")
+    return Finding(HONOURED, f"with {what}, {len(seeded) + 1} answers are all {same}, which none of "
+                             f"{len(control)} controls without a seed gave ({listed})")
 
 
 @check
@@ -149,8 +154,8 @@ def logit_bias_changes_nothing(probe: Exchange, control: list[Exchange]) -> Find
         return Finding(UNCLEAR, f"the case sends {what}, no strong positive bias (>= 50) to force a token")
     if finding := probe_and_controls(probe, control, what):
         return finding
-    shortest = min(control, key=lambda ex: len(ex.text.split()))
-    if len(shortest.text.split()) < 3:
+    shortest = min(control, key=lambda ex: len(normalised(ex.text).split()))
+    if len(normalised(shortest.text).split()) < 3:
         return Finding(UNCLEAR, f"a control answer is only {clip(shortest.text, 30)}: too short to tell a forced "
                                 "token from the model's own answer")
     outcome, why = compared_with_controls(probe, control, what)
