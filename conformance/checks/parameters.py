@@ -20,8 +20,6 @@ from .registry import check
 # the key, access or load and are left to the verdict rules.
 REFUSALS = {400, 404, 409, 413, 415, 422}
 FENCE = re.compile(r"^```[a-zA-Z]*\s*\n(.*)\n```$", re.DOTALL)
-
-
 WORD = re.compile(r"\w+")
 
 
@@ -305,10 +303,11 @@ def identifier_changes_nothing(probe: Exchange, control: list[Exchange], paramet
     unchanged answer is ACCEPTED. An answer that changes while every control agreed is an ERROR: a tag
     must not steer the model. Controls that disagree among themselves with the probe outside them are
     UNCLEAR.
-    Sample: "with user='conformance-user-1' the answer is 'I cannot help'; without it, 3 controls all
+    Sample: "with user=\"conformance-user-1\" the answer is 'I cannot help'; without it, 3 controls all
     answered '1, 2, 3, 4, 5'"
     """
-    what = f"{parameter} ({clip(json.dumps(probe.request.get(parameter)), 40)})"
+    shown = json.dumps(probe.request.get(parameter))
+    what = f"{parameter}={shown if len(shown) <= 40 else shown[:39] + '…'}"
     if finding := probe_and_controls(probe, control, what):
         return finding
     outcome, why = compared_with_controls(probe, control, what)
