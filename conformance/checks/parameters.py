@@ -68,7 +68,10 @@ def ignored_param_changes_nothing(probe: Exchange, control: list[Exchange], para
     IGNORED: the answer is one of the controls'. HONOURED (the parameter had an effect): the answer
     differs while every control agreed. Controls that disagree among themselves with the probe
     outside them are UNCLEAR, not an effect. The prompt must be one the parameter would visibly
-    change if honoured (a penalty: a prompt that repeats one word).
+    change if honoured (a penalty: a prompt that repeats one word, at the strongest value, 2.0).
+    A frequency penalty grows with every repeat, so ten repeats are pushed far down; a presence
+    penalty lowers a repeated token once, by 2 logits, which a strongly predicted copy can outweigh:
+    its IGNORED is the weaker evidence.
     Sample: "with presence_penalty=2.0 the answer is 'apple'; without it, 3 controls all answered
     'apple apple apple apple apple apple apple apple'"
     """
