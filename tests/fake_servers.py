@@ -125,7 +125,7 @@ class ConformingParameters(Base):
             refused += [p for p in self.IGNORED if p in body]
         if refused:
             return self.send_json(422, {"error": {"message": "Unsupported parameter", "param": refused[0]}})
-        text = responder.compose(body["messages"])
+        text = self.model(responder.compose(body["messages"]))
         kind = (body.get("response_format") or {}).get("type")
         if kind == "json_object":
             text = json.dumps({"answer": text}, indent=2)
@@ -133,3 +133,16 @@ class ConformingParameters(Base):
             value = parameters.instance(body["response_format"]["json_schema"]["schema"])
             text = json.dumps(dict(reversed(list(value.items()))), indent=2)
         return self.send_json(200, completion(body["model"], text))
+
+    def model(self, text: str) -> str:
+        return text
+
+
+class NoisyParameters(ConformingParameters):
+    """The same server with a model that never answers the same way twice (a weak or hot model):
+    every comparison with controls must then be inconclusive, never a difference."""
+
+    def model(self, text: str) -> str:
+        import random
+
+        return f"{text} (take {random.randint(1, 10**9)})"

@@ -1,12 +1,19 @@
 """The Advanced and Metadata cases against servers other than the reference server."""
 import pytest
-from fake_servers import ConformingParameters, serve
+from fake_servers import ConformingParameters, NoisyParameters, serve
 from test_breaks import OBSERVE_ONLY_ROWS, PARAMETER_ROWS
 
 
 @pytest.fixture
 def conforming_parameters():
     url, stop = serve(ConformingParameters)
+    yield url
+    stop()
+
+
+@pytest.fixture
+def noisy_parameters():
+    url, stop = serve(NoisyParameters)
     yield url
     stop()
 
@@ -19,6 +26,17 @@ def test_a_server_that_names_parameters_differently_raises_no_alarm(suite, confo
     assert run.verdicts()[("advanced.seed", "m1")] == {"inconclusive"}
     assert run.rows_with("agrees") == PARAMETER_ROWS - {"advanced.seed"}, run.output
     assert run.rows_with("inconclusive") == OBSERVE_ONLY_ROWS | {"advanced.seed"}
+
+
+def test_a_model_that_never_repeats_itself_gets_no_verdict_on_effects(suite, noisy_parameters):
+    run = suite.run("--mode", "live", "--target", "noisy", "--base-url", noisy_parameters, "--models=m1",
+                    "-k", "advanced or metadata", env={"OPENAI_API_KEY": "k-123456"})
+    assert run.rows_with("differs") == set(), run.output
+    compared = {"advanced.presence_penalty", "advanced.frequency_penalty", "devcenter.frequency_penalty",
+                "advanced.logit_bias", "metadata.user"} | {r for r in PARAMETER_ROWS if r.startswith("metadata.")}
+    assert run.rows_with("inconclusive") == compared | OBSERVE_ONLY_ROWS, run.output
+    # varying answers under one seed are what "the seed is ignored" looks like
+    assert run.verdicts()[("advanced.seed", "m1")] == {"agrees"}
 
 
 SCHEMAS = [
