@@ -33,7 +33,7 @@ def admitted(body, breaks: frozenset[str]):
 
 def validate_parameters(body: dict, breaks: frozenset[str]) -> None:
     """The checks of this module's parameters, after validation.validate accepted the body."""
-    if "user" in breaks and "user" in body:
+    if "user" in breaks and body.get("user") is not None:  # user: null means no user
         raise bad("user is not supported")
     metadata = body.get("metadata")
     nested = isinstance(metadata, dict) and any(isinstance(v, (dict, list)) for v in metadata.values())
