@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import newer, responder
+from . import newer, parameters, responder
 from .breaks import parse_breaks
 from .models import MODELS
 from .validation import RequestError, validate
@@ -31,6 +31,7 @@ def complete(body: dict, breaks: frozenset[str]) -> dict:
     if "messages" in breaks:
         messages = [m for m in messages if m.get("role") == "user"][-1:]
     text = responder.compose(messages)
+    text = parameters.answer(body, breaks, text)
     stopped = False
     if "stop" not in breaks:
         text, stopped = responder.apply_stop(text, body.get("stop"))
@@ -145,12 +146,15 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             return error_response(RequestError(status, "request body is not valid JSON"))
         body = default_model(body, breaks)
         try:
+            body = parameters.admitted(body, breaks)
             validate(body, breaks)
             newer.validate_newer(body, breaks)
+            parameters.validate_parameters(body, breaks)
         except RequestError as err:
             return error_response(err)
         body = newer.as_seen(body, breaks)
         done = newer.extend(complete(body, breaks), body, breaks)
+        done = parameters.with_choices(done, body, breaks)
         done = broken_response(done, body, breaks)
         if body.get("stream") and "stream" not in breaks:
             return StreamingResponse(chunks(done, body, breaks), media_type="text/event-stream",

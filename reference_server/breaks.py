@@ -35,6 +35,17 @@ BREAKS = {
     "malformed-500": "answers a body that is not JSON with a 500",
     "wrong-key-accepted": "answers a request with a wrong API key normally",
     "unknown-model": "answers an unknown model id with a default model",
+    "seed": "honours seed: the same seed always samples the same answer",
+    "n": "honours n: answers with n choices",
+    "presence_penalty": "honours presence_penalty above 0: a repeated word is said once",
+    "frequency_penalty": "honours frequency_penalty above 0: a repeated word is said once",
+    "logit_bias": "honours a strong positive logit_bias: the answer is the forced token, over and over",
+    "allow-ignored": "does not enforce allow_ignored_params: false (Ignored parameters stay accepted)",
+    "unknown-params": "accepts parameters OpenAI does not define silently, instead of refusing them by name",
+    "response-format-object": "answers response_format json_object with plain text",
+    "response-format-schema": "answers response_format json_schema with JSON that violates the schema",
+    "user": "rejects user with a 400",
+    "metadata": "answers metadata with nested values with a 500 (flat string values still work)",
 }
 
 

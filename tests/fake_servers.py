@@ -401,3 +401,45 @@ class BillsHeavily(Base):
         answer = completion(body["model"], text)
         answer["usage"] = {"prompt_tokens": 5000, "completion_tokens": 5, "total_tokens": 5005}
         self.send_json(200, answer)
+
+
+class ConformingParameters(Base):
+    """Honours the Advanced and Metadata claims with other valid choices than the reference server:
+    a 422 that names only the first refused parameter, and only in `error.param`; JSON answers
+    pretty-printed, with the schema's keys in reverse order; a deterministic model, so a seed's
+    effect cannot show (that row is rightly inconclusive)."""
+
+    IGNORED = ("seed", "n", "presence_penalty", "frequency_penalty", "logit_bias")
+    KNOWN = {"model", "messages", "max_tokens", "temperature", "top_p", "stream", "stop", "tools", "tool_choice",
+             "response_format", "user", "metadata", "allow_ignored_params", *IGNORED}
+
+    def do_POST(self):
+        from reference_server import parameters, responder
+
+        body = self.body()
+        refused = [p for p in body if p not in self.KNOWN]
+        if body.get("allow_ignored_params") is False:
+            refused += [p for p in self.IGNORED if p in body]
+        if refused:
+            return self.send_json(422, {"error": {"message": "Unsupported parameter", "param": refused[0]}})
+        text = self.model(responder.compose(body["messages"]))
+        kind = (body.get("response_format") or {}).get("type")
+        if kind == "json_object":
+            text = json.dumps({"answer": text}, indent=2)
+        elif kind == "json_schema":
+            value = parameters.instance(body["response_format"]["json_schema"]["schema"])
+            text = json.dumps(dict(reversed(list(value.items()))), indent=2)
+        return self.send_json(200, completion(body["model"], text))
+
+    def model(self, text: str) -> str:
+        return text
+
+
+class NoisyParameters(ConformingParameters):
+    """The same server with a model that never answers the same way twice (a weak or hot model):
+    every comparison with controls must then be inconclusive, never a difference."""
+
+    def model(self, text: str) -> str:
+        import random
+
+        return f"{text} (take {random.randint(1, 10**9)})"

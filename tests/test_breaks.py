@@ -22,6 +22,15 @@ REQUEST_ROWS = {f"requests.{r}" for r in ("developer-role", "system-mid", "syste
 RESPONSE_ROWS = {f"prose.response-structure/{v}" for v in ("sdk-types", "openai-schema", "usage", "one-choice")}
 ERROR_ROWS = {f"prose.errors/{v}" for v in ("out-of-range", "malformed-body", "wrong-key", "unknown-model")}
 ALL_ROWS = CORE_ROWS | SDK_ROWS | DEVCENTER_ROWS | REQUEST_ROWS | RESPONSE_ROWS | ERROR_ROWS
+IGNORED_PARAMS = ("seed", "n", "presence_penalty", "frequency_penalty", "logit_bias")
+STRICT_ROWS = {f"advanced.{p}/strict" for p in IGNORED_PARAMS}
+METADATA_ROWS = {f"metadata.metadata/{v}" for v in ("strings", "nested", "many-keys")}
+PARAMETER_ROWS = ({f"advanced.{p}" for p in IGNORED_PARAMS} | STRICT_ROWS | METADATA_ROWS
+                  | {"advanced.response_format/json_object", "advanced.response_format/json_schema",
+                     "prose.allow_ignored_params", "devcenter.n", "devcenter.frequency_penalty",
+                     "devcenter.unknown-params", "metadata.user"})
+OBSERVE_ONLY_ROWS = {"prose.unknown-params"}  # observed and shown, never judged: always inconclusive
+ALL_ROWS |= PARAMETER_ROWS
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -55,6 +64,17 @@ BROKEN_ROWS = {
     "wrong-key-accepted": {"prose.errors/wrong-key"},
     # an unknown id answered by a default model: both claims that an unknown id is refused
     "unknown-model": {"prose.errors/unknown-model", "core.model"},
+    "seed": {"advanced.seed"},
+    "n": {"advanced.n", "devcenter.n"},
+    "presence_penalty": {"advanced.presence_penalty"},
+    "frequency_penalty": {"advanced.frequency_penalty", "devcenter.frequency_penalty"},
+    "logit_bias": {"advanced.logit_bias"},
+    "allow-ignored": STRICT_ROWS | {"prose.allow_ignored_params"},
+    "unknown-params": {"devcenter.unknown-params"},
+    "response-format-object": {"advanced.response_format/json_object"},
+    "response-format-schema": {"advanced.response_format/json_schema"},
+    "user": {"metadata.user"},
+    "metadata": {"metadata.metadata/nested"},  # one shape crashes; each 500 costs the SDK's retries
 }
 
 
@@ -117,3 +137,10 @@ def test_a_broken_claim_fails_its_pytest_test_and_names_the_row(suite, reference
     run = suite.run("--mode", "live", "--base-url", url, "--models=claude-4-5-haiku", "--random-draws", "0")
     assert run.code == 1, run.output  # pytest reports the difference as a failure
     assert "core.stop (Full)" in run.output
+
+
+def test_unbroken_server_agrees_on_parameter_rows_and_observe_only_rows_stay_inconclusive(server_root, tmp_path):
+    verdicts = run_in_process(f"{server_root}/v1", tmp_path)
+    assert {row for row in PARAMETER_ROWS if verdicts.get(row) == {"agrees"}} == PARAMETER_ROWS, verdicts
+    for row in OBSERVE_ONLY_ROWS:
+        assert verdicts[row] == {"inconclusive"}, verdicts

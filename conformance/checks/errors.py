@@ -10,7 +10,7 @@ from ..verdicts import NOT_ABOUT_THE_CLAIM
 from .registry import check
 
 # A request with nothing else to refuse: when it is refused, the model itself is.
-MINIMAL_REQUEST = {"model", "messages", "max_tokens"}  # the model, one message and a token cap: little else to refuse
+MINIMAL_REQUEST = {"model", "messages"}
 # The documented error body: {"error": {"message": "...", "type": "...", "code": ...}}.
 ERROR_FIELDS = ("message", "type", "code")
 

@@ -1,0 +1,319 @@
+"""Checks of the Advanced and Metadata tables (except tools and tool_choice), and of the page's prose
+about allow_ignored_params: Ignored parameters, refusals that must name a parameter, structured
+output, and identifiers that must change nothing.
+
+A real model is not perfectly repeatable even at temperature 0, so an answer is compared with the
+spread of several controls (a repeated step), never with one: a probe outside a spread the controls
+themselves do not agree on says nothing.
+"""
+import json
+import re
+
+import jsonschema
+
+from ..exchange import Exchange, clip
+from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from .common import answered, spent_before_answering
+from .registry import check
+
+# Statuses a check may read as "refused what was asked"; the others (401, 403, 408, 429) are about
+# the key, access or load and are left to the verdict rules.
+REFUSALS = {400, 404, 409, 413, 415, 422}
+FENCE = re.compile(r"^```[a-zA-Z]*\s*\n(.*)\n```$", re.DOTALL)
+WORD = re.compile(r"\w+")
+
+
+def normalised(text: str) -> str:
+    """The answer's words: case, punctuation and whitespace, which a real model varies even at
+    temperature 0, are not a different answer. What the probes' parameters would change (a word
+    repeated or not, a forced token, a sampled number) is."""
+    return " ".join(WORD.findall(text.lower()))
+
+
+def control_problem(controls: list[Exchange]) -> Finding | None:
+    """UNCLEAR when a control (the request without the parameter) did not give a usable answer:
+    with nothing to compare, the parameter's effect cannot be judged either way."""
+    for i, ex in enumerate(controls):
+        what = f"control {i + 1} (the request without the parameter)"
+        if finding := answered(ex, what) or spent_before_answering(ex, what):
+            return Finding(UNCLEAR, f"{finding.reason}: nothing to compare the probe with")
+    return None
+
+
+def compared_with_controls(probe: Exchange, controls: list[Exchange], what: str) -> tuple[str, str]:
+    """("same" | "changed" | "unclear", why): the probe's answer against the controls' spread."""
+    seen = sorted({normalised(ex.text) for ex in controls})
+    answer = normalised(probe.text)
+    if answer in seen:
+        agreeing = sum(normalised(ex.text) == answer for ex in controls)
+        return "same", (f"with {what} the answer {clip(probe.text, 60)} is the one {agreeing} of "
+                        f"{len(controls)} controls without it gave")
+    if len(seen) == 1:
+        return "changed", (f"with {what} the answer is {clip(probe.text, 60)}; without it, {len(controls)} "
+                           f"controls all answered {clip(controls[0].text, 60)}")
+    return "unclear", (f"with {what} the answer {clip(probe.text, 60)} matches none of the controls, but they "
+                       f"disagree among themselves ({len(seen)} different answers), so the model's own spread "
+                       "could explain it")
+
+
+def probe_and_controls(probe: Exchange, control: list[Exchange], what: str) -> Finding | None:
+    return (answered(probe, f"the request with {what}") or spent_before_answering(probe, f"the answer with {what}")
+            or control_problem(control))
+
+
+@check
+def ignored_param_changes_nothing(probe: Exchange, control: list[Exchange], parameter: str) -> Finding:
+    """An Ignored parameter leaves a deterministic prompt's answer as the controls without it gave it.
+
+    IGNORED: the answer is one of the controls'. HONOURED (the parameter had an effect): the answer
+    differs while every control agreed. Controls that disagree among themselves with the probe
+    outside them are UNCLEAR, not an effect. The prompt must be one the parameter would visibly
+    change if honoured (a penalty: a prompt that repeats one word, at the strongest value, 2.0).
+    A frequency penalty grows with every repeat, so ten repeats are pushed far down; a presence
+    penalty lowers a repeated token once, by 2 logits, which a strongly predicted copy can outweigh:
+    its IGNORED is the weaker evidence.
+    Sample: "with presence_penalty=2.0 the answer is 'apple'; without it, 3 controls all answered
+    'apple apple apple apple apple apple apple apple'"
+    """
+    what = f"{parameter}={probe.request.get(parameter)!r}"
+    if finding := probe_and_controls(probe, control, what):
+        return finding
+    outcome, why = compared_with_controls(probe, control, what)
+    return Finding({"same": IGNORED, "changed": HONOURED, "unclear": UNCLEAR}[outcome], why)
+
+
+@check
+def seed_changes_nothing(probe: Exchange, seeded: list[Exchange], control: list[Exchange]) -> Finding:
+    """A seed neither makes a sampled answer reproducible nor changes it.
+
+    A seed's effect is reproducibility, which only shows where answers vary: the prompt asks for a
+    random number at the default temperature. The probe and the `seeded` repeats carry the same seed;
+    the controls carry none. IGNORED: the seeded answers vary among themselves (the seed fixes
+    nothing). HONOURED (the seed had its effect): the seeded answers are all the same, and none of
+    the controls gave that answer. When the repeated seeded answer is one the controls gave too, the
+    model may simply favour it (or not sample this prompt at all): the seed could not have shown
+    anything, so UNCLEAR, never "no effect" and never "an effect".
+    Sample: "with seed=12345, 3 answers are all '417', which none of 3 controls without a seed gave
+    ('52', '771', '9913')"
+    """
+    what = f"seed={probe.request.get('seed')!r}"
+    for i, ex in enumerate([probe, *seeded]):
+        if finding := answered(ex, f"seeded request {i + 1}") or spent_before_answering(ex, f"seeded answer {i + 1}"):
+            return finding
+    if finding := control_problem(control):
+        return finding
+    with_seed = sorted({normalised(ex.text) for ex in [probe, *seeded]})
+    without = sorted({normalised(ex.text) for ex in control})
+    listed = ", ".join(clip(t, 20) for t in without[:3])
+    if len(with_seed) > 1:
+        return Finding(IGNORED, f"with {what}, {len(seeded) + 1} requests gave {len(with_seed)} different answers: "
+                                "the seed does not make sampling reproducible")
+    same = clip(with_seed[0], 40)
+    if with_seed[0] in without:
+        why = ("the model does not sample this prompt" if len(without) == 1 else
+               "the controls gave it too, so the model's favourite answer could explain the repeats")
+        return Finding(UNCLEAR, f"with {what} every answer is {same}; without a seed the answers are {listed}: "
+                                f"{why}, and a seed could not have shown its effect")
+    return Finding(HONOURED, f"with {what}, {len(seeded) + 1} answers are all {same}, which none of "
+                             f"{len(control)} controls without a seed gave ({listed})")
+
+
+@check
+def n_returns_one_choice(probe: Exchange) -> Finding:
+    """n is Ignored: a request with n=2 still gets exactly one choice.
+
+    Two or more choices mean n had its effect (HONOURED, which differs from Ignored).
+    Sample: "n=2 returned 2 choices: n had its effect"
+    """
+    what = f"n={probe.request.get('n')!r}"
+    if finding := answered(probe, f"the request with {what}"):
+        return finding
+    count = len(probe.body.get("choices") or [])
+    if count > 1:
+        return Finding(HONOURED, f"{what} returned {count} choices: n had its effect")
+    return Finding(IGNORED, f"{what} returned exactly one choice, {clip(probe.text, 40)}")
+
+
+@check
+def logit_bias_changes_nothing(probe: Exchange, control: list[Exchange]) -> Finding:
+    """A logit_bias that would force a token leaves the answer as the controls without it gave it.
+
+    Token ids depend on the tokenizer, which is unknown for Claude and Nova, so the probe cannot bias
+    against the tokens of the expected answer: a miss would look like "no effect". Instead it puts
+    +100 on a low token id, which every real vocabulary has: a server that honours logit_bias then
+    emits that token at nearly every step (or stops at once, if it is an end token), whatever the
+    token is, and the answer no longer looks like the controls'. The control answers must be several
+    words long: a short one could be the forced output itself, or too short to tell, and is UNCLEAR.
+    IGNORED: the answer is one of the controls'. HONOURED (the bias had its effect): it differs while
+    every control agreed.
+    Sample: "with logit_bias={'1000': 100} the answer is 'ingingingingingingingingingingingingingingingingin';
+    without it, 3 controls all answered '1, 2, 3, 4, 5, 6, 7, 8, 9, 10'"
+    """
+    bias = probe.request.get("logit_bias") or {}
+    what = f"logit_bias={bias!r}"
+    if not any(isinstance(v, (int, float)) and v >= 50 for v in bias.values()):
+        return Finding(UNCLEAR, f"the case sends {what}, no strong positive bias (>= 50) to force a token")
+    if finding := probe_and_controls(probe, control, what):
+        return finding
+    shortest = min(control, key=lambda ex: len(normalised(ex.text).split()))
+    if len(normalised(shortest.text).split()) < 3:
+        return Finding(UNCLEAR, f"a control answer is only {clip(shortest.text, 30)}: too short to tell a forced "
+                                "token from the model's own answer")
+    outcome, why = compared_with_controls(probe, control, what)
+    return Finding({"same": IGNORED, "changed": HONOURED, "unclear": UNCLEAR}[outcome], why)
+
+
+def names(text: str, param: str) -> bool:
+    """Does an error text name the parameter? As a whole word: `n` is not the n of 'nova-lite'."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(param)}(?![A-Za-z0-9_])", text) is not None
+
+
+def error_text(ex: Exchange) -> str:
+    """Where an error names a parameter: OpenAI's message and `param`, or a non-standard body whole."""
+    if isinstance(ex.body, dict) and isinstance(ex.body.get("error"), dict):
+        return f"{ex.error_message} {ex.body['error'].get('param') or ''}"
+    return json.dumps(ex.body) if ex.body is not None else ""
+
+
+@check
+def refused_naming(probe: Exchange, control: Exchange, params: list) -> Finding:
+    """The request is refused with a 4xx whose error names the parameter(s) that caused it, and the
+    same request without them (the control) is answered.
+
+    HONOURED needs the name in the error (its message, or OpenAI's `error.param`), as a whole word,
+    and an answered control: a 400 for another reason (an unknown model, a bad value elsewhere) never
+    counts. A control refused too, or a 4xx that names none of them, is REJECTED, a finding of its
+    own (e.g. allow_ignored_params itself is refused), which the runner tells from a refused model
+    with a baseline request; a control that got no usable answer otherwise is UNCLEAR. With several
+    parameters, naming at least one is enough: a server may report only the first problem, and each
+    parameter is also probed on its own. An answer is IGNORED: the request was not refused.
+    Sample: "accepted (HTTP 200) with allow_ignored_params=False and seed: nothing was refused"
+    """
+    sent = ", ".join(p for p in params if p in probe.request) or ", ".join(params)
+    flag = probe.request.get("allow_ignored_params", "unset")
+    if probe.transport_error:
+        return Finding(UNANSWERED, f"the request got no answer: {probe.transport_error}")
+    if probe.ok:
+        return Finding(IGNORED, f"accepted (HTTP {probe.status}) with allow_ignored_params={flag} and {sent}: "
+                                f"nothing was refused; answer {clip(probe.text, 40)}")
+    if probe.status not in REFUSALS:
+        return Finding(REJECTED, f"HTTP {probe.status} {probe.error_message!r}", probe.status)
+    text = error_text(probe)
+    named = [p for p in params if names(text, p)]
+    if not named:
+        return Finding(REJECTED, f"refused with HTTP {probe.status}, but the error {clip(text.strip(), 100)} names "
+                                 f"none of {sent}: a user cannot tell what to change", probe.status)
+    if control.status in REFUSALS:
+        # Not about these parameters: the model, or allow_ignored_params itself, is refused. The
+        # runner's baseline request tells the two apart.
+        return Finding(REJECTED, f"refused naming {', '.join(named)}, but the same request without {sent} is refused "
+                                 f"too ({control.summary()}): the refusal is not about {sent}", probe.status)
+    if finding := answered(control, f"the same request without {sent}"):
+        return Finding(UNCLEAR, f"refused naming {', '.join(named)}, but {finding.reason}: nothing shows the "
+                                "refusal is about them")
+    unnamed = [p for p in params if p not in named]
+    rest = f" (not {', '.join(unnamed)}: a server may name only the first problem)" if unnamed else ""
+    return Finding(HONOURED, f"refused with HTTP {probe.status} naming {', '.join(named)}{rest}: "
+                             f"{clip(text.strip(), 100)}; without {sent} the request is answered", probe.status)
+
+
+def content_as_json(probe: Exchange) -> tuple[object, str | None]:
+    """(the parsed content, None) or (None, why it is not JSON)."""
+    text = probe.text.strip()
+    try:
+        return json.loads(text), None
+    except ValueError:
+        pass
+    fenced = FENCE.match(text)
+    if fenced:
+        try:
+            json.loads(fenced.group(1))
+            return None, "is not JSON: it is JSON inside a Markdown code fence, which json.loads refuses"
+        except ValueError:
+            pass
+    return None, f"is not JSON: {clip(text, 60)}"
+
+
+def structured_output_problem(probe: Exchange, mode: str) -> Finding | None:
+    """What stops a structured answer from being judged, or a plain failure to be one."""
+    if finding := answered(probe, f"the request with response_format {mode}"):
+        return finding
+    return spent_before_answering(probe, f"the {mode} answer")
+
+
+@check
+def json_object_answer(probe: Exchange) -> Finding:
+    """With response_format json_object the content parses as a JSON object.
+
+    The server constrains output in this mode, so content that is not a JSON object is a fact about
+    the server, not a weak model: ERROR. A truncated answer (finish_reason 'length') that does not
+    parse is UNCLEAR: the limit, not the mode, cut it.
+    Sample: "response_format json_object accepted, but the content is not JSON: 'Paris is the capital…'"
+    """
+    if finding := structured_output_problem(probe, "json_object"):
+        return finding
+    value, problem = content_as_json(probe)
+    if problem is None and not isinstance(value, dict):
+        problem = f"is JSON, but not an object: a {type(value).__name__}"
+    if problem is None:
+        return Finding(HONOURED, f"the content is a JSON object with keys {sorted(value)[:6]}")
+    if probe.finish_reason == "length":
+        return Finding(UNCLEAR, f"the answer was cut by the token limit (finish_reason 'length') and {problem}")
+    return Finding(ERROR, f"response_format json_object accepted, but the content {problem}")
+
+
+def schema_of(probe: Exchange) -> dict | None:
+    try:
+        schema = probe.request["response_format"]["json_schema"]["schema"]
+    except (KeyError, TypeError):
+        return None
+    return schema if isinstance(schema, dict) else None
+
+
+@check
+def json_schema_answer(probe: Exchange) -> Finding:
+    """With response_format json_schema the content is JSON that validates against the sent schema.
+
+    Checked with the jsonschema package; a failure is classified: not JSON, not an object, or a
+    schema mismatch with the path that fails. The server constrains output in this mode, so each is
+    an ERROR of the server; a truncated answer (finish_reason 'length') is UNCLEAR.
+    Sample: "response_format json_schema accepted, but the content does not match the schema at
+    $.population_millions: 'about two' is not of type 'number'"
+    """
+    schema = schema_of(probe)
+    if schema is None:
+        return Finding(UNCLEAR, "the case sends no response_format.json_schema.schema to validate against")
+    if finding := structured_output_problem(probe, "json_schema"):
+        return finding
+    value, problem = content_as_json(probe)
+    if problem is None and not isinstance(value, dict):
+        problem = f"is JSON, but not an object: a {type(value).__name__}"
+    if problem is None:
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+        if error is None:
+            return Finding(HONOURED, f"the content validates against the sent schema: {clip(probe.text, 60)}")
+        problem = f"does not match the schema at {error.json_path}: {error.message}"
+    if probe.finish_reason == "length":
+        return Finding(UNCLEAR, f"the answer was cut by the token limit (finish_reason 'length') and {problem}")
+    return Finding(ERROR, f"response_format json_schema accepted, but the content {problem}")
+
+
+@check
+def identifier_changes_nothing(probe: Exchange, control: list[Exchange], parameter: str) -> Finding:
+    """An identifier (user, metadata) is accepted and the answer is the one the controls without it gave.
+
+    Such a parameter tags the request for its owner; it has no visible effect to look for, so a sound,
+    unchanged answer is ACCEPTED. An answer that changes while every control agreed is an ERROR: a tag
+    must not steer the model. Controls that disagree among themselves with the probe outside them are
+    UNCLEAR.
+    Sample: "with user=\"conformance-user-1\" the answer is 'I cannot help'; without it, 3 controls all
+    answered '1, 2, 3, 4, 5'"
+    """
+    shown = json.dumps(probe.request.get(parameter))
+    what = f"{parameter}={shown if len(shown) <= 40 else shown[:39] + '…'}"
+    if finding := probe_and_controls(probe, control, what):
+        return finding
+    outcome, why = compared_with_controls(probe, control, what)
+    if outcome == "same":
+        return Finding(ACCEPTED, f"accepted; {why}")
+    return Finding(ERROR if outcome == "changed" else UNCLEAR, why)
