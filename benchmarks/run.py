@@ -1,7 +1,15 @@
-"""Print what a run costs: requests and token ceilings per live run, and how fast replay and a
-live run against the local reference server are. Figures only; nothing here passes or fails.
+"""Speed and cost of the suite, measured in one run on this machine. Figures only: nothing here
+passes or fails, but each figure is printed beside its target.
 
-    python benchmarks/run.py [--repeat 3]
+    python benchmarks/run.py [--repeat 3] [--latency-ms 100] [--workers 4]
+
+1. replay: wall time of the whole case set from the shipped cassettes, and the overhead per test
+   over an empty pytest run of as many tests in the same environment (target: under 5 ms);
+2. live: a full run against the reference server answering each request after a fixed latency,
+   with pytest-xdist workers: wall time over the ideal (requests x latency / workers), target 1.3;
+3. report: the time to render 10,000 results (target: under 2 s);
+4. cost: the token ceiling of a live run over every documented model, and the tokens it used.
+The last line is the same figures as one JSON object.
 """
 import argparse
 import json
@@ -19,6 +27,9 @@ from conformance.cases import load_cases  # noqa: E402
 from conformance.docs import load_docs  # noqa: E402
 from conformance.plan import estimate  # noqa: E402
 from conformance.reference import ReferenceServer  # noqa: E402
+from conformance.report.render import render  # noqa: E402
+
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 
 
 def plan(random_draws: int) -> dict:
@@ -34,49 +45,77 @@ def plan(random_draws: int) -> dict:
     return {"cases": len(cases), "models": len(docs.model_ids), "requests": requests, "ceiling": ceiling}
 
 
-def timed_pytest(args: list[str], cwd: Path) -> tuple[float, dict]:
-    results = cwd / "results.json"
+def timed(cmd: list[str], cwd: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "cases", "-q", "-p", "no:cacheprovider", "--results",
-                    str(results), "--report", "", *args], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
-    return elapsed, json.loads(results.read_text())
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"benchmark: {' '.join(cmd[:6])} … exited {proc.returncode}:\n{proc.stdout[-800:]}")
+    return elapsed
+
+
+def replay(tmp: Path, repeat: int) -> dict:
+    results = tmp / "replay.json"
+    runs = [timed(PYTEST + ["cases", "--results", str(results), "--report", ""], ROOT) for _ in range(repeat)]
+    data = json.loads(results.read_text())
+    tests = len({r["test_id"] for r in data["results"]})
+    empty_dir = tmp / "empty"
+    empty_dir.mkdir(exist_ok=True)
+    (empty_dir / "test_empty.py").write_text(
+        f"import pytest\n\n\n@pytest.mark.parametrize('i', range({tests}))\ndef test_nothing(i):\n    pass\n")
+    empties = [timed(PYTEST + [str(empty_dir)], ROOT) for _ in range(repeat)]
+    wall, empty = statistics.median(runs), statistics.median(empties)
+    return {"tests": tests, "results": len(data["results"]), "wall_s": round(wall, 2),
+            "empty_pytest_s": round(empty, 2), "overhead_ms_per_test": round((wall - empty) / tests * 1000, 2)}
+
+
+def live(tmp: Path, latency_ms: float, workers: int) -> dict:
+    results = tmp / "live.json"
+    with ReferenceServer(latency_ms=latency_ms) as server:
+        wall = timed(PYTEST + ["cases", "--mode", "live", "--base-url", server.url, "--random-draws", "0",
+                               "-n", str(workers), "--results", str(results), "--report", ""], ROOT)
+    data = json.loads(results.read_text())
+    sent = data["totals"]["tokens"]["requests"]
+    ideal = sent * latency_ms / 1000 / workers
+    return {"requests": sent, "latency_ms": latency_ms, "workers": workers, "wall_s": round(wall, 2),
+            "ideal_s": round(ideal, 2), "ratio": round(wall / ideal, 2), "tokens_used": data["totals"]["tokens"],
+            "replayed": data}
+
+
+def report(sample: dict, count: int = 10_000) -> dict:
+    """Render `count` results made from a real run's results (params varied so none repeat)."""
+    base = sample["results"]
+    results = [{**base[i % len(base)], "params": {"copy": i}} for i in range(count)]
+    started = time.perf_counter()
+    html = render({**sample, "results": results})
+    return {"results": count, "render_s": round(time.perf_counter() - started, 2), "html_mb": round(len(html) / 1e6, 1)}
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--random-draws", type=int, default=10)
     args = parser.parse_args()
 
     p = plan(args.random_draws)
-    print(f"live run plan: {p['cases']} cases x {p['models']} models = about {p['requests']} requests "
-          f"(with {args.random_draws} random draws per explored range)")
-    print(f"  token ceiling (prompt estimate + every request's token limit; answers are short, far below it): "
-          f"{p['ceiling']:,}")
-
+    print(f"cost of a live run: {p['cases']} cases x {p['models']} models = about {p['requests']} requests "
+          f"(with {args.random_draws} random draws per explored range); token ceiling {p['ceiling']:,} "
+          "(prompt estimate + every request's token limit)")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        times = []
-        for _ in range(args.repeat):
-            elapsed, data = timed_pytest([], tmp)
-            times.append(elapsed)
-        n = data["totals"]["results"]
-        tests = len({r["test_id"] for r in data["results"]})
-        med = statistics.median(times)
-        print(f"replay (shipped cassettes, network blocked): {tests} tests, {n} results, "
-              f"median {med:.2f} s over {args.repeat} runs ({med / tests * 1000:.1f} ms per test, "
-              "including interpreter start-up)")
-
-        with ReferenceServer() as server:
-            elapsed, data = timed_pytest(["--mode", "live", "--base-url", server.url,
-                                          "--random-draws", str(args.random_draws)], tmp)
-        tok = data["totals"]["tokens"]
-        print(f"live against the reference server: {tok['requests']} requests in {elapsed:.2f} s "
-              f"({tok['requests'] / elapsed:.0f} requests/s); reference tokens used: {tok['total']:,} "
-              f"({tok['prompt']:,} prompt + {tok['completion']:,} completion)")
-    print("token prices are not published in the docs this suite mirrors: multiply the figures above by "
-          "your plan's per-token price")
+        r = replay(tmp, args.repeat)
+        print(f"replay: {r['tests']} tests ({r['results']} results) in {r['wall_s']} s; an empty pytest run of as "
+              f"many tests {r['empty_pytest_s']} s: {r['overhead_ms_per_test']} ms per test (target < 5)")
+        lv = live(tmp, args.latency_ms, args.workers)
+        print(f"live: {lv['requests']} requests at {lv['latency_ms']:.0f} ms each over {lv['workers']} workers in "
+              f"{lv['wall_s']} s; ideal {lv['ideal_s']} s: ratio {lv['ratio']} (target < 1.3); tokens used "
+              f"{lv['tokens_used']['total']:,}")
+        rp = report(lv.pop("replayed"))
+        print(f"report: {rp['results']:,} results rendered in {rp['render_s']} s ({rp['html_mb']} MB; target < 2 s)")
+    print(json.dumps({"machine": {"cpus": __import__("os").cpu_count(), "python": sys.version.split()[0]},
+                      "plan": p, "replay": r, "live": lv, "report": rp}))
     return 0
 
 

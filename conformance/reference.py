@@ -7,10 +7,13 @@ from .errors import ConformanceError
 
 
 class ReferenceServer:
-    def __init__(self, api_key: str = "reference-key", breaks: str = "", leak_headers: bool = False):
+    def __init__(self, api_key: str = "reference-key", breaks: str = "", leak_headers: bool = False,
+                 latency_ms: float = 0.0):
         self.args = [sys.executable, "-m", "reference_server", "--port", "0", "--api-key", api_key]
         if breaks:
             self.args += ["--break", breaks]
+        if latency_ms:
+            self.args += ["--latency-ms", str(latency_ms)]
         if leak_headers:
             self.args.append("--leak-headers")
         self.process: subprocess.Popen | None = None

@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated claims to break: " + ", ".join(BREAKS))
     parser.add_argument("--leak-headers", action="store_true",
                         help="send set-cookie and openai-organization headers (for scrubbing tests)")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="wait this long before each answer (for benchmarks of live runs)")
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the reference server only listens on loopback")
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     sock.bind((args.host, args.port))
     sock.listen(128)  # accept connections from the moment the address is printed
     port = sock.getsockname()[1]
-    app = build_app(args.api_key, breaks, args.leak_headers)
+    app = build_app(args.api_key, breaks, args.leak_headers, args.latency_ms)
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     print(f"listening on http://{args.host}:{port}", flush=True)

@@ -1,4 +1,5 @@
 """The HTTP face: POST /v1/chat/completions (JSON or SSE), GET /available-models, Heroku's errors."""
+import asyncio
 import hashlib
 import json
 
@@ -113,7 +114,8 @@ def flat_error(response: Response, breaks: frozenset[str]) -> Response:
     return JSONResponse({"error": message}, status_code=response.status_code)
 
 
-def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: bool = False) -> Starlette:
+def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: bool = False,
+              latency_ms: float = 0.0) -> Starlette:
     def headers_for(body: dict) -> dict:
         headers = {
             "x-request-id": f"req-{digest(body)[:24]}",
@@ -134,6 +136,8 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
         return flat_error(await answer(request, active), active)
 
     async def answer(request: Request, breaks: frozenset[str]) -> Response:
+        if latency_ms:  # a benchmark aid: a real service's time to answer, without using a core
+            await asyncio.sleep(latency_ms / 1000)
         auth = request.headers.get("authorization", "")
         if auth != f"Bearer {api_key}" and "wrong-key-accepted" not in breaks:
             # Echoes what it was given, as some services do: the suite must never repeat it.
