@@ -57,6 +57,6 @@ def lint(session):
 
 @nox.session
 def benchmark(session):
-    """Print replay speed and what a live run of the cases would send."""
-    session.install("-e", ".[reference]")
+    """Print speed and cost figures: replay overhead, a parallel live run, report rendering, tokens."""
+    session.install("-e", ".[test]")  # the live figure runs pytest-xdist workers
     session.run("python", "benchmarks/run.py", *session.posargs)
