@@ -73,7 +73,7 @@ def describe(calls: list) -> str:
 
 
 def calls_made(probe: Exchange) -> tuple[list, Finding | None]:
-    """(the answer's tool calls, None), or ([], a Finding) when they cannot be used as they are."""
+    """(the answer's tool calls, None), or (them, a Finding) when they cannot be used as they are."""
     calls = (probe.choice.get("message") or {}).get("tool_calls")
     if calls in (None, []):
         if probe.finish_reason == "tool_calls":
