@@ -46,6 +46,10 @@ BREAKS = {
     "response-format-schema": "answers response_format json_schema with JSON that violates the schema",
     "user": "rejects user with a 400",
     "metadata": "answers metadata with nested values with a 500 (flat string values still work)",
+    "tools": "calls tools with arguments that leave out the tool's required properties (invalid for its schema)",
+    "tool-choice-required": "ignores tool_choice required: answers in text when the prompt names no tool",
+    "tool-choice-named": "ignores a named tool_choice: calls another of the declared tools",
+    "tool-choice-none": "ignores tool_choice none: calls a tool the prompt names anyway",
 }
 
 

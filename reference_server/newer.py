@@ -94,7 +94,7 @@ def extend(done: dict, body: dict, breaks: frozenset[str]) -> dict:
     choice = done["choices"][0]
     message = choice["message"]
     completion_tokens = done["usage"]["completion_tokens"]
-    calls = tools.tool_calls(body, _last_user_text(body), done["id"], _parallel(body, breaks))
+    calls = tools.tool_calls(body, _last_user_text(body), done["id"], _parallel(body, breaks), breaks)
     if calls:
         message["content"] = tools.preamble(calls)
         message["tool_calls"] = calls

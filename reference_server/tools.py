@@ -5,6 +5,9 @@ Paris"); `tool_choice` none/auto/required/named and `parallel_tool_calls` are ho
 simplest way. A call looks like Heroku's: id `tooluse_<22 chars>`, type function, arguments as a
 JSON string valid for the tool's parameters, non-empty text content beside it, finish_reason
 tool_calls. A stream carries the calls whole, in one delta after the text.
+
+Break switches: `tools` sends arguments without the tool's required properties; the
+`tool-choice-*` switches each ignore one value of tool_choice (required, a named function, none).
 """
 import hashlib
 import json
@@ -41,14 +44,18 @@ def validate_tools(body: dict) -> None:
         raise bad("tool_choice must be none, auto, required or {type: function, function: {name}}")
 
 
-def chosen_functions(body: dict, prompt: str, parallel: bool) -> list[dict]:
+def chosen_functions(body: dict, prompt: str, parallel: bool, breaks: frozenset[str] = frozenset()) -> list[dict]:
     """Which tools the scripted model calls for this prompt."""
     tools = functions(body)
     choice = body.get("tool_choice", "auto")
+    if isinstance(choice, str) and f"tool-choice-{choice}" in breaks:  # required or none, taken as auto
+        choice = "auto"
     if not tools or choice == "none":
         return []
     if isinstance(choice, dict):
         named = choice["function"]["name"]
+        if "tool-choice-named" in breaks:  # another tool than the one named, when there is one
+            return ([f for f in tools if f["name"] != named] or tools)[:1]
         return [f for f in tools if f["name"] == named][:1]
     chosen = sorted((f for f in tools if f["name"] in prompt), key=lambda f: prompt.index(f["name"]))
     if not chosen and choice == "required":
@@ -67,26 +74,29 @@ def value_for(schema: dict, hint: str):
     return {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}, "null": None}.get(kind, hint)
 
 
-def arguments(function: dict, prompt: str) -> dict:
+def arguments(function: dict, prompt: str, breaks: frozenset[str] = frozenset()) -> dict:
     after = prompt[prompt.find(function["name"]) + len(function["name"]):] if function["name"] in prompt else ""
     words = CAPITALISED.findall(after[:ARGUMENT_WINDOW])
     hint = words[0] if words else "example"
-    properties = ((function.get("parameters") or {}).get("properties")) or {}
-    return {name: value_for(schema, hint) for name, schema in properties.items()}
+    parameters = function.get("parameters") or {}
+    properties = parameters.get("properties") or {}
+    left_out = set(parameters.get("required") or []) if "tools" in breaks else set()
+    return {name: value_for(schema, hint) for name, schema in properties.items() if name not in left_out}
 
 
 def call_id(seed: str, index: int) -> str:
     return "tooluse_" + hashlib.sha256(f"{seed}/{index}".encode()).hexdigest()[:22]
 
 
-def tool_calls(body: dict, prompt: str, seed: str, parallel: bool = True) -> list[dict]:
+def tool_calls(body: dict, prompt: str, seed: str, parallel: bool = True,
+               breaks: frozenset[str] = frozenset()) -> list[dict]:
     """The tool calls of the answer, or [] when the scripted model answers in text."""
     last = (body.get("messages") or [{}])[-1]
     if last.get("role") == "tool":
         return []  # a tool result came back: answer it in text, never loop
     return [{"id": call_id(seed, i), "type": "function",
-             "function": {"name": f["name"], "arguments": json.dumps(arguments(f, prompt))}}
-            for i, f in enumerate(chosen_functions(body, prompt, parallel))]
+             "function": {"name": f["name"], "arguments": json.dumps(arguments(f, prompt, breaks))}}
+            for i, f in enumerate(chosen_functions(body, prompt, parallel, breaks))]
 
 
 def preamble(calls: list[dict]) -> str:

@@ -31,6 +31,8 @@ PARAMETER_ROWS = ({f"advanced.{p}" for p in IGNORED_PARAMS} | STRICT_ROWS | META
                      "devcenter.unknown-params", "metadata.user"})
 OBSERVE_ONLY_ROWS = {"prose.unknown-params"}  # observed and shown, never judged: always inconclusive
 ALL_ROWS |= PARAMETER_ROWS
+TOOL_ROWS = {"advanced.tools", "advanced.tool_choice"}
+ALL_ROWS |= TOOL_ROWS
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -75,6 +77,11 @@ BROKEN_ROWS = {
     "response-format-schema": {"advanced.response_format/json_schema"},
     "user": {"metadata.user"},
     "metadata": {"metadata.metadata/nested"},  # one shape crashes; each 500 costs the SDK's retries
+    # invalid arguments in every call: also in the calls tool_choice forces or allows
+    "tools": TOOL_ROWS,
+    "tool-choice-required": {"advanced.tool_choice"},
+    "tool-choice-named": {"advanced.tool_choice"},
+    "tool-choice-none": {"advanced.tool_choice"},
 }
 
 

@@ -79,3 +79,17 @@ def test_a_stream_carries_the_calls_in_one_delta():
     streamed = [call for d in deltas for call in d.get("tool_calls", [])]
     assert [(c["index"], c["function"]["name"]) for c in streamed] == [(0, "get_weather"), (1, "get_time")]
     assert events[-1]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_break_switches_spoil_the_calls_or_ignore_tool_choice():
+    schema = {"type": "object", "properties": {"city": CITY, "unit": CITY}, "required": ["city"]}
+    strict = [{"type": "function", "function": {"name": "get_weather", "description": "w", "parameters": schema}}]
+    spoilt = tools.tool_calls(body(tools=strict), PROMPT, "s", breaks=frozenset({"tools"}))
+    assert json.loads(spoilt[0]["function"]["arguments"]) == {"unit": "Paris"}  # the required city is left out
+    required = body(tool_choice="required")
+    assert tools.tool_calls(required, "Hello", "s", breaks=frozenset({"tool-choice-required"})) == []
+    named = body(tool_choice={"type": "function", "function": {"name": "get_time"}})
+    calls = tools.tool_calls(named, PROMPT, "s", breaks=frozenset({"tool-choice-named"}))
+    assert [c["function"]["name"] for c in calls] == ["get_weather"]
+    calls = tools.tool_calls(body(tool_choice="none"), PROMPT, "s", breaks=frozenset({"tool-choice-none"}))
+    assert [c["function"]["name"] for c in calls] == ["get_weather", "get_time"]

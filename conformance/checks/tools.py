@@ -1,0 +1,202 @@
+"""Checks of the Advanced table's tools and tool_choice rows: single requests, one call each.
+
+A tool call is judged as a client would use it: an `id` to answer it with, type "function", the name
+of a declared tool, and `arguments` as a JSON string whose object validates against that tool's
+`parameters` schema (jsonschema), with finish_reason "tool_calls". An answer in text without any
+call says nothing about the server unless tool_choice forced a call: a weak model may not call tools.
+"""
+import json
+
+import jsonschema
+
+from ..exchange import Exchange, clip
+from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
+from .common import answered, spent_before_answering
+from .registry import check
+
+
+def declared_tools(ex: Exchange) -> dict[str, dict]:
+    """name -> parameters schema of the function tools the request declares."""
+    declared = {}
+    for tool in ex.request.get("tools") or []:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            parameters = function.get("parameters")
+            declared[function["name"]] = parameters if isinstance(parameters, dict) else {}
+    return declared
+
+
+def forced_tool(ex: Exchange) -> str | None:
+    """What tool_choice forces: 'required', the named function's name, or None (auto, none, absent)."""
+    choice = ex.request.get("tool_choice")
+    if isinstance(choice, dict):
+        return str((choice.get("function") or {}).get("name"))
+    return "required" if choice == "required" else None
+
+
+def arguments_problem(arguments: object, schema: dict) -> str | None:
+    """Why a call's arguments are unusable: not a JSON string, not an object, or not valid for the schema."""
+    if not isinstance(arguments, str):
+        return f"wrong type: arguments is a {type(arguments).__name__}, not a JSON string"
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        return f"invalid JSON: arguments {clip(arguments, 60)} do not parse"
+    if not isinstance(value, dict):
+        return f"invalid JSON: arguments parse to a {type(value).__name__}, not an object"
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+    if error is not None:
+        return f"schema mismatch at {error.json_path}: {error.message}"
+    return None
+
+
+def call_problem(call: object, declared: dict[str, dict]) -> str | None:
+    """Why one entry of message.tool_calls is not a usable call of a declared tool, or None."""
+    if not isinstance(call, dict):
+        return f"wrong type: a call is a {type(call).__name__}, not an object"
+    if not isinstance(call.get("id"), str) or not call["id"]:
+        return f"missing id: the call's id is {call.get('id')!r}, not a non-empty string"
+    if call.get("type") != "function":
+        return f"wrong type: the call's type is {call.get('type')!r}, not 'function'"
+    function = call.get("function")
+    if not isinstance(function, dict):
+        return f"wrong type: the call's function is {clip(repr(function), 40)}, not an object"
+    name = function.get("name")
+    if name not in declared:
+        return f"unknown tool name {name!r} (declared: {', '.join(declared)})"
+    problem = arguments_problem(function.get("arguments"), declared[name])
+    return f"{name}: {problem}" if problem else None
+
+
+def describe(calls: list) -> str:
+    return ", ".join(f"{c['function']['name']}({c['function']['arguments']})" for c in calls)
+
+
+def calls_made(probe: Exchange) -> tuple[list, Finding | None]:
+    """(the answer's tool calls, None), or (them, a Finding) when they cannot be used as they are."""
+    calls = (probe.choice.get("message") or {}).get("tool_calls")
+    if calls in (None, []):
+        if probe.finish_reason == "tool_calls":
+            return [], Finding(ERROR, "finish_reason is 'tool_calls', but the message has no tool_calls")
+        return [], None
+    if not isinstance(calls, list):
+        return [], Finding(ERROR, f"wrong type: message.tool_calls is a {type(calls).__name__}, not an array")
+    declared = declared_tools(probe)
+    problems = [p for p in (call_problem(c, declared) for c in calls) if p]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        cut = " (the answer was cut by the token limit)" if probe.finish_reason == "length" else ""
+        observed = UNCLEAR if cut else ERROR
+        return calls, Finding(observed, f"a tool call is unusable: {problems[0]}{more}{cut}")
+    # OpenAI ends a call that tool_choice forced with finish_reason 'stop': allowed there, not otherwise.
+    finishes = ("tool_calls", "stop") if forced_tool(probe) else ("tool_calls",)
+    if probe.finish_reason not in finishes:
+        return calls, Finding(ERROR, f"{len(calls)} valid tool call(s), but finish_reason is "
+                                     f"{probe.finish_reason!r}, not 'tool_calls'")
+    return calls, None
+
+
+def unanswered_or_unusable(probe: Exchange, what: str) -> tuple[list, Finding | None]:
+    """The usable calls of an answered probe, or a Finding that ends the check."""
+    if finding := answered(probe, what):
+        return [], finding
+    calls, finding = calls_made(probe)
+    if finding is None and not calls:
+        finding = spent_before_answering(probe, what)
+    return calls, finding
+
+
+@check
+def tool_call_valid(probe: Exchange) -> Finding:
+    """With one function tool declared and a prompt that needs it, the answer calls it: a non-empty
+    id, type function, a declared name, arguments that are a JSON object valid for the tool's
+    schema, and finish_reason tool_calls. Text beside the calls is allowed. A text answer without
+    any call is UNCLEAR (a weak model), unless tool_choice forced a call: then IGNORED.
+
+    Sample: "a tool call is unusable: get_weather: schema mismatch at $: 'city' is a required property"
+    """
+    calls, finding = unanswered_or_unusable(probe, "the request with tools")
+    if finding:
+        return finding
+    if not calls:
+        if forced_tool(probe):
+            return Finding(IGNORED, f"tool_choice forced a call, but the answer is text: {clip(probe.text, 60)}")
+        return Finding(UNCLEAR, f"the model answered in text without calling a tool ({clip(probe.text, 60)}): "
+                                "a model that does not call tools says nothing about the server")
+    return Finding(HONOURED, f"{len(calls)} valid tool call(s): {clip(describe(calls), 100)}; "
+                             f"finish_reason {probe.finish_reason!r}")
+
+
+@check
+def tool_choice_required_calls(probe: Exchange) -> Finding:
+    """tool_choice "required", with a prompt that names no tool: the server forces a call anyway.
+
+    Sample: "tool_choice 'required', but the answer makes no tool call: 'It is sunny in Paris today.'"
+    """
+    calls, finding = unanswered_or_unusable(probe, "the request with tool_choice 'required'")
+    if finding:
+        return finding
+    if not calls:
+        return Finding(IGNORED, f"tool_choice 'required', but the answer makes no tool call: {clip(probe.text, 60)}")
+    return Finding(HONOURED, f"tool_choice 'required': {clip(describe(calls), 100)}")
+
+
+@check
+def tool_choice_named_calls(probe: Exchange) -> Finding:
+    """tool_choice naming one of two declared functions: that function, and no other, is called
+    (the prompt asks for the other one, so a server that ignores the choice shows it).
+
+    Sample: "tool_choice names get_time, but the answer calls get_weather"
+    """
+    named = forced_tool(probe) or ""
+    calls, finding = unanswered_or_unusable(probe, f"the request with tool_choice naming {named}")
+    if finding:
+        return finding
+    if not calls:
+        return Finding(IGNORED, f"tool_choice names {named}, but the answer makes no tool call: "
+                                f"{clip(probe.text, 60)}")
+    others = sorted({c["function"]["name"] for c in calls} - {named})
+    if others:
+        return Finding(IGNORED, f"tool_choice names {named}, but the answer calls {', '.join(others)}")
+    return Finding(HONOURED, f"tool_choice names {named}: {clip(describe(calls), 100)}")
+
+
+@check
+def tool_choice_none_answers_in_text(probe: Exchange) -> Finding:
+    """tool_choice "none", with a prompt that names the declared tool: no tool call, a text answer.
+
+    Sample: "tool_choice 'none', but the answer calls get_weather"
+    """
+    if finding := answered(probe, "the request with tool_choice 'none'"):
+        return finding
+    calls = (probe.choice.get("message") or {}).get("tool_calls")
+    if calls:
+        names = [c["function"].get("name") if isinstance(c, dict) and isinstance(c.get("function"), dict) else c
+                 for c in (calls if isinstance(calls, list) else [calls])]
+        return Finding(IGNORED, f"tool_choice 'none', but the answer calls {', '.join(map(str, names))}")
+    if probe.finish_reason == "tool_calls":
+        return Finding(IGNORED, "tool_choice 'none', but finish_reason is 'tool_calls' (with no calls listed)")
+    if finding := spent_before_answering(probe, "the answer with tool_choice 'none'"):
+        return finding
+    if not probe.text.strip():
+        return Finding(ERROR, f"tool_choice 'none': no tool call, but no text either (finish_reason "
+                              f"{probe.finish_reason!r})")
+    return Finding(HONOURED, f"tool_choice 'none': no tool call, a text answer {clip(probe.text, 60)}")
+
+
+@check
+def tool_choice_auto_accepted(probe: Exchange) -> Finding:
+    """tool_choice "auto" is accepted; the model may call a tool or answer in text, so nothing is
+    measured beyond acceptance and the validity of any call made.
+
+    Sample: "a tool call is unusable: unknown tool name 'weather' (declared: get_weather)"
+    """
+    calls, finding = unanswered_or_unusable(probe, "the request with tool_choice 'auto'")
+    if finding:
+        return finding
+    if calls:
+        return Finding(ACCEPTED, f"tool_choice 'auto' accepted; the model called {clip(describe(calls), 100)}")
+    if not probe.text.strip():
+        return Finding(ERROR, f"tool_choice 'auto': no tool call, but no text either (finish_reason "
+                              f"{probe.finish_reason!r})")
+    return Finding(ACCEPTED, f"tool_choice 'auto' accepted; the model answered in text {clip(probe.text, 60)}")

@@ -1,0 +1,176 @@
+"""The tools and tool_choice checks, on hand-built exchanges: a server that breaks each claim, one
+that honours it in an unusual but valid way, and a model too weak to call tools."""
+import json
+
+import pytest
+
+from conformance import checks
+from conformance.exchange import Exchange
+from conformance.findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNCLEAR
+from conformance.verdicts import AGREES, DIFFERS, INCONCLUSIVE, judge
+
+CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+
+def tool(name, parameters=CITY):
+    return {"type": "function", "function": {"name": name, "description": name, "parameters": parameters}}
+
+
+WEATHER, TIME = tool("get_weather"), tool("get_time")
+NAMED_TIME = {"type": "function", "function": {"name": "get_time"}}
+
+
+def call(name="get_weather", arguments='{"city": "Paris"}', id="tooluse_abcdefghijklmnopqrstuv", type="function"):
+    return {"id": id, "type": type, "function": {"name": name, "arguments": arguments}}
+
+
+def answer(*calls, text="I will call get_weather.", finish=None, tools=(WEATHER,), **request):
+    message = {"role": "assistant", "content": text}
+    if calls:
+        message["tool_calls"] = list(calls)
+    finish = finish or ("tool_calls" if calls else "stop")
+    body = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}}
+    return Exchange(request={"model": "m", "messages": [], "tools": list(tools), **request}, status=200, body=body)
+
+
+def verdict(found):
+    return judge("accepted-with-effect", found)[0]
+
+
+# --- tools: one valid call ---------------------------------------------------------------------------
+
+def test_a_valid_call_honours_tools():
+    found = checks.tool_call_valid(answer(call()))
+    assert found.observed == HONOURED and "get_weather" in found.reason and verdict(found) == AGREES
+
+
+def test_unusual_but_valid_calls_honour_tools():
+    # several calls, no text at all, an id in another provider's form
+    several = answer(call(id="call_1"), call(arguments='{"city": "Tokyo"}', id="x"), text=None)
+    assert checks.tool_call_valid(several).observed == HONOURED
+    # extra properties, which a schema without additionalProperties: false allows
+    extra = answer(call(arguments='{"city": "Paris", "unit": "celsius"}'), text="Let me look that up.")
+    assert checks.tool_call_valid(extra).observed == HONOURED
+
+
+@pytest.mark.parametrize("bad_call, kind", [
+    (call(arguments='{"city": "Paris"'), "invalid JSON"),
+    (call(arguments='["Paris"]'), "invalid JSON"),
+    (call(arguments={"city": "Paris"}), "wrong type"),
+    (call(name="weather"), "unknown tool name 'weather'"),
+    (call(arguments="{}"), "schema mismatch at $: 'city' is a required property"),
+    (call(arguments='{"city": 75001}'), "schema mismatch at $.city"),
+    (call(id=""), "missing id"),
+    ({"type": "function", "function": {"name": "get_weather", "arguments": "{}"}}, "missing id"),
+    (call(type="tool"), "wrong type: the call's type is 'tool'"),
+])
+def test_an_unusable_call_is_an_error_of_its_kind(bad_call, kind):
+    found = checks.tool_call_valid(answer(bad_call))
+    assert found.observed == ERROR and kind in found.reason, found.reason
+    assert verdict(found) == DIFFERS
+
+
+def test_one_bad_call_among_good_ones_is_an_error():
+    found = checks.tool_call_valid(answer(call(), call(name="get_time")))
+    assert found.observed == ERROR and "unknown tool name 'get_time'" in found.reason
+
+
+def test_calls_need_finish_reason_tool_calls():
+    found = checks.tool_call_valid(answer(call(), finish="stop"))
+    assert found.observed == ERROR and "finish_reason is 'stop'" in found.reason
+    empty = checks.tool_call_valid(answer(finish="tool_calls"))
+    assert empty.observed == ERROR and "no tool_calls" in empty.reason
+
+
+def test_a_model_that_answers_in_text_is_unclear_not_a_fault():
+    found = checks.tool_call_valid(answer(text="It is probably sunny in Paris."))
+    assert found.observed == UNCLEAR and verdict(found) == INCONCLUSIVE
+
+
+def test_a_call_cut_by_the_token_limit_is_unclear():
+    found = checks.tool_call_valid(answer(call(arguments='{"ci'), finish="length"))
+    assert found.observed == UNCLEAR and "token limit" in found.reason
+
+
+def test_tools_refused_is_a_rejection():
+    refused = Exchange(request={"model": "m", "tools": [WEATHER]}, status=400,
+                       body={"error": {"message": "tools are not supported"}})
+    found = checks.tool_call_valid(refused)
+    assert found.observed == REJECTED and verdict(found) == DIFFERS
+
+
+# --- tool_choice -------------------------------------------------------------------------------------
+
+def test_required_is_honoured_by_a_call_even_one_openai_ends_with_stop():
+    assert checks.tool_choice_required_calls(answer(call(), tool_choice="required")).observed == HONOURED
+    # OpenAI ends a forced call with finish_reason 'stop'
+    assert checks.tool_choice_required_calls(answer(call(), text=None, finish="stop",
+                                                    tool_choice="required")).observed == HONOURED
+
+
+def test_required_answered_in_text_is_ignored_even_from_a_weak_model():
+    found = checks.tool_choice_required_calls(answer(text="Paris", tool_choice="required"))
+    assert found.observed == IGNORED and verdict(found) == DIFFERS
+
+
+def test_required_with_an_invalid_call_is_an_error():
+    found = checks.tool_choice_required_calls(answer(call(arguments="{}"), tool_choice="required"))
+    assert found.observed == ERROR
+
+
+def test_a_named_choice_calls_that_function():
+    probe = answer(call("get_time", id="call_9"), tools=(WEATHER, TIME), tool_choice=NAMED_TIME)
+    found = checks.tool_choice_named_calls(probe)
+    assert found.observed == HONOURED and "get_time" in found.reason
+    twice = answer(call("get_time"), call("get_time", '{"city": "Tokyo"}', id="b"), tools=(WEATHER, TIME),
+                   tool_choice=NAMED_TIME)
+    assert checks.tool_choice_named_calls(twice).observed == HONOURED
+
+
+@pytest.mark.parametrize("calls", [[call("get_weather")], [call("get_time"), call("get_weather", id="b")], []])
+def test_a_named_choice_with_another_call_or_none_is_ignored(calls):
+    probe = answer(*calls, text="Paris is sunny.", tools=(WEATHER, TIME), tool_choice=NAMED_TIME)
+    found = checks.tool_choice_named_calls(probe)
+    assert found.observed == IGNORED and verdict(found) == DIFFERS, found.reason
+
+
+def test_none_answers_in_text():
+    found = checks.tool_choice_none_answers_in_text(answer(text="I cannot check the weather.", tool_choice="none"))
+    assert found.observed == HONOURED and verdict(found) == AGREES
+
+
+def test_none_with_a_call_is_ignored():
+    found = checks.tool_choice_none_answers_in_text(answer(call(), tool_choice="none"))
+    assert found.observed == IGNORED and "get_weather" in found.reason
+    malformed = checks.tool_choice_none_answers_in_text(answer(call(arguments="{"), tool_choice="none"))
+    assert malformed.observed == IGNORED
+
+
+def test_none_with_an_empty_answer_is_an_error_unless_the_limit_was_spent():
+    assert checks.tool_choice_none_answers_in_text(answer(text="", tool_choice="none")).observed == ERROR
+    spent = checks.tool_choice_none_answers_in_text(answer(text="", finish="length", tool_choice="none"))
+    assert spent.observed == UNCLEAR
+
+
+def test_auto_accepts_a_valid_call_or_text_from_a_model_that_does_not_call_tools():
+    assert checks.tool_choice_auto_accepted(answer(call(), tool_choice="auto")).observed == ACCEPTED
+    weak = checks.tool_choice_auto_accepted(answer(text="It is sunny in Paris.", tool_choice="auto"))
+    assert weak.observed == ACCEPTED and verdict(weak) == AGREES  # auto lets the model choose text
+
+
+def test_auto_with_an_invalid_call_is_an_error():
+    found = checks.tool_choice_auto_accepted(answer(call(arguments=json.dumps({"town": "Paris"})), tool_choice="auto"))
+    assert found.observed == ERROR and "'city' is a required property" in found.reason
+    # auto does not force a call, so a forced call's finish_reason 'stop' is not allowed
+    assert checks.tool_choice_auto_accepted(answer(call(), finish="stop", tool_choice="auto")).observed == ERROR
+
+
+@pytest.mark.parametrize("check", ["tool_choice_required_calls", "tool_choice_named_calls",
+                                   "tool_choice_none_answers_in_text", "tool_choice_auto_accepted"])
+def test_a_refused_tool_choice_is_a_rejection(check):
+    refused = Exchange(request={"model": "m", "tools": [WEATHER, TIME], "tool_choice": "none"}, status=400,
+                       body={"error": {"message": "tool_choice is not supported"}})
+    found = getattr(checks, check)(refused)
+    assert found.observed == REJECTED and found.status == 400
