@@ -44,6 +44,9 @@ def validate_parameters(body: dict, breaks: frozenset[str]) -> None:
         return
     if not isinstance(response_format, dict) or response_format.get("type") not in FORMATS:
         raise bad(f"response_format.type must be one of {', '.join(sorted(FORMATS))}")
+    # Under "Partial" a mode that does not work is no difference; a server error is.
+    if f"response-format-{response_format['type'].removeprefix('json_')}" in breaks:
+        raise RequestError(500, "Failed to execute chat", "server_error")
     if response_format["type"] == "json_schema":
         spec = response_format.get("json_schema")
         if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
@@ -83,13 +86,10 @@ def forced_token(bias) -> str | None:
 def structured(response_format, breaks: frozenset[str], text: str) -> str:
     """The answer in the requested format: JSON for json_object and json_schema."""
     kind = (response_format or {}).get("type")
-    if kind == "json_object" and "response-format-object" not in breaks:
+    if kind == "json_object":
         return json.dumps({"answer": text})
     if kind == "json_schema":
-        value = instance(response_format["json_schema"]["schema"])
-        if "response-format-schema" in breaks:
-            value = violating(value)
-        return json.dumps(value)
+        return json.dumps(instance(response_format["json_schema"]["schema"]))
     return text
 
 

@@ -156,6 +156,18 @@ def test_reasoning_effort_shows_reasoning():
     assert ignored.observed == IGNORED and "no reasoning" in ignored.reason
 
 
+def test_hidden_reasoning_is_seen_in_the_bill():
+    # Heroku shows thinking only with include_reasoning, but bills it as completion tokens
+    plain = answer("391", usage={"prompt_tokens": 16, "completion_tokens": 3, "total_tokens": 19})
+    hidden = answer("391", usage={"prompt_tokens": 16, "completion_tokens": 412, "total_tokens": 428},
+                    reasoning_effort="low")
+    found = checks.reasoning_effort_has_effect(hidden, plain)
+    assert found.observed == HONOURED and "hidden thinking" in found.reason
+    no_usage = answer("391", reasoning_effort="low")
+    del no_usage.body["usage"]
+    assert checks.reasoning_effort_has_effect(no_usage, plain).observed == UNCLEAR
+
+
 def test_reasoning_effort_on_a_model_that_always_reasons_is_unclear():
     thinks = answer("391", message={"reasoning": {"thinking": "let me see"}})
     probe = answer("391", message={"reasoning": {"thinking": "quickly"}}, reasoning_effort="low")

@@ -1,4 +1,5 @@
 """Pieces the checks share: is there a usable answer, and small readers of answer text."""
+import json
 import re
 
 from ..exchange import Exchange
@@ -45,3 +46,12 @@ def consecutive(numbers: list[int]) -> bool:
     return all(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
 
 
+
+
+def error_text(ex: Exchange) -> str:
+    """Everything an error says, where a parameter may be named: OpenAI's message, `param` and
+    `code`, or a non-standard body whole (FastAPI's {"detail": [{"loc": ["body", "stop"]}]})."""
+    if isinstance(ex.body, dict) and isinstance(ex.body.get("error"), dict):
+        error = ex.body["error"]
+        return f"{ex.error_message} {error.get('param') or ''} {error.get('code') or ''}"
+    return json.dumps(ex.body) if ex.body is not None else ""

@@ -3,18 +3,28 @@ import re
 
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
+from ..verdicts import NOT_ABOUT_THE_CLAIM
 from .common import answered, not_answered, spent_before_answering
 from .registry import check
 from .shape import stream_problem
 
-# A dated or versioned snapshot of the requested id: -2024-08-06, -20241022, -v1, -v2:0
-SNAPSHOT_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|v\d+(:\d+)?)$")
+# A dated or versioned snapshot of the requested id: -2024-08-06, -20241022, -0613 (OpenAI), -v1,
+# -v2:0, or a date then a version (Bedrock: -20241022-v1:0).
+SNAPSHOT_SUFFIX = re.compile(r"(-(\d{4}-\d{2}-\d{2}|\d{8}|\d{4}))?(-v\d+(:\d+)?)?")
 
 
 # An id no server serves: answering it shows the server echoes, or defaults, whatever it is sent.
 UNKNOWN_MODEL = "conformance-no-such-model"
 # A refusal that says nothing about whether the id is known.
-NOT_A_VERDICT_ON_THE_ID = {408, 429}
+NOT_A_VERDICT_ON_THE_ID = NOT_ABOUT_THE_CLAIM - {403}  # throttled, timed out, upstream down
+
+
+def is_snapshot(said: str, asked: str) -> bool:
+    """`said` is a dated or versioned snapshot of `asked`; an alias ending in -latest may be
+    answered by any snapshot of its stem (claude-3-5-sonnet-latest -> claude-3-5-sonnet-20241022)."""
+    stems = [asked] + ([asked.removesuffix("-latest")] if asked.endswith("-latest") else [])
+    return any(said.startswith(stem) and said != stem and SNAPSHOT_SUFFIX.fullmatch(said[len(stem):])
+               for stem in stems)
 
 
 @check
@@ -30,7 +40,7 @@ def model_echoed(probe: Exchange, unknown: Exchange) -> Finding:
     asked, said = probe.request["model"], probe.body.get("model")
     if said == asked:
         echoed = f"the response names the requested model {asked!r}"
-    elif isinstance(said, str) and said.startswith(asked) and SNAPSHOT_SUFFIX.fullmatch(said[len(asked):]):
+    elif isinstance(said, str) and is_snapshot(said, asked):
         echoed = f"the response names {said!r}, a snapshot of the requested {asked!r}"
     else:
         return Finding(IGNORED, f"asked for {asked}, the response says model={said!r}")
@@ -48,8 +58,9 @@ def model_echoed(probe: Exchange, unknown: Exchange) -> Finding:
 
 
 def _prompt_tokens(ex: Exchange) -> int | None:
+    """A usable prompt count: a server that reports 0 (or no usage) tells nothing about what arrived."""
     value = ex.usage.get("prompt_tokens") if ex.ok else None
-    return value if isinstance(value, int) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 @check
@@ -123,8 +134,12 @@ def max_tokens_truncates(probe: Exchange, control: Exchange) -> Finding:
     if control_used <= limit:
         return Finding(UNCLEAR, f"the control answer used only {control_used} tokens, no more than "
                                 f"max_tokens={limit}, so truncation could not be observed")
-    return Finding(IGNORED, f"max_tokens={limit}: the answer stopped at {used} tokens but finish_reason is "
-                            f"{probe.finish_reason!r}, not 'length' (unlimited it runs to {control_used})")
+    if used < limit:  # it stopped by itself before the limit: a sampled answer may be shorter
+        return Finding(UNCLEAR, f"max_tokens={limit}: the answer ended by itself at {used} tokens "
+                                f"(finish_reason={probe.finish_reason!r}), before the limit could cut it")
+    return Finding(IGNORED, f"max_tokens={limit}: the answer stopped at the limit ({used} tokens) but "
+                            f"finish_reason is {probe.finish_reason!r}, not 'length' (unlimited it runs to "
+                            f"{control_used})")
 
 
 @check
@@ -212,6 +227,9 @@ def stop_sequence_ends_text(probe: Exchange, control: Exchange, stop: str) -> Fi
                                 "stop sequence could not be observed")
     if stop in probe.text:
         return Finding(IGNORED, f"stop={stop!r} but the answer {clip(probe.text, 100)} contains it")
+    if probe.finish_reason == "length":  # cut by the token limit: it may never have reached the stop point
+        return Finding(UNCLEAR, f"the answer {clip(probe.text, 60)} was cut by the token limit before showing "
+                                f"whether it stops at {stop!r}")
     if probe.finish_reason != "stop":
         return Finding(IGNORED, f"the answer ends before {stop!r} but finish_reason is {probe.finish_reason!r}")
     return Finding(HONOURED, f"the answer {clip(probe.text, 40)} ends before {stop!r}; without stop it goes on")

@@ -5,7 +5,7 @@ import re
 from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, not_answered, spent_before_answering
+from .common import answered, error_text, not_answered, spent_before_answering
 from .registry import check
 
 MAX_TOKENS = re.compile(r"\bmax_tokens\b")
@@ -28,9 +28,12 @@ def _truncation(probe: Exchange, control: Exchange, limit: int, what: str) -> Fi
     if control_used <= limit:
         return Finding(UNCLEAR, f"the control answer used only {control_used} tokens, no more than {limit}, "
                                 "so truncation could not be observed")
+    if probe.finish_reason != "length" and used < limit:  # it ended by itself before the limit
+        return Finding(UNCLEAR, f"{what}: the answer ended by itself at {used} tokens (finish_reason="
+                                f"{probe.finish_reason!r}), before the limit could cut it")
     if probe.finish_reason != "length":
-        return Finding(IGNORED, f"{what}: the answer stopped at {used} tokens but finish_reason is "
-                                f"{probe.finish_reason!r}, not 'length'")
+        return Finding(IGNORED, f"{what}: the answer stopped at the limit ({used} tokens) but finish_reason "
+                                f"is {probe.finish_reason!r}, not 'length'")
     return Finding(HONOURED, f"{what}: finish_reason='length', completion_tokens={used} "
                              f"(without a limit: {control_used})")
 
@@ -62,7 +65,7 @@ def both_limits(probe: Exchange, control: Exchange) -> Finding:
     limits = {name: probe.request[name] for name in ("max_tokens", "max_completion_tokens")}
     said = f"max_tokens={limits['max_tokens']}, max_completion_tokens={limits['max_completion_tokens']}"
     if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM:
-        text = f"{probe.error_message} {probe.error_code}"
+        text = error_text(probe)
         if ("max_completion_tokens" in text and MAX_TOKENS.search(text)) or "combination" in text:
             return Finding(HONOURED, f"{said}: refused cleanly (HTTP {probe.status} {probe.error_message!r}), "
                                      "as OpenAI's API does")
@@ -153,10 +156,12 @@ def reasoning_shown(ex: Exchange) -> str | None:
 @check
 def reasoning_effort_has_effect(probe: Exchange, control: Exchange) -> Finding:
     """reasoning_effort changes something observable against a control without it: reasoning appears
-    (message.reasoning.thinking, or reasoning_tokens > 0) in one answer and not in the other.
+    (message.reasoning.thinking, or reasoning_tokens > 0) in one answer and not in the other, or,
+    where the reasoning is hidden (Heroku shows it only with include_reasoning), the answer is billed
+    for many more completion tokens than the same answer without it (thinking is billed).
 
-    A model that reasons in both says nothing about the parameter. Sample:
-    "reasoning_effort='low' shows no reasoning, as without it"
+    A model that reasons in both says nothing about the parameter; nor does an answer without usage.
+    Sample: "reasoning_effort='low' shows no reasoning and uses 12 completion tokens, as without it (11)"
     """
     if finding := answered(probe) or answered(control, "the control request (no reasoning_effort)"):
         return finding
@@ -171,7 +176,15 @@ def reasoning_effort_has_effect(probe: Exchange, control: Exchange) -> Finding:
         return Finding(HONOURED, f"reasoning_effort={effort!r} turns reasoning off: without it, {shown_without}")
     if finding := spent_before_answering(probe, f"reasoning_effort={effort!r}"):
         return finding
-    return Finding(IGNORED, f"reasoning_effort={effort!r} shows no reasoning, as without it")
+    used, used_without = _completion_tokens(probe), _completion_tokens(control)
+    if used is None or used_without is None:
+        return Finding(UNCLEAR, f"reasoning_effort={effort!r} shows no reasoning, and without usage hidden "
+                                "reasoning cannot be told from none")
+    if used > 2 * used_without + 20:  # billed for far more than the same answer: hidden thinking
+        return Finding(HONOURED, f"reasoning_effort={effort!r}: no reasoning is shown, but the answer is billed "
+                                 f"{used} completion tokens against {used_without} without it (hidden thinking)")
+    return Finding(IGNORED, f"reasoning_effort={effort!r} shows no reasoning and uses {used} completion tokens, "
+                            f"as without it ({used_without})")
 
 
 @check
@@ -222,7 +235,7 @@ def audio_modality_refused(probe: Exchange) -> Finding:
     Sample: "modalities=['text', 'audio'] returned audio (message.audio with 16 bytes of data)"
     """
     what = f"modalities={probe.request.get('modalities')}"
-    about = re.search(r"modalit|audio", f"{probe.error_message} {probe.error_code}", re.IGNORECASE)
+    about = re.search(r"modalit|audio", error_text(probe), re.IGNORECASE)
     if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM and about:
         return Finding(HONOURED, f"{what} refused cleanly: HTTP {probe.status} {probe.error_message!r}")
     if finding := answered(probe, what):

@@ -13,7 +13,7 @@ import jsonschema
 
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
-from .common import answered, spent_before_answering
+from .common import answered, error_text, spent_before_answering
 from .registry import check
 
 # Statuses a check may read as "refused what was asked"; the others (401, 403, 408, 429) are about
@@ -61,8 +61,12 @@ def probe_and_controls(probe: Exchange, control: list[Exchange], what: str) -> F
             or control_problem(control))
 
 
+MIN_REPEATS = 5  # how often the controls must repeat the word a penalty would act on
+
+
 @check
-def ignored_param_changes_nothing(probe: Exchange, control: list[Exchange], parameter: str) -> Finding:
+def ignored_param_changes_nothing(probe: Exchange, control: list[Exchange], parameter: str, repeated: str = "",
+                                  weak_evidence: bool = False) -> Finding:
     """An Ignored parameter leaves a deterministic prompt's answer as the controls without it gave it.
 
     IGNORED: the answer is one of the controls'. HONOURED (the parameter had an effect): the answer
@@ -71,14 +75,24 @@ def ignored_param_changes_nothing(probe: Exchange, control: list[Exchange], para
     change if honoured (a penalty: a prompt that repeats one word, at the strongest value, 2.0).
     A frequency penalty grows with every repeat, so ten repeats are pushed far down; a presence
     penalty lowers a repeated token once, by 2 logits, which a strongly predicted copy can outweigh:
-    its IGNORED is the weaker evidence.
+    its "no effect" proves too little (`weak_evidence`: ACCEPTED, inconclusive under Ignored). A
+    penalty can only act on a word the controls do repeat (`repeated`, at least MIN_REPEATS times in
+    each): a model that does not repeat it (a weak one) shows nothing, UNCLEAR.
     Sample: "with presence_penalty=2.0 the answer is 'apple'; without it, 3 controls all answered
     'apple apple apple apple apple apple apple apple'"
     """
     what = f"{parameter}={probe.request.get(parameter)!r}"
     if finding := probe_and_controls(probe, control, what):
         return finding
+    if repeated:
+        counts = [normalised(ex.text).split().count(repeated.lower()) for ex in control]
+        if min(counts) < MIN_REPEATS:
+            return Finding(UNCLEAR, f"the controls repeat {repeated!r} {counts} times, under {MIN_REPEATS}: a "
+                                    f"penalty would have nothing to act on, so {what} could not show an effect")
     outcome, why = compared_with_controls(probe, control, what)
+    if outcome == "same" and weak_evidence:
+        return Finding(ACCEPTED, f"{why}; {what} at its strongest may still not break a confident copy, so "
+                                 "this does not show it is ignored")
     return Finding({"same": IGNORED, "changed": HONOURED, "unclear": UNCLEAR}[outcome], why)
 
 
@@ -168,13 +182,6 @@ def names(text: str, param: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(param)}(?![A-Za-z0-9_])", text) is not None
 
 
-def error_text(ex: Exchange) -> str:
-    """Where an error names a parameter: OpenAI's message and `param`, or a non-standard body whole."""
-    if isinstance(ex.body, dict) and isinstance(ex.body.get("error"), dict):
-        return f"{ex.error_message} {ex.body['error'].get('param') or ''}"
-    return json.dumps(ex.body) if ex.body is not None else ""
-
-
 @check
 def refused_naming(probe: Exchange, control: Exchange, params: list) -> Finding:
     """The request is refused with a 4xx whose error names the parameter(s) that caused it, and the
@@ -245,9 +252,10 @@ def structured_output_problem(probe: Exchange, mode: str) -> Finding | None:
 def json_object_answer(probe: Exchange) -> Finding:
     """With response_format json_object the content parses as a JSON object.
 
-    The server constrains output in this mode, so content that is not a JSON object is a fact about
-    the server, not a weak model: ERROR. A truncated answer (finish_reason 'length') that does not
-    parse is UNCLEAR: the limit, not the mode, cut it.
+    Content that is not a JSON object (prose, JSON in a code fence) is IGNORED: this part of a
+    "Partial" row does not work here, which the docs allow (a server that only prompts the model, as
+    Heroku's schema suggests, cannot promise more; a weak model cannot either). A server error or a
+    malformed response still differs. A truncated answer (finish_reason 'length') is UNCLEAR.
     Sample: "response_format json_object accepted, but the content is not JSON: 'Paris is the capital…'"
     """
     if finding := structured_output_problem(probe, "json_object"):
@@ -259,7 +267,7 @@ def json_object_answer(probe: Exchange) -> Finding:
         return Finding(HONOURED, f"the content is a JSON object with keys {sorted(value)[:6]}")
     if probe.finish_reason == "length":
         return Finding(UNCLEAR, f"the answer was cut by the token limit (finish_reason 'length') and {problem}")
-    return Finding(ERROR, f"response_format json_object accepted, but the content {problem}")
+    return Finding(IGNORED, f"response_format json_object accepted, but the content {problem}")
 
 
 def schema_of(probe: Exchange) -> dict | None:
@@ -275,8 +283,8 @@ def json_schema_answer(probe: Exchange) -> Finding:
     """With response_format json_schema the content is JSON that validates against the sent schema.
 
     Checked with the jsonschema package; a failure is classified: not JSON, not an object, or a
-    schema mismatch with the path that fails. The server constrains output in this mode, so each is
-    an ERROR of the server; a truncated answer (finish_reason 'length') is UNCLEAR.
+    schema mismatch with the path that fails, and is IGNORED: this part of a "Partial" row does not
+    work here (see json_object_answer). A truncated answer (finish_reason 'length') is UNCLEAR.
     Sample: "response_format json_schema accepted, but the content does not match the schema at
     $.population_millions: 'about two' is not of type 'number'"
     """
@@ -295,7 +303,7 @@ def json_schema_answer(probe: Exchange) -> Finding:
         problem = f"does not match the schema at {error.json_path}: {error.message}"
     if probe.finish_reason == "length":
         return Finding(UNCLEAR, f"the answer was cut by the token limit (finish_reason 'length') and {problem}")
-    return Finding(ERROR, f"response_format json_schema accepted, but the content {problem}")
+    return Finding(IGNORED, f"response_format json_schema accepted, but the content {problem}")
 
 
 @check

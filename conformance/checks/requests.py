@@ -8,14 +8,15 @@ without it. No word and no growth: dropped. Growth but no word: unclear.
 from ..exchange import Exchange, clip
 from ..findings import HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, consecutive, integers, spent_before_answering
+from .common import answered, consecutive, error_text, integers, spent_before_answering
 from .core import stop_sequence_ends_text
 from .registry import check
 
 
 def _prompt_tokens(ex: Exchange) -> int | None:
+    """A usable prompt count: a server that reports 0 tells nothing about what reached the model."""
     used = ex.usage.get("prompt_tokens")
-    return used if isinstance(used, int) and not isinstance(used, bool) else None
+    return used if isinstance(used, int) and not isinstance(used, bool) and used > 0 else None
 
 
 def _unsaid(probe: Exchange, without: Exchange, word: str, carrier: str) -> Finding:
@@ -100,7 +101,7 @@ def whitespace_stop(probe: Exchange, control: Exchange) -> Finding:
     Sample: "stop='\\n' but the answer 'alpha\\nbeta\\ngamma' contains it"
     """
     if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM \
-            and "stop" in probe.error_message.lower():
+            and "stop" in error_text(probe).lower():
         return Finding(HONOURED, f"a whitespace-only stop is refused cleanly: HTTP {probe.status} "
                                  f"{probe.error_message!r}")
     stop = probe.request["stop"]
