@@ -68,9 +68,13 @@ def test_completion_shape_uses_the_sdk_types():
     broken = completion()
     broken.body["created"] = "yesterday"
     assert checks.completion_shape(broken).observed == ERROR
+    # usage is optional in the SDK's types and OpenAI's schema (the usage row asks for it), but not junk
     no_usage = completion()
     del no_usage.body["usage"]
-    assert "usage" in checks.completion_shape(no_usage).reason
+    assert checks.completion_shape(no_usage).observed == HONOURED
+    junk_usage = completion()
+    junk_usage.body["usage"] = {"prompt_tokens": "3", "completion_tokens": 5, "total_tokens": 8}
+    assert "usage.prompt_tokens" in checks.completion_shape(junk_usage).reason
     odd_finish = completion(finish="end_turn")
     assert checks.completion_shape(odd_finish).observed == ERROR
 

@@ -292,3 +292,13 @@ def test_an_identifier_against_disagreeing_controls_is_unclear():
     found = checks.identifier_changes_nothing(answer("1 to 10", user="u1"),
                                               controls(COUNT, "1, 2, 3", "1-10"), "user")
     assert found.observed == UNCLEAR
+
+
+def test_a_refusal_that_comes_with_or_without_the_flag_does_not_show_the_flag_works():
+    # Claude upstream refuses n=2 whatever allow_ignored_params says: the flag was never shown to matter
+    strict = refusal(message="n: must be exactly 1")
+    same_without_flag = refusal(message="n: must be exactly 1")
+    found = checks.refused_naming(strict, answer(), ["n"], without_flag=same_without_flag)
+    assert found.observed == UNCLEAR and "the flag made no difference" in found.reason
+    # answered without the flag: the flag is what refused it
+    assert checks.refused_naming(strict, answer(), ["n"], without_flag=answer()).observed == HONOURED

@@ -116,3 +116,20 @@ def test_null_means_absent():
 def test_null_means_absent_with_a_model_that_varies_is_unclear():
     other_count = answer("1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11", temperature=None)
     assert checks.null_means_absent(other_count, answer(COUNT)).observed == UNCLEAR
+
+
+def test_null_params_need_a_count_to_compare_with():
+    # a model that did not count in the control: nothing shows what null changed
+    sampled = checks.null_means_absent(answer("12 and 40", max_tokens=None), answer("My favourite is 5"))
+    assert sampled.observed == UNCLEAR
+    # the same count cut differently (sampling, or a limit) is no proof either
+    cut = checks.null_means_absent(answer("1, 2, 3", finish="length", top_p=None), answer("1, 2, 3"))
+    assert cut.observed == UNCLEAR
+    # a count without null, none with it: null changed the answer
+    changed = checks.null_means_absent(answer("Hello!", stop=None), answer("1, 2, 3, 4, 5"))
+    assert changed.observed == IGNORED
+
+
+def test_content_parts_need_a_string_answer_that_is_a_count():
+    assert checks.parts_match_string(answer("Hello there"), answer("I like 5 things")).observed == UNCLEAR
+    assert checks.parts_match_string(answer("Hello there"), answer("1, 2, 3, 4")).observed == IGNORED

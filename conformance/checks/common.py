@@ -42,6 +42,11 @@ def integers(text: str) -> list[int]:
     return [int(n) for n in INTEGER.findall(text)]
 
 
+def is_count(numbers: list[int]) -> bool:
+    """A count from 1 of at least three numbers: what a count prompt's answer is when it is one."""
+    return len(numbers) >= 3 and numbers[0] == 1 and consecutive(numbers)
+
+
 def consecutive(numbers: list[int]) -> bool:
     return all(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
 

@@ -59,8 +59,10 @@ def both_limits(probe: Exchange, control: Exchange) -> Finding:
     OpenAI's API itself refuses the pair (400 "Setting 'max_tokens' and 'max_completion_tokens' at
     the same time is not supported", code invalid_parameter_combination), so that refusal conforms;
     so does honouring both, since each is an upper bound and the smaller one then holds. The larger
-    limit winning exceeds the smaller bound (ignored); any other rejection, and a 5xx, differ.
-    Sample: "max_tokens=30, max_completion_tokens=10: completion_tokens=30, the larger limit won"
+    limit winning is unclear: which of two limits wins is documented nowhere (max_completion_tokens
+    alone is judged by its own case); beyond both limits, ignored; any other rejection, and a 5xx,
+    differ.
+    Sample: "max_tokens=30, max_completion_tokens=10: completion_tokens=45, beyond both limits"
     """
     limits = {name: probe.request[name] for name in ("max_tokens", "max_completion_tokens")}
     said = f"max_tokens={limits['max_tokens']}, max_completion_tokens={limits['max_completion_tokens']}"
@@ -71,7 +73,11 @@ def both_limits(probe: Exchange, control: Exchange) -> Finding:
                                      "as OpenAI's API does")
     if finding := answered(probe) or answered(control, "the control request (no limits)"):
         return finding
-    smaller = min(limits.values())
+    smaller, larger = min(limits.values()), max(limits.values())
+    used = _completion_tokens(probe)
+    if used is not None and smaller < used <= larger:
+        return Finding(UNCLEAR, f"{said}: completion_tokens={used}, the larger limit won; which of the two wins "
+                                "is documented nowhere")
     return _truncation(probe, control, smaller, f"{said}: the smaller limit is {smaller},")
 
 

@@ -183,7 +183,7 @@ def names(text: str, param: str) -> bool:
 
 
 @check
-def refused_naming(probe: Exchange, control: Exchange, params: list) -> Finding:
+def refused_naming(probe: Exchange, control: Exchange, params: list, without_flag: Exchange = None) -> Finding:
     """The request is refused with a 4xx whose error names the parameter(s) that caused it, and the
     same request without them (the control) is answered.
 
@@ -194,6 +194,9 @@ def refused_naming(probe: Exchange, control: Exchange, params: list) -> Finding:
     with a baseline request; a control that got no usable answer otherwise is UNCLEAR. With several
     parameters, naming at least one is enough: a server may report only the first problem, and each
     parameter is also probed on its own. An answer is IGNORED: the request was not refused.
+    The optional step `without_flag` sends the same request without allow_ignored_params: refused
+    the same way there too, the flag was never shown to matter (the server refuses the value
+    whatever the flag, as Claude refuses n=2), so UNCLEAR; the plain row reports that refusal.
     Sample: "accepted (HTTP 200) with allow_ignored_params=False and seed: nothing was refused"
     """
     sent = ", ".join(p for p in params if p in probe.request) or ", ".join(params)
@@ -218,6 +221,11 @@ def refused_naming(probe: Exchange, control: Exchange, params: list) -> Finding:
     if finding := answered(control, f"the same request without {sent}"):
         return Finding(UNCLEAR, f"refused naming {', '.join(named)}, but {finding.reason}: nothing shows the "
                                 "refusal is about them")
+    if without_flag is not None and without_flag.status in REFUSALS and any(
+            names(error_text(without_flag), p) for p in named):
+        return Finding(UNCLEAR, f"refused naming {', '.join(named)}, but the same request without "
+                                f"allow_ignored_params is refused the same way ({without_flag.summary()}): the "
+                                "flag made no difference")
     unnamed = [p for p in params if p not in named]
     rest = f" (not {', '.join(unnamed)}: a server may name only the first problem)" if unnamed else ""
     return Finding(HONOURED, f"refused with HTTP {probe.status} naming {', '.join(named)}{rest}: "

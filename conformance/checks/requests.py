@@ -8,7 +8,7 @@ without it. No word and no growth: dropped. Growth but no word: unclear.
 from ..exchange import Exchange, clip
 from ..findings import HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, consecutive, error_text, integers, spent_before_answering
+from .common import answered, consecutive, error_text, integers, is_count, spent_before_answering
 from .core import stop_sequence_ends_text
 from .registry import check
 
@@ -81,7 +81,7 @@ def parts_match_string(probe: Exchange, control: Exchange) -> Finding:
     if finding := answered(probe, "the request with content parts") or answered(control, "the string request"):
         return finding
     with_parts, with_string = integers(probe.text), integers(control.text)
-    if not with_string or not consecutive(with_string):
+    if not is_count(with_string):
         return Finding(UNCLEAR, f"the string form's answer {clip(control.text, 60)} is not a count to compare with")
     if with_parts == with_string:
         return Finding(HONOURED, f"content parts and a string give the same count {clip(probe.text, 40)}")
@@ -122,11 +122,11 @@ def null_means_absent(probe: Exchange, control: Exchange) -> Finding:
     got, expected = integers(probe.text), integers(control.text)
     if got == expected and probe.finish_reason == control.finish_reason:
         return Finding(HONOURED, f"{nulls} accepted, with the same answer as without it {clip(probe.text, 40)}")
-    if probe.finish_reason != control.finish_reason:
-        return Finding(IGNORED, f"{nulls} changes the answer: finish_reason={probe.finish_reason!r} "
-                                f"({clip(probe.text, 40)}), without it {control.finish_reason!r}")
-    if expected and consecutive(expected) and not (got and consecutive(got)):
-        return Finding(IGNORED, f"{nulls} changes the answer: {clip(probe.text, 40)}, without it "
-                                f"{clip(control.text, 40)}")
+    if not is_count(expected):  # the model did not count: nothing to compare the null request with
+        return Finding(UNCLEAR, f"{nulls} accepted, but the answer without it {clip(control.text, 40)} is not the "
+                                "count the prompt asks for, so the two cannot be compared")
+    if not is_count(got):
+        return Finding(IGNORED, f"{nulls} changes the answer: {clip(probe.text, 40)} "
+                                f"(finish_reason={probe.finish_reason!r}), without it {clip(control.text, 40)}")
     return Finding(UNCLEAR, f"{nulls} accepted, but the answer {clip(probe.text, 40)} differs from the one "
                             f"without it {clip(control.text, 40)} in a way sampling can explain")

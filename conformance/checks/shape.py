@@ -40,8 +40,10 @@ def completion_problem(ex: Exchange) -> str | None:
     if body["choices"][0].get("finish_reason") not in FINISH_REASONS:
         return f"finish_reason {body['choices'][0].get('finish_reason')!r} is not an OpenAI value"
     usage = body.get("usage")
+    if usage is None:
+        return None  # optional in the SDK's types and OpenAI's schema; the usage row asks for it
     if not isinstance(usage, dict):
-        return "it reports no usage"
+        return f"usage is {usage!r}, not an object"
     for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
         if not isinstance(usage.get(key), int):
             return f"usage.{key} is {usage.get(key)!r}, not a count"
