@@ -129,19 +129,24 @@ def tool_answer(*names, **request):
 
 
 def test_parallel_tool_calls_false_limits_to_one():
-    both = tool_answer("get_weather", "get_time")
+    both = [tool_answer("get_weather", "get_time")] * 3
     one = tool_answer("get_weather", parallel_tool_calls=False)
-    assert checks.parallel_calls_limited(one, both).observed == HONOURED
-    ignored = checks.parallel_calls_limited(tool_answer("get_weather", "get_time", parallel_tool_calls=False), both)
+    assert checks.parallel_calls_limited(one, [one, one], both).observed == HONOURED
+    two = tool_answer("get_weather", "get_time", parallel_tool_calls=False)
+    ignored = checks.parallel_calls_limited(one, [one, two], both)  # any answer with two calls
     assert ignored.observed == IGNORED and "get_weather, get_time" in ignored.reason
 
 
-def test_parallel_tool_calls_with_a_model_that_calls_one_tool_anyway_is_unclear():
-    one = tool_answer("get_weather")
-    assert checks.parallel_calls_limited(tool_answer("get_weather", parallel_tool_calls=False), one).observed == UNCLEAR
-    # no call at all with the limit: nothing shows one call at a time
+def test_parallel_tool_calls_with_a_model_that_varies_or_calls_one_tool_anyway_is_unclear():
+    one = tool_answer("get_weather", parallel_tool_calls=False)
+    # one control of three made a single call: the model's own choice, so one call proves nothing
     both = tool_answer("get_weather", "get_time")
-    assert checks.parallel_calls_limited(tool_answer(parallel_tool_calls=False), both).observed == UNCLEAR
+    varying = [both, tool_answer("get_weather"), both]
+    assert checks.parallel_calls_limited(one, [one, one], varying).observed == UNCLEAR
+    # no call at all with the limit: nothing shows one call at a time
+    both = [tool_answer("get_weather", "get_time")] * 3
+    none = tool_answer(parallel_tool_calls=False)
+    assert checks.parallel_calls_limited(none, [one, one], both).observed == UNCLEAR
 
 
 # reasoning_effort

@@ -120,26 +120,35 @@ def tool_calls_of(ex: Exchange) -> list:
 
 
 @check
-def parallel_calls_limited(probe: Exchange, control: Exchange) -> Finding:
-    """parallel_tool_calls: false gives at most one tool call where the control (parallel calls
-    allowed) makes two for the same prompt.
+def parallel_calls_limited(probe: Exchange, limited: list[Exchange], control: list[Exchange]) -> Finding:
+    """parallel_tool_calls: false gives at most one tool call where the controls (parallel calls
+    allowed) make two for the same prompt. A model's choice of one call or two varies, so the
+    limited request is sent three times (the probe and `limited`) and the control three times:
+    HONOURED only when every control makes two or more calls and every limited answer one; any
+    limited answer with two or more is IGNORED; anything else is UNCLEAR.
 
-    Sample: "parallel_tool_calls=false, but the answer makes 2 tool calls (get_weather, get_time)"
+    Sample: "parallel_tool_calls=false, but an answer makes 2 tool calls (get_weather, get_time)"
     """
-    if finding := answered(probe) or answered(control, "the control request (parallel calls allowed)"):
-        return finding
-    made, allowed = tool_calls_of(probe), tool_calls_of(control)
-    names = ", ".join(str((c.get("function") or {}).get("name")) for c in made if isinstance(c, dict))
-    if len(allowed) < 2:
-        return Finding(UNCLEAR, f"the control made {len(allowed)} tool call(s) even with parallel calls allowed, "
-                                "so a limit could not be observed")
-    if len(made) >= 2:
-        return Finding(IGNORED, f"parallel_tool_calls=false, but the answer makes {len(made)} tool calls ({names})")
-    if not made:
-        return Finding(UNCLEAR, "parallel_tool_calls=false: the answer makes no tool call at all "
-                                f"({clip(probe.text, 60)}), so one call at a time could not be observed")
-    return Finding(HONOURED, f"parallel_tool_calls=false: one tool call ({names}); allowed, "
-                             f"{len(allowed)} calls")
+    for i, ex in enumerate([probe, *limited]):
+        if finding := answered(ex, f"limited request {i + 1}"):
+            return finding
+    for i, ex in enumerate(control):
+        if finding := answered(ex, f"control request {i + 1} (parallel calls allowed)"):
+            return finding
+    made = [tool_calls_of(ex) for ex in [probe, *limited]]
+    allowed = [len(tool_calls_of(ex)) for ex in control]
+    for calls in made:
+        if len(calls) >= 2:
+            names = ", ".join(str((c.get("function") or {}).get("name")) for c in calls if isinstance(c, dict))
+            return Finding(IGNORED, f"parallel_tool_calls=false, but an answer makes {len(calls)} tool calls ({names})")
+    if min(allowed) < 2:
+        return Finding(UNCLEAR, f"with parallel calls allowed the controls made {allowed} tool call(s): not always "
+                                "two, so a limit could not be observed")
+    if any(not calls for calls in made):
+        return Finding(UNCLEAR, f"parallel_tool_calls=false: the answers made {[len(c) for c in made]} tool calls, "
+                                "some none, so one call at a time could not be observed")
+    return Finding(HONOURED, f"parallel_tool_calls=false: one tool call in each of {len(made)} answers; allowed, "
+                             f"{allowed} calls")
 
 
 def reasoning_shown(ex: Exchange) -> str | None:
