@@ -46,6 +46,8 @@ BREAKS = {
     "response-format-schema": "answers response_format json_schema with a 500 (\"Failed to execute chat\")",
     "user": "rejects user with a 400",
     "metadata": "answers metadata with nested values with a 500 (flat string values still work)",
+    "metadata-strings": "answers metadata with a few string values with a 500",
+    "metadata-many-keys": "answers metadata with more than 8 keys with a 500",
     "tools": "calls tools with arguments that leave out the tool's required properties (invalid for its schema)",
     "tool-choice-required": "ignores tool_choice required: answers in text when the prompt names no tool",
     "tool-choice-named": "ignores a named tool_choice: calls another of the declared tools",

@@ -39,6 +39,12 @@ def validate_parameters(body: dict, breaks: frozenset[str]) -> None:
     nested = isinstance(metadata, dict) and any(isinstance(v, (dict, list)) for v in metadata.values())
     if "metadata" in breaks and nested:
         raise RequestError(500, "Internal Server Error", "server_error")
+    # Under "Partial" only a server error (or a changed answer) differs; each shape has its switch.
+    flat = isinstance(metadata, dict) and not nested
+    if "metadata-strings" in breaks and flat and len(metadata) <= 8:
+        raise RequestError(500, "Internal Server Error", "server_error")
+    if "metadata-many-keys" in breaks and isinstance(metadata, dict) and len(metadata) > 8:
+        raise RequestError(500, "Internal Server Error", "server_error")
     response_format = body.get("response_format")
     if response_format is None:
         return
