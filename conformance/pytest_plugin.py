@@ -142,6 +142,10 @@ def pytest_configure(config):
         _interrupt_on_sigterm()
         if role == CONTROLLER:
             config.pluginmanager.register(XdistController(run), "conformance-xdist")
+            if not any(a == "--dist" or a.startswith("--dist=") for a in config.invocation_params.args):
+                # Tests differ a lot in length (an explored range is dozens of requests): idle
+                # workers take work from busy ones instead of waiting (measured: 1.35 -> 1.17 of ideal).
+                config.option.dist = "worksteal"
     config.stash[STATE_KEY] = run
     config.pluginmanager.register(ConformancePlugin(run, role), "conformance-run")
 
