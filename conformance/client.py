@@ -20,6 +20,7 @@ from openai.resources.chat.completions import Completions
 from .errors import describe_error
 from .exchange import Exchange
 from .secrets import meaningful, scrub_events, scrub_json, scrub_text
+from .targets import url_credentials
 
 # A key no server knows, for the one probe that checks how a wrong key is refused.
 WRONG_KEY = "conformance-wrong-key-0000"
@@ -132,7 +133,8 @@ class ChatClient:
     def __init__(self, base_url: str, api_key: str, max_retries: int = 0, timeout: float = 60.0,
                  requests_per_minute: float | None = None, scrub: bool = True):
         self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout)
-        self.secrets = meaningful([api_key]) if scrub else []
+        # The key, and credentials riding in the URL (httpx sends user:password@ as Basic auth).
+        self.secrets = meaningful([api_key] + url_credentials(base_url)) if scrub else []
         self.retries = max_retries
         self.silent = 0        # requests in a row that got no HTTP answer
         self.waited = 0.0      # seconds spent waiting before retries, for the run's summary

@@ -113,7 +113,8 @@ class ConformanceRun:
         """How to record for this target: the target options this run was given (never a key)."""
         o = self.options
         words = [o.record_command, "--target", o.target]
-        for flag, value in (("--base-url", o.base_url), ("--api-key-env", o.api_key_env),
+        # The base URL without user:password@ or a query string: credentials are never printed.
+        for flag, value in (("--base-url", public_url(o.base_url)), ("--api-key-env", o.api_key_env),
                             ("--env-prefix", o.env_prefix)):
             if value:
                 words += [flag, value]

@@ -3,7 +3,7 @@ the command line and the environment. A target never carries its key into result
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .docs import DocsTables
 from .errors import ConformanceError
@@ -18,6 +18,17 @@ def public_url(url: str | None) -> str | None:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def url_credentials(url: str | None) -> list[str]:
+    """Values in a URL that may be credentials: the password of user:password@, and query values
+    long enough to be tokens (a user name or `?v=1` would only mangle ordinary text)."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    found = [parts.password] if parts.password else []
+    found += [value for _, value in parse_qsl(parts.query) if len(value) >= 8]
+    return found
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,8 @@ class Target:
 
     @property
     def secrets(self) -> list[str]:
-        return [self.api_key] if self.api_key else []
+        """The key, and any credential riding in the base URL (a password, query values)."""
+        return ([self.api_key] if self.api_key else []) + url_credentials(self.base_url)
 
 
 def _join(url: str, base_path: str) -> str:

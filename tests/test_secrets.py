@@ -72,3 +72,24 @@ def test_nothing_shipped_or_generated_looks_like_a_key():
             if path.is_file():
                 found = LOOKS_LIKE_A_KEY.search(path.read_text(errors="replace"))
                 assert found is None, f"{path}: {found.group(0)[:12]}…"
+
+
+def test_credentials_in_the_base_url_reach_no_cassette_results_or_record_command(suite, reference_server):
+    # httpx sends user:password@ as Basic auth in place of the key: the server refuses it and echoes it
+    url = reference_server().replace("http://", "http://user:pw-in-url-SECRET@")
+    run = suite.run("--mode", "record", "--base-url", url, "--models=claude-4-5-haiku", "--junitxml",
+                    str(suite.root / "reports" / "junit.xml"), select="core.yaml::stop")
+    assert run.code == 3 and "refused the API key" in run.output, run.output
+    written = [p for p in suite.root.rglob("*") if p.is_file() and "cases" not in p.parts]
+    assert any(p.name == "results.json" for p in written)
+    for path in written:
+        assert "pw-in-url-SECRET" not in path.read_text(errors="replace"), path
+    assert "pw-in-url-SECRET" not in run.output
+    # and the record command a missing cassette prints never carries it either
+    from conftest import ROOT
+
+    from conformance.session import ConformanceRun, Options
+    options = Options(mode="replay", target="adhoc", base_url=url + "?token=q-SECRET", models=["m"],
+                      cases_dir=ROOT / "cases")
+    command = ConformanceRun.prepare(options).record_command()
+    assert "SECRET" not in command and "--base-url" in command
