@@ -45,6 +45,8 @@ def _raise_if_replay_miss(err: BaseException) -> None:
     """The SDK wraps transport failures; unwrap the cases that mean 'no cassette for this'."""
     for cause in _cause_chain(err):
         name = type(cause).__name__
+        if name == "ReplayMiss":
+            raise NotRecorded(str(cause).splitlines()[0]) from None
         if name == "CannotOverwriteExistingCassetteException":
             raise NotRecorded(str(cause).splitlines()[0]) from None
         if "Network is disabled" in str(cause):
@@ -131,8 +133,11 @@ class ChatClient:
     timeout, and stops sending to a server that has stopped answering."""
 
     def __init__(self, base_url: str, api_key: str, max_retries: int = 0, timeout: float = 60.0,
-                 requests_per_minute: float | None = None, scrub: bool = True):
-        self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout)
+                 requests_per_minute: float | None = None, scrub: bool = True, transport=None):
+        # `transport` answers instead of the network (replay: conformance/replay.py)
+        http_client = openai.DefaultHttpxClient(transport=transport) if transport is not None else None
+        self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout,
+                                 http_client=http_client)
         # The key, and credentials riding in the URL (httpx sends user:password@ as Basic auth).
         self.secrets = meaningful([api_key] + url_credentials(base_url)) if scrub else []
         self.retries = max_retries

@@ -1,5 +1,8 @@
 """Cassettes: where they live, what goes into them, and how replay finds a request.
 
+vcrpy records them; replay reads them back through the SDK's transport (conformance/replay.py),
+matching method, path and JSON body.
+
 Measured pitfalls this module answers (see the project notes on recording):
 - secrets: request AND response headers are scrubbed, and the key's value anywhere in a body;
 - the request body is matched (as parsed JSON), so a changed parameter never replays an old answer;
@@ -21,6 +24,7 @@ from . import __version__
 from .atomic import write_text_atomic
 from .client import WRONG_KEY, NotRecorded
 from .errors import describe_error
+from .replay import CassetteTransport, UnreadableCassette, load_interactions
 from .secrets import meaningful, scrub_sse, scrub_text
 
 REPLAY, LIVE, RECORD = "replay", "live", "record"
@@ -184,26 +188,33 @@ class Recorder:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         self.mode, self.root, self.target = mode, root, target
+        self.persister = AtomicPersister(fresh=mode == RECORD)
+        # Replay answers through the SDK's transport from the cassette files (conformance/replay.py);
+        # vcrpy records them. Live runs touch no cassette.
+        self.transport = CassetteTransport() if mode == REPLAY else None
+        self.replayed: dict = {}
+        self.vcr = self._recording_vcr(Scrubber(secrets)) if mode == RECORD else None
+
+    def _recording_vcr(self, scrubber: "Scrubber"):
         import vcr  # imported late: pytest-recording wants to rewrite vcr's asserts first
 
-        self.persister = AtomicPersister(fresh=mode == RECORD)
-        scrubber = Scrubber(secrets)
-        self.vcr = vcr.VCR(
-            record_mode="none" if mode == REPLAY else "all",
+        recording = vcr.VCR(
+            record_mode="all",
             match_on=["method", "path", "json_body"],
             before_record_request=scrubber.request,
             before_record_response=scrubber.response,
             decode_compressed_response=True,
             serializer="readable-yaml",
         )
-        self.vcr.register_serializer("readable-yaml", ReadableYamlSerializer)
-        self.vcr.register_matcher("json_body", json_body_matcher)
-        self.vcr.register_persister(self.persister)
+        recording.register_serializer("readable-yaml", ReadableYamlSerializer)
+        recording.register_matcher("json_body", json_body_matcher)
+        recording.register_persister(self.persister)
+        return recording
 
     @property
     def replayed_provenance(self) -> dict:
         """Provenance of the cassette being replayed: shown as evidence beside each verdict."""
-        return self.persister.loaded_provenance
+        return self.replayed
 
     def spoil(self) -> None:
         """The current test went wrong half-way: do not save its cassette over the old one."""
@@ -215,8 +226,19 @@ class Recorder:
         if self.mode == LIVE:
             yield None
             return
-        if self.mode == REPLAY and not path.is_file():
-            raise NotRecorded(f"no cassette at {path}")
+        if self.mode == REPLAY:
+            if not path.is_file():
+                raise NotRecorded(f"no cassette at {path}")
+            try:
+                interactions, self.replayed = load_interactions(path)
+            except UnreadableCassette as err:
+                raise NotRecorded(str(err)) from None
+            self.transport.use(path, interactions)
+            try:
+                yield path
+            finally:
+                self.transport.use(None, [])
+            return
         self.persister.provenance = {
             **provenance,
             "target": self.target,

@@ -85,9 +85,10 @@ class ConformanceRun:
     def connect(self) -> None:
         """Start the reference server if needed, check the target answers, build the shared client."""
         target, mode = self.target, self.options.mode
+        recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets if mode != REPLAY else [])
         if mode == REPLAY:
-            # Nothing is sent in replay, so no key can come back: nothing to scrub (and it is faster).
-            client = ChatClient(REPLAY_URL, REPLAY_KEY, max_retries=0, scrub=False)
+            # Answered from the cassettes: nothing is sent, so no key can come back and nothing needs scrubbing.
+            client = ChatClient(REPLAY_URL, REPLAY_KEY, max_retries=0, scrub=False, transport=recorder.transport)
         else:
             if target.base_url is None:  # the reference target with no --base-url: start it here
                 self.server = ReferenceServer(api_key=target.api_key or "reference-key")
@@ -98,7 +99,7 @@ class ConformanceRun:
             client = ChatClient(target.base_url, target.api_key, max_retries=2, timeout=self.options.request_timeout,
                                 requests_per_minute=rate)
             check_reachable(target, client.sdk)
-        recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets if mode != REPLAY else [])
+            recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets)
         self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,
                              self.record_command(), random_draws=self.options.random_draws,
                              deadline_at=None if self.options.deadline is None else

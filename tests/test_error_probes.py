@@ -49,7 +49,7 @@ def test_a_refused_key_is_never_recorded_but_the_suites_own_wrong_key_is(fake, t
     assert SECRET not in text and "0123456789abcdef" not in text and "authorization" not in text.lower()
 
     replay = Recorder(REPLAY, tmp_path, "t", [])
-    client = ChatClient("http://127.0.0.1:9/v1", "replay-key")
+    client = ChatClient("http://127.0.0.1:9/v1", "replay-key", transport=replay.transport)
     with replay.cassette(cassette, {"case": "x"}):
         replayed = client.send(REQUEST, {"api_key": "wrong"})
         assert (replayed.status, replayed.sdk_exception) == (401, "AuthenticationError")

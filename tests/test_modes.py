@@ -1,6 +1,7 @@
 """The three modes, run as a user runs them: replay (default), live, record."""
 import json
 
+import pytest
 import yaml
 from conftest import SELF_CONTRADICTING
 
@@ -148,3 +149,28 @@ def test_replay_blocks_the_network_so_a_miss_can_never_go_live(recorded_suite, r
     # and the same connection from a live run goes through
     live = recorded_suite.run("--mode", "live", "--base-url", url, HAIKU, select=ONE_CASE)
     assert live.code == 0 and probe_file.read_text() == "connected"
+
+
+def test_replay_answers_from_the_cassette_in_order_and_misses_are_not_recorded(tmp_path, reference_server):
+    from conformance.client import ChatClient, NotRecorded
+    from conformance.recording import RECORD, REPLAY, Recorder
+
+    request = {"model": "claude-4-5-haiku", "messages": [{"role": "user", "content": "Count from 1 to 3"}]}
+    cassette = tmp_path / "c.yaml"
+    recording = Recorder(RECORD, tmp_path, "t", ["reference-key"])
+    live = ChatClient(reference_server(), "reference-key")
+    with recording.cassette(cassette, {"case": "x"}):
+        first = live.send(request)
+        streamed = live.send({**request, "stream": True})
+    replay = Recorder(REPLAY, tmp_path, "t", [])
+    client = ChatClient("http://127.0.0.1:9/v1", "k", transport=replay.transport)
+    with replay.cassette(cassette, {"case": "x"}):
+        again = client.send(request)
+        again_streamed = client.send({**request, "stream": True})
+        assert (again.status, again.body) == (first.status, first.body)
+        assert again_streamed.events == streamed.events and again_streamed.done_marker
+        with pytest.raises(NotRecorded):  # each answer plays once, and another body has none
+            client.send(request)
+        with pytest.raises(NotRecorded):
+            client.send({**request, "max_tokens": 5})
+    assert replay.replayed_provenance["case"] == "x"
