@@ -14,7 +14,6 @@ Measured pitfalls this module answers (see the project notes on recording):
 """
 import contextlib
 import datetime as dt
-import json
 import re
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from . import __version__
 from .atomic import write_text_atomic
 from .client import WRONG_KEY, NotRecorded
 from .errors import describe_error
-from .replay import CassetteTransport, UnreadableCassette, load_interactions
+from .replay import CassetteTransport, UnreadableCassette, json_or_raw, load_interactions
 from .secrets import meaningful, scrub_sse, scrub_text
 
 REPLAY, LIVE, RECORD = "replay", "live", "record"
@@ -106,18 +105,9 @@ class AtomicPersister:
         stamped["metadata"] = {**(cassette_dict.get("metadata") or {}), "provenance": self.provenance}
         write_text_atomic(Path(cassette_path), serialize(stamped, serializer))
 
-def _json_or_raw(body):
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", errors="replace")
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return body
-
-
 def json_body_matcher(r1, r2) -> None:
     """Bodies match when they are the same JSON (key order aside); no diff is built on a miss."""
-    if _json_or_raw(r1.body) != _json_or_raw(r2.body):
+    if json_or_raw(r1.body) != json_or_raw(r2.body):
         raise AssertionError("request bodies differ")
 
 

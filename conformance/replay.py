@@ -26,7 +26,8 @@ class UnreadableCassette(Exception):
     """The cassette file is not one this suite can read."""
 
 
-def _json_or_raw(body):
+def json_or_raw(body):
+    """A request body as parsed JSON (so key order never matters), or as text when it is not JSON."""
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="replace")
     try:
@@ -61,12 +62,12 @@ class CassetteTransport(http_transport.BaseTransport):
 
     def handle_request(self, request):
         method, path = request.method.upper(), request.url.path
-        body = _json_or_raw(request.read())
+        body = json_or_raw(request.read())
         for i, it in enumerate(self.interactions):
             recorded = it["request"]
             if i in self.played or recorded["method"].upper() != method or urlsplit(recorded["uri"]).path != path:
                 continue
-            if _json_or_raw(recorded.get("body")) != body:
+            if json_or_raw(recorded.get("body")) != body:
                 continue
             self.played.add(i)
             return self._response(it["response"], request)

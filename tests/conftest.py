@@ -83,3 +83,20 @@ def reference_server():
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def fake():
+    """Start a misbehaving server from tests/fake_servers.py: fake(Handler) -> base URL."""
+    from fake_servers import serve
+
+    stops = []
+
+    def start(handler):
+        url, stop = serve(handler)
+        stops.append(stop)
+        return url
+
+    yield start
+    for stop in stops:
+        stop()

@@ -1,6 +1,6 @@
 """How error probes travel: raw bytes through the SDK, a wrong key, and what of them a cassette keeps."""
 import pytest
-from fake_servers import RefusesEveryKey, RefusesNonJsonWith500, serve
+from fake_servers import RefusesEveryKey, RefusesNonJsonWith500
 
 from conformance.client import WRONG_KEY, ChatClient, NotRecorded
 from conformance.recording import RECORD, REPLAY, WRONG_KEY_MARK, Recorder
@@ -8,20 +8,6 @@ from conformance.recording import RECORD, REPLAY, WRONG_KEY_MARK, Recorder
 SECRET = "inf-0123456789abcdefSECRET"
 REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
 RAW = '{"model": "m", "messages": [{"role": "user", "content": "Reply with'
-
-
-@pytest.fixture
-def fake():
-    stops = []
-
-    def start(handler):
-        url, stop = serve(handler)
-        stops.append(stop)
-        return url
-
-    yield start
-    for stop in stops:
-        stop()
 
 
 def test_raw_bytes_reach_the_server_unchanged_and_a_500_is_not_retried(fake):

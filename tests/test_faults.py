@@ -1,23 +1,9 @@
 """Faults found in review: each must end as a true verdict on the right row, or a clean line."""
 import pytest
 import yaml
-from fake_servers import ConformingVariantWithErrors, CutsStreams, RefusesMaxTokens, serve
+from fake_servers import ConformingVariantWithErrors, CutsStreams, RefusesMaxTokens
 
 HAIKU = "--models=claude-4-5-haiku"
-
-
-@pytest.fixture
-def fake():
-    stops = []
-
-    def start(handler):
-        url, stop = serve(handler)
-        stops.append(stop)
-        return url
-
-    yield start
-    for stop in stops:
-        stop()
 
 
 def test_a_stream_cut_mid_way_is_a_stream_difference_not_a_traceback(suite, fake):

@@ -1,23 +1,8 @@
 """Probes that a real small-model server once fooled, each with a server that reproduces it."""
-import pytest
 import yaml
-from fake_servers import EchoesAnyModel, MangledStream, RejectsFineTemperatures, WeakModel, serve
+from fake_servers import EchoesAnyModel, MangledStream, RejectsFineTemperatures, WeakModel
 
 KEY = {"OPENAI_API_KEY": "k-123456"}
-
-
-@pytest.fixture
-def fake():
-    stops = []
-
-    def start(handler):
-        url, stop = serve(handler)
-        stops.append(stop)
-        return url
-
-    yield start
-    for stop in stops:
-        stop()
 
 
 def only(run, row):

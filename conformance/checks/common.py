@@ -60,3 +60,10 @@ def error_text(ex: Exchange) -> str:
         error = ex.body["error"]
         return f"{ex.error_message} {error.get('param') or ''} {error.get('code') or ''}"
     return json.dumps(ex.body) if ex.body is not None else ""
+
+
+def prompt_tokens(ex: Exchange) -> int | None:
+    """A usable prompt count: none from a refused request, and a server that reports 0 (or no usage)
+    tells nothing about what reached the model."""
+    value = ex.usage.get("prompt_tokens") if ex.ok else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

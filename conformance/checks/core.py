@@ -4,7 +4,7 @@ import re
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, not_answered, spent_before_answering
+from .common import answered, not_answered, prompt_tokens, spent_before_answering
 from .registry import check
 from .shape import stream_problem
 
@@ -57,12 +57,6 @@ def model_echoed(probe: Exchange, unknown: Exchange) -> Finding:
     return Finding(HONOURED, f"{echoed}, and the unknown id {bogus!r} is refused (HTTP {unknown.status})")
 
 
-def _prompt_tokens(ex: Exchange) -> int | None:
-    """A usable prompt count: a server that reports 0 (or no usage) tells nothing about what arrived."""
-    value = ex.usage.get("prompt_tokens") if ex.ok else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
 @check
 def recalls_every_turn(probe: Exchange, words: dict, without_system: Exchange, without_user: Exchange,
                        without_assistant: Exchange) -> Finding:
@@ -86,7 +80,7 @@ def recalls_every_turn(probe: Exchange, words: dict, without_system: Exchange, w
     dropped, arrived, unknown = [], [], []
     for role in lost:
         control = without.get(role)
-        with_it, without_it = _prompt_tokens(probe), (_prompt_tokens(control) if control else None)
+        with_it, without_it = prompt_tokens(probe), (prompt_tokens(control) if control else None)
         if with_it is None or without_it is None:
             unknown.append(role)
         elif with_it > without_it:

@@ -8,20 +8,14 @@ without it. No word and no growth: dropped. Growth but no word: unclear.
 from ..exchange import Exchange, clip
 from ..findings import HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, consecutive, error_text, integers, is_count, spent_before_answering
+from .common import answered, consecutive, error_text, integers, is_count, prompt_tokens, spent_before_answering
 from .core import stop_sequence_ends_text
 from .registry import check
 
 
-def _prompt_tokens(ex: Exchange) -> int | None:
-    """A usable prompt count: a server that reports 0 tells nothing about what reached the model."""
-    used = ex.usage.get("prompt_tokens")
-    return used if isinstance(used, int) and not isinstance(used, bool) and used > 0 else None
-
-
 def _unsaid(probe: Exchange, without: Exchange, word: str, carrier: str) -> Finding:
     """The word is not in the reply: was the message carrying it dropped, or just not repeated?"""
-    grown, base = _prompt_tokens(probe), _prompt_tokens(without)
+    grown, base = prompt_tokens(probe), prompt_tokens(without)
     if grown is None or base is None:
         return Finding(UNCLEAR, f"the reply {clip(probe.text, 60)} lacks {word}, which only the {carrier} "
                                 "carried, and without usage.prompt_tokens whether it reached the model is unknown")
