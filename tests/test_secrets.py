@@ -52,13 +52,14 @@ def test_a_server_echoing_the_key_leaves_no_trace(suite, mode):
     url, stop = serve(EchoesKey)
     try:
         run = suite.run("--mode", mode, "--target", "echo", "--base-url", url, "--models=m", "--api-key-env", "K",
-                        select="core.yaml::stream", env={"K": KEY})
+                        "--junitxml", str(suite.root / "reports" / "junit.xml"), select="core.yaml::stream",
+                        env={"K": KEY})
     finally:
         stop()
     assert run.results is not None, run.output
     written = [p for p in suite.root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".json", ".html", ".xml")
                and "cases" not in p.parts]
-    assert any(p.suffix == ".json" for p in written)
+    assert {".json", ".html", ".xml"} <= {p.suffix for p in written}
     for path in written + [None]:
         text = run.output if path is None else path.read_text()
         assert "0123456789abcdef" not in text, path
