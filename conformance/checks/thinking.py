@@ -140,6 +140,8 @@ def reasoning_only_when_included(probe: Exchange, control: Exchange) -> Finding:
     if finding := answered(probe, "the request with include_reasoning false") or answered(
             control, "the control request (include_reasoning true)"):
         return finding
+    if any(ex.stream and not ex.events for ex in (probe, control)):  # no stream: core.stream's difference
+        return Finding(UNCLEAR, "stream=true was answered without SSE chunks: streamed reasoning cannot be seen")
     shown = shown_reasoning(control)
     if not shown.strip():
         if finding := spent_before_answering(control, "the control request (include_reasoning true)"):
