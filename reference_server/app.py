@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import newer, parameters, responder
+from . import newer, parameters, responder, thinking
 from .breaks import parse_breaks
 from .models import MODELS
 from .validation import RequestError, validate
@@ -44,9 +44,6 @@ def complete(body: dict, breaks: frozenset[str]) -> dict:
     completion_tokens = responder.count_tokens(text)
     key = digest(body)
     message = {"role": "assistant", "content": text, "refusal": None}
-    thinking = body.get("extended_thinking") or {}
-    if thinking.get("enabled") and thinking.get("include_reasoning") and MODELS[body["model"]].thinking:
-        message["reasoning"] = {"thinking": "The user asked a question; answer it directly."}
     return {
         "id": f"chatcmpl-{key[:21]}",
         "object": "chat.completion",
@@ -73,6 +70,7 @@ def chunks(done: dict, body: dict, breaks: frozenset[str]):
     base["object"] = "chat.completion.chunk"
     choice = done["choices"][0]
     deltas = [{"role": "assistant", "content": ""}]
+    deltas += thinking.deltas(choice["message"])  # shown thinking streams before the content
     deltas += [{"content": piece} for piece in responder.pieces(choice["message"]["content"])]
     if choice["message"].get("tool_calls"):  # OpenAI's form: one delta listing every call, by index
         deltas.append({"tool_calls": [{"index": i, **call} for i, call in enumerate(choice["message"]["tool_calls"])]})
@@ -153,11 +151,13 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             body = parameters.admitted(body, breaks)
             validate(body, breaks)
             newer.validate_newer(body, breaks)
+            thinking.validate_thinking(body, breaks)
             parameters.validate_parameters(body, breaks)
         except RequestError as err:
             return error_response(err)
         body = newer.as_seen(body, breaks)
         done = newer.extend(complete(body, breaks), body, breaks)
+        done = thinking.extend(done, body, breaks)
         done = parameters.with_choices(done, body, breaks)
         done = broken_response(done, body, breaks)
         if body.get("stream") and "stream" not in breaks:

@@ -52,6 +52,10 @@ BREAKS = {
     "tool-choice-required": "ignores tool_choice required: answers in text when the prompt names no tool",
     "tool-choice-named": "ignores a named tool_choice: calls another of the declared tools",
     "tool-choice-none": "ignores tool_choice none: calls a tool the prompt names anyway",
+    "thinking-enabled": "ignores extended_thinking on the models that have it: no thinking, no reasoning",
+    "include-reasoning": "shows the reasoning even with include_reasoning false",
+    "budget-tokens": "answers a budget_tokens below 1024, or not below max_tokens, with a 500",
+    "thinking-everywhere": "lets the models without extended thinking (Haiku, Nova) think and show reasoning too",
 }
 
 

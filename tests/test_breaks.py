@@ -36,6 +36,11 @@ WEAK_EVIDENCE_ROWS = {"advanced.presence_penalty"}
 ALL_ROWS |= PARAMETER_ROWS
 TOOL_ROWS = {"advanced.tools", "advanced.tool_choice"}
 ALL_ROWS |= TOOL_ROWS
+# The break tests' models: claude-4-5-sonnet has extended thinking, claude-4-5-haiku has not.
+THINKING_OPTION_ROWS = {"thinking.enabled", "thinking.budget_tokens", "thinking.include_reasoning"}
+THINKING_ROWS = THINKING_OPTION_ROWS | {"models.claude-4-5-sonnet.thinking", "models.claude-4-5-haiku.thinking",
+                                        "limitations.thinking-models"}
+ALL_ROWS |= THINKING_ROWS
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -87,6 +92,11 @@ BROKEN_ROWS = {
     "tool-choice-required": {"advanced.tool_choice"},
     "tool-choice-named": {"advanced.tool_choice"},
     "tool-choice-none": {"advanced.tool_choice"},
+    # no thinking at all: nor any reasoning for include_reasoning true to show
+    "thinking-enabled": {"models.claude-4-5-sonnet.thinking", "thinking.enabled", "thinking.include_reasoning"},
+    "include-reasoning": {"thinking.include_reasoning"},
+    "budget-tokens": {"thinking.budget_tokens"},
+    "thinking-everywhere": {"models.claude-4-5-haiku.thinking", "limitations.thinking-models"},
 }
 
 
