@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .cases import Case
 
 # How a step may change the way it is sent, beyond its body (see ChatClient.send).
-TRANSPORTS = ("api_key", "raw_body")
+TRANSPORTS = ("api_key", "raw_body", "path", "method")
 
 
 @dataclass(frozen=True)

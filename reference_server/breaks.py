@@ -52,6 +52,10 @@ BREAKS = {
     "tool-choice-required": "ignores tool_choice required: answers in text when the prompt names no tool",
     "tool-choice-named": "ignores a named tool_choice: calls another of the declared tools",
     "tool-choice-none": "ignores tool_choice none: calls a tool the prompt names anyway",
+    "vision-dropped": "drops image parts on vision models silently: only the text is answered",
+    "vision-everywhere": "lets models without vision accept images, and see them",
+    "batch-api": "serves /v1/batches: a list of batches, and a batch object for a create",
+    "tool-content": "accepts an assistant message with tool_calls and empty, null or absent content",
 }
 
 

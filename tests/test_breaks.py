@@ -36,6 +36,9 @@ WEAK_EVIDENCE_ROWS = {"advanced.presence_penalty"}
 ALL_ROWS |= PARAMETER_ROWS
 TOOL_ROWS = {"advanced.tools", "advanced.tool_choice"}
 ALL_ROWS |= TOOL_ROWS
+VISION_ROWS = {"models.claude-4-5-haiku.vision", "models.claude-4-5-sonnet.vision"}
+LIMITATION_ROWS = {"limitations.batch-api", "limitations.tool-content"}
+ALL_ROWS |= VISION_ROWS | LIMITATION_ROWS
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -87,6 +90,10 @@ BROKEN_ROWS = {
     "tool-choice-required": {"advanced.tool_choice"},
     "tool-choice-named": {"advanced.tool_choice"},
     "tool-choice-none": {"advanced.tool_choice"},
+    "vision-dropped": {"models.claude-4-5-sonnet.vision"},  # a vision model: the ✗ model refuses before
+    "vision-everywhere": {"models.claude-4-5-haiku.vision"},  # a model without vision
+    "batch-api": {"limitations.batch-api"},
+    "tool-content": {"limitations.tool-content"},
 }
 
 
