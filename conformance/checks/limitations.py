@@ -40,10 +40,10 @@ def batch_api_absent(probe: Exchange, listed: Exchange, created: Exchange) -> Fi
                                     "Batch API works after all")
     refusals = []
     for ex, what in ((listed, "GET /v1/batches"), (created, "POST /v1/batches")):
-        found = not_answered(ex, what)
-        if found is None:  # a 2xx that is no batch: an HTML page, a catch-all route
+        if ex.ok:  # a 2xx that is no batch: an HTML page, a catch-all route
             return Finding(UNCLEAR, f"{what} answered HTTP {ex.status} with something that is not a batch "
-                                    f"({clip(str(ex.body), 60)})")
+                                    f"({clip(ex.sdk_error or str(ex.body), 60)})")
+        found = not_answered(ex, what)
         if found.observed != REJECTED:
             return found
         if found.status not in NOT_SERVED:

@@ -94,8 +94,8 @@ def image_colour_named(probe: Exchange, other: Exchange, control: Exchange, colo
     if control.ok and same_answer(first, control.text):
         return Finding(IGNORED, f"the {colour} image got the answer the question gets without any image "
                                 f"({clip(first, 60)}): the image did not reach the model")
-    if colours_named(first) and colours_named(second) and not (
-            names_only(first, colour, other_colour) or names_only(second, other_colour, colour)):
+    named_first, named_second = colours_named(first), colours_named(second)
+    if named_first and named_second and colour not in named_first and other_colour not in named_second:
         return Finding(ERROR, f"each image got its own answer, but neither names its colour: {said} (the image "
                               "reaches the model wrongly decoded)")
     return Finding(UNCLEAR, f"the answers do not name both colours: {said} (a model too weak to tell)")
