@@ -52,7 +52,8 @@ def test_a_path_that_is_not_served_holds_the_limitation(listed, created):
 
 def test_answers_that_say_nothing_about_batches_are_not_judged():
     # the base URL serves no chat completions either: a 404 for batches is no evidence
-    assert checks.batch_api_absent(refused(404), refused(404), refused(404)).observed == UNCLEAR
+    base_url = checks.batch_api_absent(refused(404), refused(404), refused(404))
+    assert base_url.observed == REJECTED and verdict(base_url) == INCONCLUSIVE
     # a catch-all page with status 200
     html = Exchange(request={}, status=200, body=None, sdk_error="response is not JSON: '<html>'")
     assert checks.batch_api_absent(ok(), html, refused(404)).observed == UNCLEAR
@@ -108,7 +109,7 @@ def test_every_form_refused_holds_the_limitation_whatever_the_error_body():
 def test_a_conversation_refused_even_with_content_says_nothing():
     found = checks.tool_calls_need_content(bad_request(conversation(content="x")),
                                            **steps(bad_request, bad_request, bad_request))
-    assert found.observed == UNCLEAR and verdict(found) == INCONCLUSIVE
+    assert found.observed == REJECTED and "says nothing" in found.reason and verdict(found) == INCONCLUSIVE
 
 
 def test_a_server_error_or_throttling_is_not_a_clean_refusal():

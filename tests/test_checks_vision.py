@@ -103,7 +103,8 @@ def test_a_weak_model_is_unclear_never_a_guess(red, blue):
 
 def test_a_refusal_of_the_question_itself_says_nothing_about_images():
     found, _, _ = judged(refused(), refused(), control=refused(400, {"error": {"message": "max_tokens too large"}}))
-    assert found.observed == UNCLEAR and "not about the image" in found.reason
+    # the runner then sends its baseline request: refused too, the model itself is refused
+    assert found.observed == REJECTED and "not about the image" in found.reason
 
 
 def test_no_answer_and_throttling_are_not_judged():

@@ -30,9 +30,7 @@ def batch_api_absent(probe: Exchange, listed: Exchange, created: Exchange) -> Fi
     works after all"
     """
     if found := answered(probe, "the chat completion at the same base URL"):
-        return found if found.observed != REJECTED or found.status in NOT_ABOUT_THE_CLAIM else Finding(
-            UNCLEAR, f"{found.reason}: the base URL answers no chat completion either, so a missing batch "
-                     "endpoint says nothing")
+        return found  # a refused chat completion: a missing batch endpoint says nothing (inconclusive)
     for ex, what in ((listed, "GET /v1/batches"), (created, "POST /v1/batches")):
         if ex.ok and batch_shaped(ex):
             ident = ex.body.get("id") or f"a list of {len(ex.body.get('data') or [])}"
@@ -69,9 +67,9 @@ def tool_calls_need_content(probe: Exchange, empty: Exchange, null: Exchange, ab
     content is not required after all"
     """
     if found := answered(probe, "the conversation whose tool-calling assistant message has text content"):
-        if found.observed == REJECTED and found.status not in NOT_ABOUT_THE_CLAIM and found.status < 500:
-            return Finding(UNCLEAR, f"{found.reason}: the conversation is refused even with content, so a "
-                                    "refusal without it says nothing")
+        if found.observed == REJECTED:  # inconclusive, unless a 5xx: then a server error
+            return Finding(REJECTED, f"{found.reason}: refused even with content, so a refusal without it says "
+                                     "nothing", found.status)
         return found
     refusals = []
     for ex in (empty, null, absent):

@@ -8,6 +8,7 @@ URL with "What colour is this image?"; the step `other` sends a second image of 
 - the answer says it sees no image, both images get the same answer, or the answer is the one given
   without an image: the image did not reach the model (IGNORED: agrees on a ✗ model, differs on ✓);
 - the images are refused with a 4xx while the question alone is answered: REJECTED (a ✗ model may);
+  refused without the image too, the model itself is (the runner's baseline request tells);
 - the two images get different answers, each naming a colour that is not its own: the image reaches
   the model, wrongly decoded (e.g. red and blue swapped): ERROR, a difference on any row;
 - no colour named at all, or only one of the two: a model too weak to tell, UNCLEAR, never a guess.
@@ -64,8 +65,9 @@ def refused_image(refused: Finding, control: Exchange, colour: str) -> Finding:
         return refused
     if control.ok:
         return Finding(REJECTED, f"{refused.reason}; the question without an image is answered", refused.status)
-    return Finding(UNCLEAR, f"the {colour} image was refused ({refused.reason}), and so was the question "
-                            f"without it (HTTP {control.status}): the refusal is not about the image")
+    # Refused without the image too: the runner's baseline request then tells whether the model is.
+    return Finding(REJECTED, f"{refused.reason}, and so was the question without an image (HTTP "
+                             f"{control.status}): the refusal is not about the image", refused.status)
 
 
 @check
