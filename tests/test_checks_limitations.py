@@ -149,3 +149,14 @@ def test_a_step_may_send_to_another_path_and_a_bad_path_is_one_line(tmp_path):
             load_cases(tmp_path, docs)
         assert str(err.value).startswith(f"{tmp_path / 'a.yaml'}: case 'sample': ") and "\n" not in str(err.value)
 
+
+
+def test_requests_to_another_path_cost_no_tokens_in_the_plan():
+    from conformance.plan import plan_requests, token_ceiling
+
+    case = next(c for c in load_cases(ROOT / "cases", load_docs(ROOT / "cases" / "docs-tables.yaml"))
+                if c.id == "batch-api")
+    planned = plan_requests(case, "claude-4-5-haiku")
+    assert [p.role for p in planned] == ["probe", "listed", "created"]
+    assert [token_ceiling(p) > 0 for p in planned] == [True, False, False]
+    assert "model" not in planned[2].body and planned[2].body["endpoint"] == "/v1/chat/completions"
