@@ -151,10 +151,11 @@ class ChatClient:
         self.last_sent: dict[str, float] = {}
 
     def send(self, request: dict, transport: dict | None = None) -> Exchange:
-        """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}) or raw
-        body bytes instead of the JSON request ({"raw_body": "..."})."""
+        """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}), raw
+        body bytes instead of the JSON request ({"raw_body": "..."}), or another path of the API
+        ({"path": "/batches", "method": "GET"}: the body is sent with POST, none with GET)."""
         transport = transport or {}
-        unknown = set(transport) - {"api_key", "raw_body"}
+        unknown = set(transport) - {"api_key", "raw_body", "path", "method"}
         if unknown:
             raise ValueError(f"unknown transport option(s) {sorted(unknown)}")
         if self.silent >= SILENT_LIMIT:
@@ -193,6 +194,8 @@ class ChatClient:
         try:
             if "raw_body" in transport:
                 self._send_raw(sdk, transport["raw_body"], exchange)
+            elif "path" in transport:
+                self._send_elsewhere(sdk, transport["path"], transport.get("method", "POST"), request, exchange)
             elif exchange.stream:
                 self._send_streaming(sdk, known, extra, exchange)
             else:
@@ -241,6 +244,19 @@ class ChatClient:
         except TypeError:  # an SDK without `content=`: raw bytes went in `body`
             raw = sdk.post("/chat/completions", cast_to=http_transport.Response, body=body.encode("utf-8"),
                            options=options)
+        exchange.status = raw.status_code
+        exchange.request_id = raw.headers.get("x-request-id")
+        try:
+            exchange.body = raw.json()
+        except ValueError:
+            exchange.sdk_error = f"response is not JSON: {raw.text[:120]!r}"
+
+    def _send_elsewhere(self, sdk: openai.OpenAI, path: str, method: str, request: dict, exchange: Exchange) -> None:
+        """Another endpoint than chat completions (e.g. /batches), through the SDK's own transport."""
+        if method == "GET":
+            raw = sdk.get(path, cast_to=http_transport.Response)
+        else:
+            raw = sdk.post(path, body=request, cast_to=http_transport.Response)
         exchange.status = raw.status_code
         exchange.request_id = raw.headers.get("x-request-id")
         try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .cases import Case
 
 # How a step may change the way it is sent, beyond its body (see ChatClient.send).
-TRANSPORTS = ("api_key", "raw_body")
+TRANSPORTS = ("api_key", "raw_body", "path", "method")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ def _text_of(content) -> str:
 def token_ceiling(planned: PlannedRequest) -> int:
     """An upper estimate of one request's tokens: its prompt (4 characters a token, plus a few per
     message) and every completion token it allows."""
+    if planned.transport.get("path"):
+        return 0  # another endpoint (e.g. /batches): nothing is generated
     messages = planned.body.get("messages") or []
     prompt = sum(len(_text_of(m.get("content"))) // 4 + 8 for m in messages if isinstance(m, dict))
     limits = [planned.body.get(k) for k in ("max_tokens", "max_completion_tokens")]

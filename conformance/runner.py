@@ -82,8 +82,8 @@ class Runner:
     def _send(self, planned: PlannedRequest, model: str | None = None) -> Exchange:
         exchange = self.client.send(planned.body, planned.transport)
         exchange.role = planned.role
-        if planned.transport.get("api_key"):
-            return exchange  # a wrong key on purpose: its 401 is the observation
+        if planned.transport.get("api_key") or planned.transport.get("path"):
+            return exchange  # a wrong key on purpose, or another endpoint: its 401 is the observation
         if model is not None and planned.body.get("model") != model:
             return exchange  # another model on purpose (an unknown id): a 401 there is what it got
         if exchange.status == 401:

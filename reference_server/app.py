@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import newer, parameters, responder, thinking
+from . import newer, parameters, responder, thinking, vision
+from .batches import batches_endpoint
 from .breaks import parse_breaks
 from .models import MODELS
 from .validation import RequestError, validate
@@ -32,6 +33,7 @@ def complete(body: dict, breaks: frozenset[str]) -> dict:
     if "messages" in breaks:
         messages = [m for m in messages if m.get("role") == "user"][-1:]
     text = responder.compose(messages)
+    text = vision.answer(messages, breaks, text)
     text = parameters.answer(body, breaks, text)
     stopped = False
     if "stop" not in breaks:
@@ -176,4 +178,6 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/b/{breaks}/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/available-models", available_models, methods=["GET"]),
+        Route("/v1/batches", batches_endpoint(breaks), methods=["GET", "POST"]),
+        Route("/b/{breaks}/v1/batches", batches_endpoint(breaks), methods=["GET", "POST"]),
     ])

@@ -56,6 +56,10 @@ BREAKS = {
     "include-reasoning": "shows the reasoning even with include_reasoning false",
     "budget-tokens": "answers a budget_tokens below 1024, or not below max_tokens, with a 500",
     "thinking-everywhere": "lets the models without extended thinking (Haiku, Nova) think and show reasoning too",
+    "vision-dropped": "drops image parts on vision models silently: only the text is answered",
+    "vision-everywhere": "lets models without vision accept images, and see them",
+    "batch-api": "serves /v1/batches: a list of batches, and a batch object for a create",
+    "tool-content": "accepts an assistant message with tool_calls and empty, null or absent content",
 }
 
 

@@ -60,10 +60,12 @@ def validate(body: dict, breaks: frozenset[str]) -> None:
     for i, msg in enumerate(messages):
         if not isinstance(msg, dict) or msg.get("role") not in ROLES:
             raise bad(f"messages[{i}].role must be one of {', '.join(sorted(ROLES))}")
+        if "tool-content" in breaks and msg.get("tool_calls") and not msg.get("content"):
+            continue  # break switch: a tool-calling assistant message without content is taken as is
         content = msg.get("content")
         if content is None or content == "" or content == []:
             raise bad(f"messages[{i}].content is required")
-        if isinstance(content, list) and not spec.vision:
+        if isinstance(content, list) and not spec.vision and "vision-everywhere" not in breaks:
             if any(isinstance(p, dict) and p.get("type") == "image_url" for p in content):
                 raise bad(f"model '{model}' does not support image input")
         if not isinstance(content, (str, list)) or (isinstance(content, list) and not text_of(content)

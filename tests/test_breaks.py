@@ -41,6 +41,9 @@ THINKING_OPTION_ROWS = {"thinking.enabled", "thinking.budget_tokens", "thinking.
 THINKING_ROWS = THINKING_OPTION_ROWS | {"models.claude-4-5-sonnet.thinking", "models.claude-4-5-haiku.thinking",
                                         "limitations.thinking-models"}
 ALL_ROWS |= THINKING_ROWS
+VISION_ROWS = {"models.claude-4-5-haiku.vision", "models.claude-4-5-sonnet.vision"}
+LIMITATION_ROWS = {"limitations.batch-api", "limitations.tool-content"}
+ALL_ROWS |= VISION_ROWS | LIMITATION_ROWS
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -63,7 +66,7 @@ BROKEN_ROWS = {
     "developer-role": {"requests.developer-role"},
     "system-mid": {"requests.system-mid"},
     "system-many": {"requests.system-many"},
-    "content-parts": {"requests.content-parts"},
+    "content-parts": {"requests.content-parts", "models.claude-4-5-sonnet.vision"},  # an image is a part too
     "stop-whitespace": {"requests.stop-whitespace"},
     "null-params": {"requests.null-params"},
     "usage-sum": {"prose.response-structure/usage"},
@@ -97,6 +100,10 @@ BROKEN_ROWS = {
     "include-reasoning": {"thinking.include_reasoning"},
     "budget-tokens": {"thinking.budget_tokens"},
     "thinking-everywhere": {"models.claude-4-5-haiku.thinking", "limitations.thinking-models"},
+    "vision-dropped": {"models.claude-4-5-sonnet.vision"},  # a vision model: the ✗ model refuses before
+    "vision-everywhere": {"models.claude-4-5-haiku.vision"},  # a model without vision
+    "batch-api": {"limitations.batch-api"},
+    "tool-content": {"limitations.tool-content"},
 }
 
 

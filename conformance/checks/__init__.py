@@ -5,7 +5,8 @@ the case's `expect` values as keyword arguments, and, in explored cases, `param`
 `in_range`. Each docstring ends with a sample message of what it reports when the claim does not
 hold. One module per docs table keeps each small.
 """
-from . import core, errors, newer, parameters, requests, shape, thinking, tools  # noqa: F401  (registers their checks)
+# importing registers their checks
+from . import core, errors, limitations, newer, parameters, requests, shape, thinking, tools, vision  # noqa: F401
 from .registry import REGISTRY, argument_problem, check
 
 __all__ = ["REGISTRY", "argument_problem", "check"]

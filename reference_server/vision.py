@@ -1,0 +1,101 @@
+"""Vision for the scripted model: an image sent as a PNG data URL is decoded (zlib, the five PNG
+row filters; 8-bit RGB or RGBA, not interlaced) and its dominant colour named. Models without
+vision refuse image parts (validation.py); other image forms (https URLs, JPEG) are described,
+not seen.
+
+Break switches: `vision-dropped` drops image parts on vision models (the text alone is answered);
+`vision-everywhere` lets models without vision accept and see images.
+"""
+import base64
+import binascii
+import struct
+import zlib
+from collections import Counter
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CHANNELS = {2: 3, 6: 4}  # PNG colour type -> bytes a pixel: RGB, RGBA
+NAMED = {
+    "red": (255, 0, 0), "green": (0, 128, 0), "blue": (0, 0, 255), "yellow": (255, 255, 0),
+    "orange": (255, 165, 0), "purple": (128, 0, 128), "pink": (255, 192, 203), "cyan": (0, 255, 255),
+    "black": (0, 0, 0), "white": (255, 255, 255), "grey": (128, 128, 128), "brown": (139, 69, 19),
+}
+
+
+def images_in(message: dict) -> list[str]:
+    """The image URLs of a message's content parts."""
+    content = message.get("content")
+    if not isinstance(content, list):
+        return []
+    return [str((p.get("image_url") or {}).get("url", "")) for p in content
+            if isinstance(p, dict) and p.get("type") == "image_url" and isinstance(p.get("image_url"), dict)]
+
+
+def _paeth(a: int, b: int, c: int) -> int:
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else b if pb <= pc else c
+
+
+def _unfilter(data: bytes, width: int, height: int, bpp: int) -> list[bytes]:
+    stride, rows, previous, at = width * bpp, [], bytes(width * bpp), 0
+    for _ in range(height):
+        kind, line = data[at], bytearray(data[at + 1:at + 1 + stride])
+        at += 1 + stride
+        for i in range(stride):
+            left = line[i - bpp] if i >= bpp else 0
+            up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
+            line[i] = (line[i] + (0, left, up, (left + up) // 2, _paeth(left, up, corner))[kind]) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    return rows
+
+
+def decode_png(png: bytes) -> list[tuple[int, int, int]]:
+    """The RGB pixels of a PNG; ValueError for what this small decoder cannot read."""
+    if not png.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG")
+    at, header, compressed = len(PNG_SIGNATURE), None, b""
+    while at + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        data = png[at + 8:at + 8 + length]
+        at += 12 + length
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", data)
+        elif kind == b"IDAT":
+            compressed += data
+    if header is None:
+        raise ValueError("no IHDR chunk")
+    width, height, depth, colour_type, _, _, interlace = header
+    if depth != 8 or colour_type not in CHANNELS or interlace:
+        raise ValueError("only 8-bit RGB or RGBA PNGs without interlacing are read")
+    bpp = CHANNELS[colour_type]
+    rows = _unfilter(zlib.decompress(compressed), width, height, bpp)
+    return [tuple(row[i:i + 3]) for row in rows for i in range(0, width * bpp, bpp)]
+
+
+def colour_name(rgb: tuple[int, int, int]) -> str:
+    return min(NAMED, key=lambda name: sum((a - b) ** 2 for a, b in zip(NAMED[name], rgb, strict=True)))
+
+
+def describe(url: str) -> str:
+    """What the scripted model says about one image."""
+    prefix = "data:image/png;base64,"
+    if not url.startswith(prefix):
+        return "I cannot read this image."
+    try:
+        pixels = decode_png(base64.b64decode(url[len(prefix):], validate=True))
+    except (ValueError, binascii.Error, zlib.error, struct.error, IndexError):
+        return "I cannot read this image."
+    if not pixels:
+        return "I cannot read this image."
+    dominant = Counter(pixels).most_common(1)[0][0]
+    return colour_name(dominant).capitalize() + "."
+
+
+def answer(messages: list[dict], breaks: frozenset[str], text: str) -> str:
+    """The answer to a last user message with images: their colours, one word each."""
+    last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+    urls = images_in(last_user)
+    if not urls or "vision-dropped" in breaks:
+        return text
+    return " ".join(describe(url) for url in urls)
