@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from . import Result
+from . import Result, record
 
 FIELDS = {f.name for f in dataclasses.fields(Result)}
 
@@ -22,7 +22,7 @@ class ShardWriter:
         self.path = folder / f"{worker}.jsonl"
 
     def append(self, results: list[Result]) -> None:
-        lines = "".join(json.dumps(dataclasses.asdict(r), ensure_ascii=False) + "\n" for r in results)
+        lines = "".join(json.dumps(record(r), ensure_ascii=False) + "\n" for r in results)
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(lines)
             f.flush()
