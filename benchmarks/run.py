@@ -23,26 +23,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conformance.cases import load_cases  # noqa: E402
-from conformance.docs import load_docs  # noqa: E402
-from conformance.plan import estimate  # noqa: E402
 from conformance.reference import ReferenceServer  # noqa: E402
 from conformance.report.render import render  # noqa: E402
+from conformance.session import ConformanceRun, Options  # noqa: E402
 
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 
 
 def plan(random_draws: int) -> dict:
-    """Requests and the token ceiling of one live run over every documented model (the library's
-    own estimate, the one --budget is held against)."""
-    docs = load_docs(ROOT / "cases" / "docs-tables.yaml")
-    cases = load_cases(ROOT / "cases", docs)
-    requests = ceiling = 0
-    for case in cases:
-        for model in (m for m in docs.model_ids if case.applies_to(m)):
-            r, c = estimate(case, model, random_draws)
-            requests, ceiling = requests + r, ceiling + c
-    return {"cases": len(cases), "models": len(docs.model_ids), "requests": requests, "ceiling": ceiling}
+    """Requests and the token ceiling of one live run over every documented model: the library's
+    own plan, the one printed before a live run and held against --budget."""
+    run = ConformanceRun.prepare(Options(mode="live", cases_dir=ROOT / "cases", report=None,
+                                         random_draws=random_draws))
+    planned = run.plan()
+    return {"cases": len(run.cases), "models": len(run.target.models), "requests": planned["requests"],
+            "ceiling": planned["ceiling"]}
 
 
 def timed(cmd: list[str], cwd: Path) -> float:

@@ -127,6 +127,18 @@ def retry_wait(headers, attempt: int, status: int = 429) -> float:
     return min(wait, MAX_WAIT)
 
 
+def _take_answer(raw, exchange: Exchange) -> bool:
+    """Status, request id and JSON body of an HTTP answer into the exchange; False if not JSON."""
+    exchange.status = raw.status_code
+    exchange.request_id = raw.headers.get("x-request-id")
+    try:
+        exchange.body = json.loads(raw.text)
+    except ValueError:
+        exchange.sdk_error = f"response is not JSON: {raw.text[:120]!r}"
+        return False
+    return True
+
+
 class ChatClient:
     """One shared SDK client per run (building one costs ~20 ms). It retries throttled and
     upstream-down answers itself (honouring Retry-After and Heroku's reset headers), never a
@@ -244,12 +256,7 @@ class ChatClient:
         except TypeError:  # an SDK without `content=`: raw bytes went in `body`
             raw = sdk.post("/chat/completions", cast_to=http_transport.Response, body=body.encode("utf-8"),
                            options=options)
-        exchange.status = raw.status_code
-        exchange.request_id = raw.headers.get("x-request-id")
-        try:
-            exchange.body = raw.json()
-        except ValueError:
-            exchange.sdk_error = f"response is not JSON: {raw.text[:120]!r}"
+        _take_answer(raw, exchange)
 
     def _send_elsewhere(self, sdk: openai.OpenAI, path: str, method: str, request: dict, exchange: Exchange) -> None:
         """Another endpoint than chat completions (e.g. /batches), through the SDK's own transport."""
@@ -257,21 +264,11 @@ class ChatClient:
             raw = sdk.get(path, cast_to=http_transport.Response)
         else:
             raw = sdk.post(path, body=request, cast_to=http_transport.Response)
-        exchange.status = raw.status_code
-        exchange.request_id = raw.headers.get("x-request-id")
-        try:
-            exchange.body = raw.json()
-        except ValueError:
-            exchange.sdk_error = f"response is not JSON: {raw.text[:120]!r}"
+        _take_answer(raw, exchange)
 
     def _send_plain(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange) -> None:
         raw = sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None)
-        exchange.status = raw.status_code
-        exchange.request_id = raw.headers.get("x-request-id")
-        try:
-            exchange.body = json.loads(raw.text)
-        except ValueError:
-            exchange.sdk_error = f"response is not JSON: {raw.text[:120]!r}"
+        if not _take_answer(raw, exchange):
             return
         try:
             raw.parse()  # what an SDK user gets; a failure here is a compatibility problem

@@ -15,6 +15,9 @@ class PlannedRequest:
     role: str                 # "probe", or the name of the step that sends it
     body: dict                # the request body, `model` included
     transport: dict = field(default_factory=dict)
+    # Sent off the run's usual way on purpose (a wrong key, another endpoint, another model id): a
+    # 401 there is the observation, not a sign that the run's key is refused.
+    deliberate: bool = False
 
 
 def build_request(case: Case, model: str, overrides: dict | None = None) -> dict:
@@ -34,7 +37,8 @@ def plan_requests(case: Case, model: str, explored: dict | None = None) -> list[
     planned = [PlannedRequest("probe", build_request(case, model, explored))]
     for step in case.steps:
         body = build_request(case, model, {**explored, **step.overrides})
-        planned += [PlannedRequest(step.name, body, dict(step.transport))] * step.repeat
+        deliberate = bool(step.transport.get("api_key") or step.transport.get("path")) or body["model"] != model
+        planned += [PlannedRequest(step.name, body, dict(step.transport), deliberate)] * step.repeat
     return planned
 
 

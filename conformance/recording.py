@@ -22,8 +22,7 @@ import yaml
 from . import __version__
 from .atomic import write_text_atomic
 from .client import WRONG_KEY, NotRecorded
-from .errors import describe_error
-from .replay import CassetteTransport, UnreadableCassette, json_or_raw, load_interactions
+from .replay import SAFE_LOADER, CassetteTransport, UnreadableCassette, json_or_raw, load_interactions
 from .secrets import meaningful, scrub_sse, scrub_text
 
 REPLAY, LIVE, RECORD = "replay", "live", "record"
@@ -44,8 +43,6 @@ def cassette_path(root: Path, target: str, case_file_stem: str, case_id: str, mo
     return root / safe_name(target) / case_file_stem / case_id / f"{safe_name(model)}.yaml"
 
 
-# libyaml's loader, where PyYAML was built with it, reads a cassette ~10x faster than the pure-Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LiteralDumper(yaml.SafeDumper):
@@ -71,29 +68,18 @@ class ReadableYamlSerializer:
 
 
 class AtomicPersister:
-    """Writes a cassette whole (temp file + rename) and stamps it with provenance."""
+    """Writes a cassette whole (temp file + rename) and stamps it with provenance. Recording starts
+    every cassette empty: the old file stays until the new one replaces it (replay reads cassettes
+    itself, conformance/replay.py)."""
 
-    def __init__(self, fresh: bool):
+    def __init__(self):
         self.provenance: dict = {}
         self.discard = False  # set when the test failed half-way: keep the old cassette
-        self.loaded_provenance: dict = {}  # of the cassette last replayed: shown as evidence
-        # Recording starts every cassette empty; the old file stays until the new one replaces it.
-        self.fresh = fresh
 
     def load_cassette(self, cassette_path, serializer):
-        path = Path(cassette_path)
         from vcr.persisters.filesystem import CassetteNotFoundError
-        from vcr.serialize import deserialize
 
-        self.loaded_provenance = {}
-        if self.fresh or not path.is_file():
-            raise CassetteNotFoundError()
-        try:
-            requests, responses, *metadata = deserialize(path.read_text(encoding="utf-8"), serializer)
-        except (ValueError, KeyError, TypeError, yaml.YAMLError, UnicodeDecodeError) as err:
-            raise NotRecorded(f"{path} is not a readable cassette ({describe_error(err)})") from None
-        self.loaded_provenance = (metadata[0] if metadata else {}).get("provenance") or {}
-        return (requests, responses, *metadata)
+        raise CassetteNotFoundError()
 
     def save_cassette(self, cassette_path, cassette_dict, serializer):
         from vcr.serialize import serialize
@@ -178,7 +164,7 @@ class Recorder:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         self.mode, self.root, self.target = mode, root, target
-        self.persister = AtomicPersister(fresh=mode == RECORD)
+        self.persister = AtomicPersister()
         # Replay answers through the SDK's transport from the cassette files (conformance/replay.py);
         # vcrpy records them. Live runs touch no cassette.
         self.transport = CassetteTransport() if mode == REPLAY else None

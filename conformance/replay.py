@@ -15,6 +15,7 @@ import yaml
 from .client import http_transport
 from .errors import describe_error
 
+# libyaml's loader, where PyYAML was built with it, reads a cassette ~10x faster than the pure-Python one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

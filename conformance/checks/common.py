@@ -3,7 +3,7 @@ import json
 import re
 
 from ..exchange import Exchange
-from ..findings import ERROR, REJECTED, UNANSWERED, UNCLEAR, Finding
+from ..findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 
 INTEGER = re.compile(r"-?\d+")
 
@@ -67,3 +67,35 @@ def prompt_tokens(ex: Exchange) -> int | None:
     tells nothing about what reached the model."""
     value = ex.usage.get("prompt_tokens") if ex.ok else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def completion_tokens(ex: Exchange) -> int | None:
+    used = ex.usage.get("completion_tokens")
+    return used if isinstance(used, int) and not isinstance(used, bool) else None
+
+
+def truncation(probe: Exchange, control: Exchange, limit: int, what: str) -> Finding:
+    """A token limit cut the answer: finish_reason 'length' and completion_tokens within the limit,
+    where the control without the limit runs longer. Shared by max_tokens and max_completion_tokens.
+    `what` names the limit in reasons ("max_tokens=8")."""
+    used = completion_tokens(probe)
+    if used is None:
+        # Without usage the token count is unknown; the finish reason and the control still tell.
+        if probe.finish_reason == "length" and len(probe.text) < len(control.text):
+            return Finding(HONOURED, f"{what}: finish_reason='length' and the answer is shorter than the "
+                                     "unlimited one (the response reports no usage)")
+        return Finding(UNCLEAR, f"{what}: finish_reason={probe.finish_reason!r} and the response reports no "
+                                "usage.completion_tokens to compare")
+    if used > limit:
+        return Finding(IGNORED, f"{what} but finish_reason={probe.finish_reason!r} with completion_tokens={used}")
+    if probe.finish_reason == "length":
+        return Finding(HONOURED, f"{what}: finish_reason='length', completion_tokens={used}")
+    control_used = completion_tokens(control) or 0
+    if control_used <= limit:
+        return Finding(UNCLEAR, f"the control answer used only {control_used} tokens, no more than {limit}, "
+                                "so truncation could not be observed")
+    if used < limit:  # it stopped by itself before the limit: a sampled answer may be shorter
+        return Finding(UNCLEAR, f"{what}: the answer ended by itself at {used} tokens "
+                                f"(finish_reason={probe.finish_reason!r}), before the limit could cut it")
+    return Finding(IGNORED, f"{what}: the answer stopped at the limit ({used} tokens) but finish_reason is "
+                            f"{probe.finish_reason!r}, not 'length' (unlimited it runs to {control_used})")

@@ -4,7 +4,7 @@ import re
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, not_answered, prompt_tokens, spent_before_answering
+from .common import answered, not_answered, prompt_tokens, spent_before_answering, truncation
 from .registry import check
 from .shape import stream_problem
 
@@ -111,29 +111,7 @@ def max_tokens_truncates(probe: Exchange, control: Exchange) -> Finding:
     if finding := answered(probe) or answered(control, "the control request (no max_tokens)"):
         return finding
     limit = probe.request["max_tokens"]
-    used = probe.usage.get("completion_tokens")
-    if not isinstance(used, int):
-        # Without usage the token count is unknown; the finish reason and the control still tell.
-        if probe.finish_reason == "length" and len(probe.text) < len(control.text):
-            return Finding(HONOURED, f"max_tokens={limit}: finish_reason='length' and the answer is shorter "
-                                     "than the unlimited one (the response reports no usage)")
-        return Finding(UNCLEAR, f"max_tokens={limit}: finish_reason={probe.finish_reason!r} and the response "
-                                "reports no usage.completion_tokens to compare")
-    if used > limit:
-        return Finding(IGNORED, f"max_tokens={limit} but finish_reason={probe.finish_reason!r} "
-                                f"with completion_tokens={used}")
-    if probe.finish_reason == "length":
-        return Finding(HONOURED, f"max_tokens={limit}: finish_reason='length', completion_tokens={used}")
-    control_used = control.usage.get("completion_tokens") or 0
-    if control_used <= limit:
-        return Finding(UNCLEAR, f"the control answer used only {control_used} tokens, no more than "
-                                f"max_tokens={limit}, so truncation could not be observed")
-    if used < limit:  # it stopped by itself before the limit: a sampled answer may be shorter
-        return Finding(UNCLEAR, f"max_tokens={limit}: the answer ended by itself at {used} tokens "
-                                f"(finish_reason={probe.finish_reason!r}), before the limit could cut it")
-    return Finding(IGNORED, f"max_tokens={limit}: the answer stopped at the limit ({used} tokens) but "
-                            f"finish_reason is {probe.finish_reason!r}, not 'length' (unlimited it runs to "
-                            f"{control_used})")
+    return truncation(probe, control, limit, f"max_tokens={limit}")
 
 
 @check

@@ -5,37 +5,11 @@ import re
 from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, error_text, not_answered, spent_before_answering
+from .common import answered, completion_tokens, error_text, not_answered, spent_before_answering, truncation
 from .registry import check
+from .thinking import reasoning_seen
 
 MAX_TOKENS = re.compile(r"\bmax_tokens\b")
-
-
-def _completion_tokens(ex: Exchange) -> int | None:
-    used = ex.usage.get("completion_tokens")
-    return used if isinstance(used, int) and not isinstance(used, bool) else None
-
-
-def _truncation(probe: Exchange, control: Exchange, limit: int, what: str) -> Finding:
-    """The answer is cut at `limit` tokens: finish_reason length, completion_tokens <= limit, while
-    the control (no limit) runs longer."""
-    used, control_used = _completion_tokens(probe), _completion_tokens(control) or 0
-    if used is None:
-        return Finding(UNCLEAR, f"{what}: finish_reason={probe.finish_reason!r} and the response reports no "
-                                "usage.completion_tokens to compare")
-    if used > limit:
-        return Finding(IGNORED, f"{what} but finish_reason={probe.finish_reason!r} with completion_tokens={used}")
-    if control_used <= limit:
-        return Finding(UNCLEAR, f"the control answer used only {control_used} tokens, no more than {limit}, "
-                                "so truncation could not be observed")
-    if probe.finish_reason != "length" and used < limit:  # it ended by itself before the limit
-        return Finding(UNCLEAR, f"{what}: the answer ended by itself at {used} tokens (finish_reason="
-                                f"{probe.finish_reason!r}), before the limit could cut it")
-    if probe.finish_reason != "length":
-        return Finding(IGNORED, f"{what}: the answer stopped at the limit ({used} tokens) but finish_reason "
-                                f"is {probe.finish_reason!r}, not 'length'")
-    return Finding(HONOURED, f"{what}: finish_reason='length', completion_tokens={used} "
-                             f"(without a limit: {control_used})")
 
 
 @check
@@ -48,7 +22,7 @@ def completion_limit_truncates(probe: Exchange, control: Exchange) -> Finding:
     if finding := answered(probe) or answered(control, "the control request (no limit)"):
         return finding
     limit = probe.request["max_completion_tokens"]
-    return _truncation(probe, control, limit, f"max_completion_tokens={limit}")
+    return truncation(probe, control, limit, f"max_completion_tokens={limit}")
 
 
 @check
@@ -74,11 +48,11 @@ def both_limits(probe: Exchange, control: Exchange) -> Finding:
     if finding := answered(probe) or answered(control, "the control request (no limits)"):
         return finding
     smaller, larger = min(limits.values()), max(limits.values())
-    used = _completion_tokens(probe)
+    used = completion_tokens(probe)
     if used is not None and smaller < used <= larger:
         return Finding(UNCLEAR, f"{said}: completion_tokens={used}, the larger limit won; which of the two wins "
                                 "is documented nowhere")
-    return _truncation(probe, control, smaller, f"{said}: the smaller limit is {smaller},")
+    return truncation(probe, control, smaller, f"{said}: the smaller limit is {smaller},")
 
 
 @check
@@ -151,23 +125,6 @@ def parallel_calls_limited(probe: Exchange, limited: list[Exchange], control: li
                              f"{allowed} calls")
 
 
-def reasoning_shown(ex: Exchange) -> str | None:
-    """How the answer shows reasoning, or None: Heroku's message.reasoning.thinking, the
-    reasoning_content or reasoning string other servers use, or reasoning_tokens in usage."""
-    message = ex.choice.get("message") or {}
-    reasoning = message.get("reasoning")
-    if isinstance(reasoning, dict) and isinstance(reasoning.get("thinking"), str) and reasoning["thinking"].strip():
-        return f"message.reasoning.thinking {clip(reasoning['thinking'], 40)}"
-    for key in ("reasoning_content", "reasoning"):
-        if isinstance(message.get(key), str) and message[key].strip():
-            return f"message.{key} {clip(message[key], 40)}"
-    details = ex.usage.get("completion_tokens_details")
-    tokens = details.get("reasoning_tokens") if isinstance(details, dict) else None
-    if isinstance(tokens, int) and tokens > 0:
-        return f"usage.completion_tokens_details.reasoning_tokens={tokens}"
-    return None
-
-
 @check
 def reasoning_effort_has_effect(probe: Exchange, control: Exchange) -> Finding:
     """reasoning_effort changes something observable against a control without it: reasoning appears
@@ -181,7 +138,7 @@ def reasoning_effort_has_effect(probe: Exchange, control: Exchange) -> Finding:
     if finding := answered(probe) or answered(control, "the control request (no reasoning_effort)"):
         return finding
     effort = probe.request.get("reasoning_effort")
-    shown, shown_without = reasoning_shown(probe), reasoning_shown(control)
+    shown, shown_without = reasoning_seen(probe), reasoning_seen(control)
     if shown and shown_without:
         return Finding(UNCLEAR, f"the answer shows reasoning with reasoning_effort={effort!r} ({shown}) and "
                                 f"without it ({shown_without}): no difference to see")
@@ -191,7 +148,7 @@ def reasoning_effort_has_effect(probe: Exchange, control: Exchange) -> Finding:
         return Finding(HONOURED, f"reasoning_effort={effort!r} turns reasoning off: without it, {shown_without}")
     if finding := spent_before_answering(probe, f"reasoning_effort={effort!r}"):
         return finding
-    used, used_without = _completion_tokens(probe), _completion_tokens(control)
+    used, used_without = completion_tokens(probe), completion_tokens(control)
     if used is None or used_without is None:
         return Finding(UNCLEAR, f"reasoning_effort={effort!r} shows no reasoning, and without usage hidden "
                                 "reasoning cannot be told from none")

@@ -256,6 +256,22 @@ def structured_output_problem(probe: Exchange, mode: str) -> Finding | None:
     return spent_before_answering(probe, f"the {mode} answer")
 
 
+def content_as_object(probe: Exchange) -> tuple[dict | None, str | None]:
+    """(the content as a JSON object, None) or (None, why it is not one)."""
+    value, problem = content_as_json(probe)
+    if problem is None and not isinstance(value, dict):
+        problem = f"is JSON, but not an object: a {type(value).__name__}"
+    return (value, None) if problem is None else (None, problem)
+
+
+def structured_part_fails(probe: Exchange, mode: str, problem: str) -> Finding:
+    """A structured mode that did not give what it promises: a part of "Partial" that does not work
+    here, unless the token limit cut the answer."""
+    if probe.finish_reason == "length":
+        return Finding(UNCLEAR, f"the answer was cut by the token limit (finish_reason 'length') and {problem}")
+    return Finding(IGNORED, f"response_format {mode} accepted, but the content {problem}")
+
+
 @check
 def json_object_answer(probe: Exchange) -> Finding:
     """With response_format json_object the content parses as a JSON object.
@@ -268,14 +284,10 @@ def json_object_answer(probe: Exchange) -> Finding:
     """
     if finding := structured_output_problem(probe, "json_object"):
         return finding
-    value, problem = content_as_json(probe)
-    if problem is None and not isinstance(value, dict):
-        problem = f"is JSON, but not an object: a {type(value).__name__}"
+    value, problem = content_as_object(probe)
     if problem is None:
         return Finding(HONOURED, f"the content is a JSON object with keys {sorted(value)[:6]}")
-    if probe.finish_reason == "length":
-        return Finding(UNCLEAR, f"the answer was cut by the token limit (finish_reason 'length') and {problem}")
-    return Finding(IGNORED, f"response_format json_object accepted, but the content {problem}")
+    return structured_part_fails(probe, "json_object", problem)
 
 
 def schema_of(probe: Exchange) -> dict | None:
@@ -301,17 +313,13 @@ def json_schema_answer(probe: Exchange) -> Finding:
         return Finding(UNCLEAR, "the case sends no response_format.json_schema.schema to validate against")
     if finding := structured_output_problem(probe, "json_schema"):
         return finding
-    value, problem = content_as_json(probe)
-    if problem is None and not isinstance(value, dict):
-        problem = f"is JSON, but not an object: a {type(value).__name__}"
+    value, problem = content_as_object(probe)
     if problem is None:
         error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
         if error is None:
             return Finding(HONOURED, f"the content validates against the sent schema: {clip(probe.text, 60)}")
         problem = f"does not match the schema at {error.json_path}: {error.message}"
-    if probe.finish_reason == "length":
-        return Finding(UNCLEAR, f"the answer was cut by the token limit (finish_reason 'length') and {problem}")
-    return Finding(IGNORED, f"response_format json_schema accepted, but the content {problem}")
+    return structured_part_fails(probe, "json_schema", problem)
 
 
 @check

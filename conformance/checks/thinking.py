@@ -70,6 +70,22 @@ def _model(ex: Exchange) -> str:
     return str(ex.request.get("model"))
 
 
+def _thinking_compared(probe: Exchange, control: Exchange) -> tuple[str | None, Finding | None]:
+    """(the reasoning seen with extended_thinking, or None; a finding that ends the check first):
+    an unusable answer, a model that reasons without the option too, or an empty answer cut by the
+    token limit."""
+    if finding := answered(probe, "the request with extended_thinking") or answered(
+            control, "the control request (no extended_thinking)"):
+        return None, finding
+    seen, seen_without = reasoning_seen(probe), reasoning_seen(control)
+    if seen_without:
+        return None, Finding(UNCLEAR, f"{_model(probe)} reasons without extended_thinking too ({seen_without}): "
+                                      "that is not the option at work")
+    if seen:
+        return seen, None
+    return None, spent_before_answering(probe, "the request with extended_thinking")
+
+
 @check
 def thinks_when_enabled(probe: Exchange, control: Exchange) -> Finding:
     """extended_thinking {enabled, include_reasoning: true} makes the model think: reasoning is shown
@@ -81,17 +97,11 @@ def thinks_when_enabled(probe: Exchange, control: Exchange) -> Finding:
     Sample: "extended_thinking was accepted by claude-4-5-sonnet without effect: the answer shows no reasoning and
     reports no reasoning tokens"
     """
-    if finding := answered(probe, "the request with extended_thinking") or answered(
-            control, "the control request (no extended_thinking)"):
+    seen, finding = _thinking_compared(probe, control)
+    if finding:
         return finding
-    seen, seen_without = reasoning_seen(probe), reasoning_seen(control)
-    if seen_without:
-        return Finding(UNCLEAR, f"{_model(probe)} reasons without extended_thinking too ({seen_without}): the "
-                                "option's effect cannot be told")
     if seen:
         return Finding(HONOURED, f"with extended_thinking, {_model(probe)} thinks: {seen}; without it, none")
-    if finding := spent_before_answering(probe, "the request with extended_thinking"):
-        return finding
     return Finding(IGNORED, f"extended_thinking was accepted by {_model(probe)} without effect: the answer shows no "
                             "reasoning and reports no reasoning tokens")
 
@@ -113,17 +123,11 @@ def thinking_unavailable(probe: Exchange, control: Exchange) -> Finding:
             return Finding(HONOURED, f"{_model(probe)} refuses extended_thinking: HTTP {status} "
                                      f"{clip(probe.error_message, 80)}")
         return not_answered(probe, "the request with extended_thinking")
-    if finding := answered(probe, "the request with extended_thinking") or answered(
-            control, "the control request (no extended_thinking)"):
+    seen, finding = _thinking_compared(probe, control)
+    if finding:
         return finding
-    seen, seen_without = reasoning_seen(probe), reasoning_seen(control)
-    if seen_without:
-        return Finding(UNCLEAR, f"{_model(probe)} reasons without extended_thinking too ({seen_without}): that is "
-                                "not the option at work")
     if seen:
         return Finding(IGNORED, f"extended thinking works on {_model(probe)}, outside the documented models: {seen}")
-    if finding := spent_before_answering(probe, "the request with extended_thinking"):
-        return finding
     return Finding(HONOURED, f"{_model(probe)} accepts extended_thinking without effect: no reasoning, no "
                              "reasoning tokens")
 
