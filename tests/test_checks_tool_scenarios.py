@@ -253,3 +253,20 @@ def test_a_failed_sample_ends_the_check_and_keeps_the_others():
     found = checks.tool_arguments_pass_at_k(answer(call()), [failed, *samples(answer(call()))])
     assert found.observed == REJECTED and found.status == 500
     assert [s["outcome"] for s in found.evidence["samples"]] == ["valid", "failed", "valid"]
+
+
+def two_results(text):
+    calls = [call(id="a"), call("get_time", '{"city": "Tokyo"}', id="b")]
+    sent = [PROMPT, {"role": "assistant", "content": "I will call both.", "tool_calls": calls},
+            {"role": "tool", "tool_call_id": "a", "content": RESULT},
+            {"role": "tool", "tool_call_id": "b", "content": '{"local_time": "21:40"}'}]
+    return answer(*calls, tools=(WEATHER, TIME)), answer(text=text, messages=sent, role="with_result")
+
+
+def test_parallel_results_each_used_honour_the_round_trip_and_some_used_is_unclear():
+    both = checks.tool_result_used(*two_results("Paris is foggy; in Tokyo it is 21:40."))
+    assert both.observed == HONOURED and "'21:40'" in both.reason
+    one = checks.tool_result_used(*two_results("Paris is foggy and Tokyo is asleep."))
+    assert one.observed == UNCLEAR and "1 of 2 tool results" in one.reason and "'21:40'" in one.reason
+    none = checks.tool_result_used(*two_results("I could not get data for Paris or Tokyo."))
+    assert none.observed == IGNORED and verdict(none) == DIFFERS

@@ -39,17 +39,17 @@ def leaves(data) -> list[str]:
     return [str(data)]
 
 
-def result_values(ex: Exchange) -> list[str]:
-    """The values in the tool results a request sends back (a result that is not JSON is one value)."""
-    values: list[str] = []
+def result_values(ex: Exchange) -> list[list[str]]:
+    """The values in each tool result a request sends back (a result that is not JSON is one value)."""
+    results = []
     for message in ex.request.get("messages") or []:
         if isinstance(message, dict) and message.get("role") == "tool":
             try:
                 data = json.loads(message.get("content"))
             except (TypeError, ValueError):
                 data = message.get("content")
-            values += [v for v in leaves(data) if v not in values]
-    return values
+            results.append(leaves(data))
+    return results
 
 
 def mentions(text: str, value: str) -> bool:
@@ -68,13 +68,14 @@ def prompt_text(ex: Exchange) -> str:
 @check
 def tool_result_used(probe: Exchange, with_result: Exchange | None) -> Finding:
     """A round trip: the probe's answer calls the tool; `with_result` sends the conversation back with
-    that assistant message and a tool result per call; the final answer uses the result: it mentions
-    a value that only the tool result holds (e.g. "foggy", 17).
+    that assistant message and a tool result per call; the final answer uses the results: it mentions
+    a value that only the tool result holds (e.g. "foggy", 17), of every result when there are several.
 
     A probe without a call is UNCLEAR (the step is not sent: nothing to send a result for). A final
     answer that calls a tool again, is empty or cut, or speaks of neither the result nor what the call
-    asked about (its arguments, e.g. "Paris") is a weak model: UNCLEAR. A sound answer about the call
-    that mentions nothing of the result is IGNORED: the result did not reach the model.
+    asked about (its arguments, e.g. "Paris") is a weak model: UNCLEAR; so is one that uses some of
+    several results (a model may leave one out). A sound answer about the call that mentions nothing
+    of any result is IGNORED: the results did not reach the model.
 
     Sample: "the final answer does not use the tool's result (none of 'foggy', '17'): 'No data for Paris.'"
     """
@@ -87,9 +88,11 @@ def tool_result_used(probe: Exchange, with_result: Exchange | None) -> Finding:
         return Finding(UNCLEAR, "the request with the tool result was not sent")
     if finding := answered(with_result, "the request with the tool result"):
         return finding
-    values = [v for v in result_values(with_result) if not mentions(prompt_text(probe), v)]
-    if not values:
+    said = prompt_text(probe)
+    results = [r for r in ([v for v in values if not mentions(said, v)] for values in result_values(with_result)) if r]
+    if not results:
         return Finding(UNCLEAR, "the tool results hold no value the prompt does not already say: nothing to look for")
+    values = [v for r in results for v in r]
     again = (with_result.choice.get("message") or {}).get("tool_calls")
     if again:
         return Finding(UNCLEAR, f"given the tool result, the model called a tool again instead of answering "
@@ -98,9 +101,14 @@ def tool_result_used(probe: Exchange, with_result: Exchange | None) -> Finding:
         return finding
     text = with_result.text
     used = [v for v in values if mentions(text, v)]
-    if used:
+    unused = [r for r in results if not any(mentions(text, v) for v in r)]
+    if used and not unused:
         return Finding(HONOURED, f"the final answer uses the tool's result ({', '.join(map(repr, used))}): "
                                  f"{clip(text, 100)}")
+    if used:
+        return Finding(UNCLEAR, f"the final answer uses {len(results) - len(unused)} of {len(results)} tool results "
+                                f"({', '.join(map(repr, used))}; none of {', '.join(map(repr, unused[0]))}): a model "
+                                f"may leave one out: {clip(text, 80)}")
     asked = [v for c in calls for v in leaves(json.loads(c["function"]["arguments"])) if not NUMBER.fullmatch(v)]
     if with_result.finish_reason != "stop" or not any(mentions(text, v) for v in asked):
         return Finding(UNCLEAR, f"the final answer (finish_reason {with_result.finish_reason!r}) mentions neither the "
