@@ -214,3 +214,15 @@ def test_a_forced_call_answered_in_text_is_not_sent_and_is_the_servers_fault(tmp
     (case,) = load(tmp_path)  # tool_choice required
     (result,) = runner(FakeClient(calls=False), tmp_path).run(case, "claude-4-5-haiku", "t")
     assert result.observed == "ignored" and result.verdict == "differs"
+
+
+def test_a_reproduced_case_keeps_the_built_step(tmp_path):
+    import dataclasses
+
+    from conformance.cases import Explore
+    from conformance.repro import repro_case
+
+    (case,) = load(tmp_path)
+    explored = dataclasses.replace(case, explore=Explore("max_tokens", "integer", 1, 4096, 1))
+    (step,) = repro_case(explored, [5000], ["m"])["steps"]
+    assert step["after"] == "probe" and step["append"][0] == "assistant_answer"
