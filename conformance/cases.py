@@ -3,12 +3,14 @@
 Every problem is one line: `<file>: case '<id>': <what is wrong>`.
 """
 import difflib
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import checks
 from .docs import DocsTables
 from .errors import ConformanceError
+from .exchange import Exchange
 from .schema import describe, first_error, load_yaml
 
 DOCS_TABLES_FILE = "docs-tables.yaml"
@@ -29,11 +31,14 @@ class Explore:
 
 @dataclass(frozen=True)
 class Step:
-    """A request sent after the probe: the probe with `overrides` applied, `repeat` times."""
+    """A request sent after the probe: the probe with `overrides` applied, `repeat` times. A step
+    with `after` is built from the answer to an earlier request (see conformance/plan.py)."""
     name: str
     overrides: dict
     repeat: int = 1
     transport: dict = field(default_factory=dict)
+    after: str | None = None      # "probe", or an earlier step's name
+    append: tuple = ()            # assistant_answer, {tool_results: {...}}, {message: {...}}
 
 
 @dataclass(frozen=True)
@@ -86,12 +91,58 @@ def _steps(path: Path, raw: dict) -> tuple[Step, ...]:
     """`control:` is shorthand for a step named control; `steps:` declares any others."""
     steps = [Step("control", raw["control"])] if "control" in raw else []
     for s in raw.get("steps", []):
-        steps.append(Step(s["name"], s.get("overrides", {}), s.get("repeat", 1), s.get("transport", {})))
+        steps.append(Step(s["name"], s.get("overrides", {}), s.get("repeat", 1), s.get("transport", {}),
+                          s.get("after"), tuple(s.get("append", ()))))
     names = [s.name for s in steps]
     for name in names:
         if name in ("probe", "param", "value", "in_range") or names.count(name) > 1:
             raise _fail(path, raw["id"], f"step name '{name}' is reserved or used twice")
+    if problem := _dependent_problem(raw, steps):
+        raise _fail(path, raw["id"], problem)
     return tuple(steps)
+
+
+def _tool_names(request: dict) -> set[str]:
+    return {str((t.get("function") or {}).get("name")) for t in request.get("tools") or [] if isinstance(t, dict)}
+
+
+def _dependent_problem(raw: dict, steps: list[Step]) -> str | None:
+    """Why a step built from an earlier answer (`after:`) cannot be built as declared, or None."""
+    sent_before = {"probe": Step("probe", {})}
+    for step in steps:
+        if step.after is not None:
+            what = f"step '{step.name}' (after '{step.after}')"
+            previous = sent_before.get(step.after)
+            if previous is None:
+                return f"{what}: no request named '{step.after}' is sent before it (the probe or an earlier step)"
+            if previous.repeat > 1:
+                return f"{what}: '{step.after}' is repeated, so which of its answers to build on is unclear"
+            if {**raw["request"], **previous.overrides}.get("stream"):
+                return f"{what}: '{step.after}' is streamed; build steps on plain answers"
+            if step.transport:
+                return f"{what}: it is sent as a chat completion built from that answer: remove `transport:`"
+            if "messages" in step.overrides:
+                return f"{what}: its messages are those of '{step.after}' and `append:`: remove `messages` " \
+                       "from `overrides:`"
+            declared = _tool_names({**raw["request"], **step.overrides})
+            for item in step.append:
+                unknown = sorted(set(item.get("tool_results", {}) if isinstance(item, dict) else ()) - declared)
+                if unknown:
+                    return f"{what}: tool_results for {', '.join(unknown)}, which the request does not declare " \
+                           f"(declared: {', '.join(sorted(declared)) or 'none'})"
+        sent_before[step.name] = step
+    return None
+
+
+def _may_be_unsent(check, steps: tuple[Step, ...]) -> str | None:
+    """A step built from an earlier answer is not sent when that answer made no tool call: the
+    check must take it as `Exchange | None` (a repeated one comes as an empty list)."""
+    params = inspect.signature(check).parameters
+    for step in steps:
+        if step.after is not None and step.repeat == 1 and params[step.name].annotation is Exchange:
+            return (f"step '{step.name}' is built from an earlier answer and may not be sent: check "
+                    f"'{check.__name__}' must take it as `{step.name}: Exchange | None`")
+    return None
 
 
 def _expect_error(path: Path, raw: dict) -> tuple[str, dict]:
@@ -131,6 +182,7 @@ def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
     steps = _steps(path, raw)
     problem = checks.argument_problem(check, raw.get("expect", {}), {s.name: s.repeat for s in steps},
                                       explores="explore" in raw)
+    problem = problem or _may_be_unsent(check, steps)
     if problem:
         raise _fail(path, case_id, problem)
     explore = None

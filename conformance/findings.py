@@ -1,5 +1,5 @@
 """What a check concludes about one probe, before it is held against the docs."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # The observed behaviours a check can report.
 HONOURED = "honoured"        # accepted, and the parameter had its documented effect
@@ -19,6 +19,9 @@ class Finding:
     status: int | None = None
     # The rejection was of the model itself (unknown, retired), not of what the probe tried.
     about_model: bool = False
+    # What the check saw beyond the requests' summaries, kept in the result's evidence (e.g. a
+    # pass@k check's `samples`: each sample's calls and whether they were valid).
+    evidence: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.observed not in OBSERVED:

@@ -1,10 +1,16 @@
 """One place plans what a case sends: the probe, then each named step (a control, repeated
 samples, a request with a wrong key, ...). The runner sends the plan; the benchmark and budgets
 count it. A step is the probe request with some keys replaced, so a case stays data.
+
+A step with `after:` is built from an earlier answer (a tool round trip): its messages are the
+earlier request's, then what `append:` lists, made from that answer by `follow_up` below. Given the
+recorded answer it is the same request every time, so it replays from a cassette like any other.
 """
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 
 from .cases import Case
+from .exchange import Exchange
 
 # How a step may change the way it is sent, beyond its body (see ChatClient.send).
 TRANSPORTS = ("api_key", "raw_body", "path", "method")
@@ -18,6 +24,10 @@ class PlannedRequest:
     # Sent off the run's usual way on purpose (a wrong key, another endpoint, another model id): a
     # 401 there is the observation, not a sign that the run's key is refused.
     deliberate: bool = False
+    # Built from the answer to the request named `after` (see follow_up); until then `body` holds
+    # that request's messages only.
+    after: str | None = None
+    append: tuple = ()
 
 
 def build_request(case: Case, model: str, overrides: dict | None = None) -> dict:
@@ -38,8 +48,73 @@ def plan_requests(case: Case, model: str, explored: dict | None = None) -> list[
     for step in case.steps:
         body = build_request(case, model, {**explored, **step.overrides})
         deliberate = bool(step.transport.get("api_key") or step.transport.get("path")) or body["model"] != model
-        planned += [PlannedRequest(step.name, body, dict(step.transport), deliberate)] * step.repeat
+        planned += [PlannedRequest(step.name, body, dict(step.transport), deliberate, step.after, step.append)
+                    ] * step.repeat
     return planned
+
+
+# Heroku refuses an assistant message with tool_calls whose content is empty or null (a documented
+# limitation, judged by its own case in limitations.yaml). A round trip sends this text instead of
+# an empty content, so that it measures the round trip and not that limitation again.
+TOOL_CALL_CONTENT = "I will call the tool."
+# The result sent back for a call of a tool the case declares no result for (an undeclared name).
+NO_RESULT = '{"error": "no such tool"}'
+
+
+def answer_message(answer: Exchange) -> dict | None:
+    message = answer.choice.get("message") if answer.ok and not answer.stream else None
+    return message if isinstance(message, dict) else None
+
+
+def answer_tool_calls(answer: Exchange) -> list[dict]:
+    calls = (answer_message(answer) or {}).get("tool_calls")
+    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+
+
+def assistant_message(answer: Exchange) -> dict:
+    """The answer's assistant message as a client sends it back: its content (or TOOL_CALL_CONTENT
+    when that is empty, null or not text) and its tool_calls exactly as returned. Response-only
+    fields (refusal, reasoning, annotations) are left out: they are not part of a request message."""
+    message = answer_message(answer) or {}
+    content = message.get("content")
+    calls = answer_tool_calls(answer)
+    if calls and not (isinstance(content, str) and content.strip()):
+        content = TOOL_CALL_CONTENT
+    sent = {"role": "assistant", "content": content if isinstance(content, str) else ""}
+    if calls:
+        sent["tool_calls"] = calls
+    return sent
+
+
+def tool_messages(answer: Exchange, results: dict) -> list[dict]:
+    """One `role: tool` message per call of the answer, answering the call's id with the result the
+    case declares for its tool (an object is sent as its JSON text)."""
+    messages = []
+    for call in answer_tool_calls(answer):
+        result = results.get(str((call.get("function") or {}).get("name")), NO_RESULT)
+        content = result if isinstance(result, str) else json.dumps(result)
+        messages.append({"role": "tool", "tool_call_id": call.get("id"), "content": content})
+    return messages
+
+
+def follow_up(planned: PlannedRequest, answer: Exchange | None) -> PlannedRequest | None:
+    """The request of a step built from an earlier answer, or None when it is not sent: the earlier
+    request failed, or tool results are to be sent back and the answer made no tool call (a model
+    that did not call the tool: the check says the round trip could not be made)."""
+    if answer is None or answer_message(answer) is None:
+        return None
+    wants_results = any(isinstance(item, dict) and "tool_results" in item for item in planned.append)
+    if wants_results and not answer_tool_calls(answer):
+        return None
+    messages = list(answer.request.get("messages") or [])
+    for item in planned.append:
+        if item == "assistant_answer":
+            messages.append(assistant_message(answer))
+        elif "tool_results" in item:
+            messages += tool_messages(answer, item["tool_results"])
+        else:
+            messages.append(dict(item["message"]))
+    return replace(planned, body={**planned.body, "messages": messages}, after=None, append=())
 
 
 # What a request may cost, for the plan printed before a live run and for --budget.
@@ -63,9 +138,24 @@ def token_ceiling(planned: PlannedRequest) -> int:
     prompt = sum(len(_text_of(m.get("content"))) // 4 + 8 for m in messages if isinstance(m, dict))
     limits = [planned.body.get(k) for k in ("max_tokens", "max_completion_tokens")]
     limits = [v for v in limits if isinstance(v, int) and not isinstance(v, bool) and v > 0]
+    limit = min(limits) if limits else DEFAULT_MAX_TOKENS
     n = planned.body.get("n")
     choices = n if isinstance(n, int) and not isinstance(n, bool) and n > 1 else 1
-    return prompt + (min(limits) if limits else DEFAULT_MAX_TOKENS) * choices
+    return prompt + _appended_ceiling(planned, limit) + limit * choices
+
+
+def _appended_ceiling(planned: PlannedRequest, limit: int) -> int:
+    """What a step built from an earlier answer adds to the prompt: that answer (at most the limit,
+    taken as the earlier request's too) and the tool results (two calls of each tool at most)."""
+    total = 0
+    for item in planned.append:
+        if item == "assistant_answer":
+            total += limit + 8
+        elif "tool_results" in item:
+            total += sum(2 * (len(json.dumps(r)) // 4 + 8) for r in item["tool_results"].values())
+        else:
+            total += len(_text_of(item["message"].get("content"))) // 4 + 8
+    return total
 
 
 def estimate(case: Case, model: str, random_draws: int = 0) -> tuple[int, int]:

@@ -41,7 +41,8 @@ def repro_case(case: Case, values: list, models: list) -> dict:
            "models": models, "request": case.request, "check": case.check, "explore": explore}
     if case.steps:
         raw["steps"] = [{"name": s.name, "overrides": s.overrides, **({"repeat": s.repeat} if s.repeat > 1 else {}),
-                         **({"transport": s.transport} if s.transport else {})} for s in case.steps]
+                         **({"transport": s.transport} if s.transport else {}),
+                         **({"after": s.after, "append": list(s.append)} if s.after else {})} for s in case.steps]
     if case.expect:
         raw["expect"] = case.expect
     return raw

@@ -17,7 +17,7 @@ from .errors import describe_error
 from .exchange import Exchange
 from .explore import explore, in_range
 from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, Finding
-from .plan import PlannedRequest, plan_requests
+from .plan import PlannedRequest, follow_up, plan_requests
 from .recording import LIVE, RECORD, REPLAY, Recorder, cassette_path
 from .results import Result
 from .verdicts import NOT_ABOUT_THE_CLAIM, NOT_RECORDED, judge, obtained
@@ -88,7 +88,7 @@ class Runner:
 
     def _results(self, case: Case, model: str, test_id: str, finding: Finding, exchanges: list[Exchange],
                  params: dict, cassette: Path | None, documented: bool = True) -> list[Result]:
-        evidence = {"requests": [excerpt(ex) for ex in exchanges]}
+        evidence = {"requests": [excerpt(ex) for ex in exchanges], **finding.evidence}
         if cassette is not None:
             evidence["cassette"] = cassette.as_posix()
             if self.mode == REPLAY:
@@ -123,11 +123,18 @@ class Runner:
 
     def probe(self, case: Case, model: str, explored: dict | None = None) -> tuple[Finding, list[Exchange]]:
         """Send the case's planned requests and run its check on what came back."""
-        exchanges = [self._send(planned) for planned in plan_requests(case, model, explored)]
+        exchanges: list[Exchange] = []
+        for planned in plan_requests(case, model, explored):
+            if planned.after is not None:  # built from an earlier answer; None when there is nothing to build on
+                earlier = next((ex for ex in exchanges if ex.role == planned.after), None)
+                planned = follow_up(planned, earlier)
+                if planned is None:
+                    continue
+            exchanges.append(self._send(planned))
         kwargs = dict(case.expect)
         for step in case.steps:
             mine = [ex for ex in exchanges if ex.role == step.name]
-            kwargs[step.name] = mine if step.repeat > 1 else mine[0]
+            kwargs[step.name] = mine if step.repeat > 1 else (mine[0] if mine else None)
         if case.explore is not None:
             value = exchanges[0].request[case.explore.param]
             kwargs.update(param=case.explore.param, value=value, in_range=in_range(case.explore, value))

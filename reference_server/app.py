@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import newer, parameters, responder, thinking, vision
+from . import newer, parameters, responder, thinking, tools, vision
 from .batches import batches_endpoint
 from .breaks import parse_breaks
 from .models import MODELS
@@ -74,8 +74,8 @@ def chunks(done: dict, body: dict, breaks: frozenset[str]):
     deltas = [{"role": "assistant", "content": ""}]
     deltas += thinking.deltas(choice["message"])  # shown thinking streams before the content
     deltas += [{"content": piece} for piece in responder.pieces(choice["message"]["content"])]
-    if choice["message"].get("tool_calls"):  # OpenAI's form: one delta listing every call, by index
-        deltas.append({"tool_calls": [{"index": i, **call} for i, call in enumerate(choice["message"]["tool_calls"])]})
+    if choice["message"].get("tool_calls"):  # OpenAI's form: each call opened by index, then its arguments in pieces
+        deltas += tools.stream_deltas(choice["message"]["tool_calls"], breaks)
     events = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
     events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
     if (body.get("stream_options") or {}).get("include_usage"):

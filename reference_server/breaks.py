@@ -60,6 +60,9 @@ BREAKS = {
     "vision-everywhere": "lets models without vision accept images, and see them",
     "batch-api": "serves /v1/batches: a list of batches, and a batch object for a create",
     "tool-content": "accepts an assistant message with tool_calls and empty, null or absent content",
+    "tool-result-ignored": "answers a conversation that ends with tool results as if each result were empty",
+    "tool-stream-fragments-broken": "streams each piece of a call's arguments under an index of its own",
+    "parallel-calls-same-id": "gives every call of an answer with parallel calls the same id",
 }
 
 

@@ -95,6 +95,9 @@ def extend(done: dict, body: dict, breaks: frozenset[str]) -> dict:
     message = choice["message"]
     completion_tokens = done["usage"]["completion_tokens"]
     calls = tools.tool_calls(body, _last_user_text(body), done["id"], _parallel(body, breaks), breaks)
+    if (final := tools.answer_to_results(body["messages"], breaks)) is not None:  # after tool results
+        message["content"] = final
+        completion_tokens = responder.count_tokens(final)
     if calls:
         message["content"] = tools.preamble(calls)
         message["tool_calls"] = calls

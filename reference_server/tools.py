@@ -4,10 +4,15 @@ The scripted model calls a tool when the last user message names it ("use the ge
 Paris"); `tool_choice` none/auto/required/named and `parallel_tool_calls` are honoured in the
 simplest way. A call looks like Heroku's: id `tooluse_<22 chars>`, type function, arguments as a
 JSON string valid for the tool's parameters, non-empty text content beside it, finish_reason
-tool_calls. A stream carries the calls whole, in one delta after the text.
+tool_calls. A stream carries each call in OpenAI's fragments: one opening with its index, id, type
+and name, then pieces of its arguments. A conversation that ends with tool results (each answering a
+call of the assistant message before it, by id) gets a final answer that quotes them.
 
 Break switches: `tools` sends arguments without the tool's required properties; the
-`tool-choice-*` switches each ignore one value of tool_choice (required, a named function, none).
+`tool-choice-*` switches each ignore one value of tool_choice (required, a named function, none);
+`tool-result-ignored` answers as if each tool result were empty; `tool-stream-fragments-broken`
+streams each argument fragment under an index of its own; `parallel-calls-same-id` gives parallel
+calls one id.
 """
 import hashlib
 import json
@@ -42,6 +47,28 @@ def validate_tools(body: dict) -> None:
             raise bad(f"tool_choice names the function {named!r}, which is not among the tools")
     elif choice is not None and choice not in ("none", "auto", "required"):
         raise bad("tool_choice must be none, auto, required or {type: function, function: {name}}")
+    validate_tool_results(body.get("messages") or [])
+
+
+def validate_tool_results(messages: list) -> None:
+    """As upstream (Bedrock): each tool message answers, by tool_call_id, a call of the assistant
+    message just before it (other tool results may come between), and every call gets its result."""
+    open_calls: set = set()
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            continue
+        if message.get("role") == "tool":
+            if message.get("tool_call_id") not in open_calls:
+                raise bad(f"messages[{i}].tool_call_id {message.get('tool_call_id')!r} answers no tool call of "
+                          "the assistant message before it")
+            open_calls.discard(message["tool_call_id"])
+            continue
+        if open_calls:
+            raise bad(f"messages[{i}]: tool call(s) {', '.join(sorted(open_calls))} have no tool result")
+        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
+        open_calls = {c.get("id") for c in calls if isinstance(c, dict)} if isinstance(calls, list) else set()
+    if open_calls:
+        raise bad(f"tool call(s) {', '.join(sorted(open_calls))} have no tool result")
 
 
 def chosen_functions(body: dict, prompt: str, parallel: bool, breaks: frozenset[str] = frozenset()) -> list[dict]:
@@ -94,9 +121,54 @@ def tool_calls(body: dict, prompt: str, seed: str, parallel: bool = True,
     last = (body.get("messages") or [{}])[-1]
     if last.get("role") == "tool":
         return []  # a tool result came back: answer it in text, never loop
-    return [{"id": call_id(seed, i), "type": "function",
-             "function": {"name": f["name"], "arguments": json.dumps(arguments(f, prompt, breaks))}}
-            for i, f in enumerate(chosen_functions(body, prompt, parallel, breaks))]
+    calls = [{"id": call_id(seed, i), "type": "function",
+              "function": {"name": f["name"], "arguments": json.dumps(arguments(f, prompt, breaks))}}
+             for i, f in enumerate(chosen_functions(body, prompt, parallel, breaks))]
+    if "parallel-calls-same-id" in breaks:
+        calls = [{**c, "id": calls[0]["id"]} for c in calls]
+    return calls
+
+
+def answer_to_results(messages: list[dict], breaks: frozenset[str] = frozenset()) -> str | None:
+    """The final answer to a conversation that ends with tool results: each result quoted, beside
+    what its call asked for; None when the last message is not a tool result."""
+    results = []
+    for message in reversed(messages):
+        if message.get("role") != "tool":
+            break
+        results.insert(0, message)
+    if not results:
+        return None
+    asked = {c.get("id"): c.get("function") or {} for m in messages if m.get("role") == "assistant"
+             for c in m.get("tool_calls") or [] if isinstance(c, dict)}
+    sentences = []
+    for result in results:
+        function = asked.get(result.get("tool_call_id"), {})
+        try:
+            about = " ".join(str(v) for v in json.loads(function.get("arguments") or "{}").values())
+        except (TypeError, ValueError, AttributeError):
+            about = ""
+        content = "" if "tool-result-ignored" in breaks else str(result.get("content") or "")
+        name = function.get("name", "the tool")
+        sentences.append(f"{name} for {about or 'your request'} says: {content}." if content
+                         else f"{name} returned no data for {about or 'your request'}.")
+    return " ".join(sentences)
+
+
+def stream_deltas(calls: list[dict], breaks: frozenset[str] = frozenset()) -> list[dict]:
+    """The deltas that stream the calls as OpenAI does: per call, one opening its index with id,
+    type and name (arguments ""), then the arguments in pieces of a few characters."""
+    deltas = []
+    for i, call in enumerate(calls):
+        opening = {"index": i, "id": call["id"], "type": "function",
+                   "function": {"name": call["function"]["name"], "arguments": ""}}
+        deltas.append({"tool_calls": [opening]})
+        arguments = call["function"]["arguments"]
+        for n, start in enumerate(range(0, len(arguments), 7)):
+            # the break: each piece under a new index, as if it opened another call
+            index = len(calls) + n if "tool-stream-fragments-broken" in breaks else i
+            deltas.append({"tool_calls": [{"index": index, "function": {"arguments": arguments[start:start + 7]}}]})
+    return deltas
 
 
 def preamble(calls: list[dict]) -> str:

@@ -67,7 +67,7 @@ def test_parallel_tool_calls_is_ignored_for_nova():
     assert newer._parallel(body(parallel_tool_calls=False), frozenset()) is False
 
 
-def test_a_stream_carries_the_calls_in_one_delta():
+def test_a_stream_opens_each_call_by_index_then_sends_its_arguments_in_pieces():
     from reference_server.app import chunks
 
     done = {"id": "chatcmpl-abc", "created": 1, "model": "claude-4-5-haiku", "system_fingerprint": "f",
@@ -77,7 +77,9 @@ def test_a_stream_carries_the_calls_in_one_delta():
                                                                   frozenset()) if "[DONE]" not in line]
     deltas = [c["delta"] for e in events for c in e["choices"]]
     streamed = [call for d in deltas for call in d.get("tool_calls", [])]
-    assert [(c["index"], c["function"]["name"]) for c in streamed] == [(0, "get_weather"), (1, "get_time")]
+    openings = [c for c in streamed if "id" in c]
+    assert [(c["index"], c["function"]["name"]) for c in openings] == [(0, "get_weather"), (1, "get_time")]
+    assert all(set(c) == {"index", "function"} for c in streamed if "id" not in c)  # argument pieces only
     assert events[-1]["choices"][0]["finish_reason"] == "tool_calls"
 
 

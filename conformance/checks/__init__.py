@@ -7,6 +7,10 @@ hold. One module per docs table keeps each small.
 """
 # importing registers their checks
 from . import core, errors, limitations, newer, parameters, requests, shape, thinking, tools, vision  # noqa: F401
+
+# isort: off
+from . import tool_scenarios  # noqa: F401 (a line of its own, so that branches adding modules merge)
+# isort: on
 from .registry import REGISTRY, argument_problem, check
 
 __all__ = ["REGISTRY", "argument_problem", "check"]

@@ -14,7 +14,8 @@ def check(fn):
 
 
 def _takes_exchanges(annotation) -> bool:
-    return annotation is Exchange or annotation == list[Exchange]
+    # `Exchange | None`: a step built from an earlier answer, not sent when there was nothing to build on
+    return annotation is Exchange or annotation == list[Exchange] or annotation == Exchange | None
 
 
 def argument_problem(fn, expect: dict, steps: dict, explores: bool) -> str | None:
@@ -43,7 +44,7 @@ def argument_problem(fn, expect: dict, steps: dict, explores: bool) -> str | Non
     for name in sorted(set(steps)):
         if name not in wanted_steps:
             return f"check '{fn.__name__}' does not look at a step named '{name}': remove it or rename it"
-        repeated = params[name].annotation != Exchange
+        repeated = params[name].annotation == list[Exchange]
         if repeated != (steps[name] > 1):
             return (f"step '{name}': check '{fn.__name__}' takes "
                     + ("a list of exchanges: set `repeat:` above 1" if repeated else "one exchange: remove `repeat:`"))

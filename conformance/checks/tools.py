@@ -81,19 +81,28 @@ def calls_made(probe: Exchange) -> tuple[list, Finding | None]:
         return [], None
     if not isinstance(calls, list):
         return [], Finding(ERROR, f"wrong type: message.tool_calls is a {type(calls).__name__}, not an array")
+    return calls, judged_calls(probe, calls)
+
+
+def judged_calls(probe: Exchange, calls: list) -> Finding | None:
+    """Why an answer's calls (as returned, or reassembled from a stream) cannot be used, or None."""
     declared = declared_tools(probe)
     problems = [p for p in (call_problem(c, declared) for c in calls) if p]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         cut = " (the answer was cut by the token limit)" if probe.finish_reason == "length" else ""
         observed = UNCLEAR if cut else ERROR
-        return calls, Finding(observed, f"a tool call is unusable: {problems[0]}{more}{cut}")
+        return Finding(observed, f"a tool call is unusable: {problems[0]}{more}{cut}")
+    ids = [c["id"] for c in calls]
+    shared = sorted({i for i in ids if ids.count(i) > 1})
+    if shared:  # each tool result names the call it answers: two calls with one id cannot both be answered
+        return Finding(ERROR, f"{ids.count(shared[0])} calls share the id {shared[0]!r}: a client cannot answer each")
     # OpenAI ends a call that tool_choice forced with finish_reason 'stop': allowed there, not otherwise.
     finishes = ("tool_calls", "stop") if forced_tool(probe) else ("tool_calls",)
     if probe.finish_reason not in finishes:
-        return calls, Finding(ERROR, f"{len(calls)} valid tool call(s), but finish_reason is "
-                                     f"{probe.finish_reason!r}, not 'tool_calls'")
-    return calls, None
+        return Finding(ERROR, f"{len(calls)} valid tool call(s), but finish_reason is "
+                              f"{probe.finish_reason!r}, not 'tool_calls'")
+    return None
 
 
 def unanswered_or_unusable(probe: Exchange, what: str) -> tuple[list, Finding | None]:
