@@ -60,6 +60,9 @@ BREAKS = {
     "vision-everywhere": "lets models without vision accept images, and see them",
     "batch-api": "serves /v1/batches: a list of batches, and a batch object for a create",
     "tool-content": "accepts an assistant message with tool_calls and empty, null or absent content",
+    "vision-jpeg": "cannot read JPEG images on vision models: each is answered 'I cannot read this image.'",
+    "response-format-schemas": "supports every json_schema feature: $ref resolved, string patterns followed",
+    "available-models": "leaves claude-4-5-haiku out of GET /available-models (chat completions still serve it)",
 }
 
 

@@ -6,7 +6,7 @@ the case's `expect` values as keyword arguments, and, in explored cases, `param`
 hold. One module per docs table keeps each small.
 """
 # importing registers their checks
-from . import core, errors, limitations, newer, parameters, requests, shape, thinking, tools, vision  # noqa: F401
+from . import core, errors, limitations, models, newer, parameters, requests, shape, thinking, tools, vision  # noqa: F401
 from .registry import REGISTRY, argument_problem, check
 
 __all__ = ["REGISTRY", "argument_problem", "check"]
