@@ -153,6 +153,8 @@ def _scan(data, at, segment, frame, size, quant, tables, restart_interval) -> li
                 _skip_ac(reader, ac_table)
             levels.append(total / (h * v) * quant.get(q, 1) / 8 + 128)
         colours.append(_rgb(levels))
+    if reader.at >= len(data) or data[reader.at] != 0xFF:  # the next marker (EOI) follows the last block
+        raise ValueError("the scan's data does not end after its last block")
     return colours
 
 

@@ -122,9 +122,10 @@ def ignored_params_limitation(probe: Exchange, seeded: list[Exchange], seed_cont
     `repeated`, and `penalty_control` is that prompt without them. IGNORED (the limitation is out of
     date): any parameter had its effect. HONOURED: none had one, and at least one was shown to have
     none; those that could not show anything (a model that does not sample ignores any seed; a
-    presence penalty's "no effect" proves little) are named in the reason. A server error is an
-    ERROR; a parameter refused with a 4xx is not "ignored", and is named too; only refusals and
-    nothing shown is REJECTED or UNCLEAR.
+    presence penalty's "no effect" proves little) are named in the reason, so a weak model still
+    shows what n shows (its count of choices needs no skill). A server error is an ERROR; a
+    parameter refused with a 4xx is not "ignored" and is named too; refusals and nothing shown is
+    REJECTED (the runner's baseline then tells a refused model).
     Sample: "parameters that had an effect: n: n=2 returned 2 choices: n had its effect"
     """
     findings = ignored_parameter_findings(probe, seeded, seed_control, n, frequency, presence, penalty_control,
@@ -140,10 +141,9 @@ def ignored_params_limitation(probe: Exchange, seeded: list[Exchange], seed_cont
             return Finding(found.observed, f"{name}: {found.reason}", found.status)
     shown, refused = by_kind.get(IGNORED, []), by_kind.get(REJECTED, [])
     not_shown = by_kind.get(UNCLEAR, []) + by_kind.get(ACCEPTED, [])
+    if not shown and refused:  # (n, counted by its choices, shows itself unless refused)
+        return Finding(REJECTED, f"refused, not ignored: {_listed(findings, refused)}", findings[refused[0]].status)
     if not shown:
-        if refused:
-            first = findings[refused[0]]
-            return Finding(REJECTED, f"refused, not ignored: {_listed(findings, refused)}", first.status)
         return Finding(UNCLEAR, f"no parameter could show whether it is ignored: {_listed(findings, not_shown)}")
     reason = f"accepted with no effect: {', '.join(shown)}"
     if refused:
