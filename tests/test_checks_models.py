@@ -1,5 +1,6 @@
 """The model table against the service's list of models (GET /available-models), on hand-built
 exchanges: a list without the model, a list in another valid shape, and servers with no list."""
+import dataclasses
 from pathlib import Path
 
 import yaml
@@ -72,9 +73,14 @@ def test_a_server_without_the_endpoint_says_nothing():
     assert found_and_verdict(silent)[0].observed == UNANSWERED
 
 
-def test_a_refused_model_missing_from_the_list_shows_on_its_row():
-    found, verdict = found_and_verdict(listed(heroku("claude-4-5-sonnet")), chat=probe(status=404))
-    assert found.observed == IGNORED and "chat completions: HTTP 404" in found.reason and verdict == DIFFERS
+def test_a_refused_model_missing_from_the_list_differs_only_if_the_docs_list_it():
+    found = checks.model_listed(probe(status=404), listed(heroku("claude-4-5-sonnet")), documented=DOCUMENTED)
+    assert found.observed == REJECTED and found.status == 404 and "chat completions refuse it" in found.reason
+    # the runner's baseline request is refused too: the model itself is refused
+    refused_model = dataclasses.replace(found, about_model=True)
+    assert judge("works-on-this-model", refused_model, row_is_about_the_model=True)[0] == DIFFERS
+    assert judge("works-on-this-model", refused_model, row_is_about_the_model=True,
+                 model_is_documented=False)[0] == INCONCLUSIVE
 
 
 def test_the_case_lists_exactly_the_docs_model_table():

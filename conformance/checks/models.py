@@ -50,7 +50,9 @@ def model_listed(probe: Exchange, listed: Exchange, documented: list) -> Finding
 
     `documented` is every model id of the docs' model table (a test keeps it equal to
     cases/docs-tables.yaml). The probe, a chat completion with the model, is context: a model the
-    list lacks that still answers is named so.
+    list lacks that still answers is named so; one the list lacks and chat completions refuse is
+    REJECTED, a refused model (the runner's baseline request confirms it), which differs on a
+    documented model's row and says nothing about a model the docs do not list.
     Sample: "claude-4-5-haiku is not among the 8 chat models GET /available-models lists (it answers
     chat completions); documented but not listed: claude-4-5-haiku"
     """
@@ -79,5 +81,10 @@ def model_listed(probe: Exchange, listed: Exchange, documented: list) -> Finding
     if model in entries:
         return Finding(IGNORED, f"{model} is listed, but as {entries[model].get('type')!r}, not {CHAT_TYPE} "
                                 f"({answers}); {extra}")
-    return Finding(IGNORED, f"{model} is not among the {len(chat)} chat models GET /available-models lists "
-                            f"({answers}); {extra}")
+    missing = f"{model} is not among the {len(chat)} chat models GET /available-models lists"
+    if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM:
+        # Not served at all: a refused model, which the runner confirms with its baseline request and
+        # which differs only for a model the docs list.
+        return Finding(REJECTED, f"{missing}, and chat completions refuse it ({probe.summary()}); {extra}",
+                       probe.status)
+    return Finding(IGNORED, f"{missing} ({answers}); {extra}")
