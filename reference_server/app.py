@@ -11,6 +11,7 @@ from starlette.routing import Route
 from . import newer, parameters, responder, thinking, tools, vision
 from .batches import batches_endpoint
 from .breaks import parse_breaks
+from .listing import available_models_endpoint
 from .models import MODELS
 from .validation import RequestError, validate
 
@@ -169,15 +170,11 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             done = {**done, "object": "chat.completion.result", "created": "2025-11-25T00:00:00Z"}
         return JSONResponse(done, headers=headers_for(body))
 
-    async def available_models(request: Request) -> Response:
-        return JSONResponse([
-            {"model_id": m, "type": ["text-to-text"], "regions": ["us-east-1"]} for m in MODELS
-        ])
-
     return Starlette(routes=[
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/b/{breaks}/v1/chat/completions", chat_completions, methods=["POST"]),
-        Route("/available-models", available_models, methods=["GET"]),
+        Route("/available-models", available_models_endpoint(breaks), methods=["GET"]),
+        Route("/b/{breaks}/available-models", available_models_endpoint(breaks), methods=["GET"]),
         Route("/v1/batches", batches_endpoint(breaks), methods=["GET", "POST"]),
         Route("/b/{breaks}/v1/batches", batches_endpoint(breaks), methods=["GET", "POST"]),
     ])

@@ -63,6 +63,9 @@ BREAKS = {
     "tool-result-ignored": "answers a conversation that ends with tool results as if each result were empty",
     "tool-stream-fragments-broken": "streams each piece of a call's arguments under an index of its own",
     "parallel-calls-same-id": "gives every call of an answer with parallel calls the same id",
+    "vision-jpeg": "cannot read JPEG images on vision models: each is answered 'I cannot read this image.'",
+    "response-format-schemas": "supports every json_schema feature: $ref resolved, string patterns followed",
+    "available-models": "leaves claude-4-5-haiku out of GET /available-models (chat completions still serve it)",
 }
 
 

@@ -11,6 +11,7 @@ import random
 import re
 
 from .responder import text_of
+from .schemas import prepared, validate_schema
 from .validation import DOCUMENTED, EXTENSIONS, RequestError, bad
 
 # "Pick a random integer between 1 and 1000000": the one prompt form the scripted model samples,
@@ -57,6 +58,7 @@ def validate_parameters(body: dict, breaks: frozenset[str]) -> None:
         spec = response_format.get("json_schema")
         if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
             raise bad("response_format.json_schema.schema must be an object")
+        validate_schema(spec["schema"], breaks)  # the structured-output limitation (schemas.py)
 
 
 def answer(body: dict, breaks: frozenset[str], text: str) -> str:
@@ -95,7 +97,7 @@ def structured(response_format, breaks: frozenset[str], text: str) -> str:
     if kind == "json_object":
         return json.dumps({"answer": text})
     if kind == "json_schema":
-        return json.dumps(instance(response_format["json_schema"]["schema"]))
+        return json.dumps(instance(prepared(response_format["json_schema"]["schema"], breaks)))
     return text
 
 

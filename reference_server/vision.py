@@ -1,16 +1,19 @@
 """Vision for the scripted model: an image sent as a PNG data URL is decoded (zlib, the five PNG
-row filters; 8-bit RGB or RGBA, not interlaced) and its dominant colour named. Models without
-vision refuse image parts (validation.py); other image forms (https URLs, JPEG) are described,
-not seen.
+row filters; 8-bit RGB or RGBA, not interlaced), a JPEG one too (baseline: jpeg.py), and its
+dominant colour named. Models without vision refuse image parts (validation.py); other image forms
+(https URLs) are described, not seen.
 
 Break switches: `vision-dropped` drops image parts on vision models (the text alone is answered);
-`vision-everywhere` lets models without vision accept and see images.
+`vision-everywhere` lets models without vision accept and see images; `vision-jpeg` cannot read
+JPEG images (PNG still works).
 """
 import base64
 import binascii
 import struct
 import zlib
 from collections import Counter
+
+from .jpeg import decode_jpeg
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNELS = {2: 3, 6: 4}  # PNG colour type -> bytes a pixel: RGB, RGBA
@@ -77,19 +80,23 @@ def colour_name(rgb: tuple[int, int, int]) -> str:
     return min(NAMED, key=lambda name: sum((a - b) ** 2 for a, b in zip(NAMED[name], rgb, strict=True)))
 
 
-def describe(url: str) -> str:
+def describe(url: str, breaks: frozenset[str] = frozenset()) -> str:
     """What the scripted model says about one image."""
-    prefix = "data:image/png;base64,"
-    if not url.startswith(prefix):
+    decoders = {"data:image/png;base64,": decode_png, "data:image/jpeg;base64,": decode_jpeg,
+                "data:image/jpg;base64,": decode_jpeg}
+    if "vision-jpeg" in breaks:  # JPEG's pixels never reach the model
+        decoders = {"data:image/png;base64,": decode_png}
+    prefix = next((p for p in decoders if url.startswith(p)), None)
+    if prefix is None:
         return "I cannot read this image."
     try:
-        pixels = decode_png(base64.b64decode(url[len(prefix):], validate=True))
-    except (ValueError, binascii.Error, zlib.error, struct.error, IndexError):
+        pixels = decoders[prefix](base64.b64decode(url[len(prefix):], validate=True))
+    except (ValueError, binascii.Error, zlib.error, struct.error, IndexError, KeyError):
         return "I cannot read this image."
     if not pixels:
         return "I cannot read this image."
-    dominant = Counter(pixels).most_common(1)[0][0]
-    return colour_name(dominant).capitalize() + "."
+    # Named first: a JPEG's areas vary by a level or two around one colour.
+    return Counter(colour_name(p) for p in pixels).most_common(1)[0][0].capitalize() + "."
 
 
 def answer(messages: list[dict], breaks: frozenset[str], text: str) -> str:
@@ -98,4 +105,4 @@ def answer(messages: list[dict], breaks: frozenset[str], text: str) -> str:
     urls = images_in(last_user)
     if not urls or "vision-dropped" in breaks:
         return text
-    return " ".join(describe(url) for url in urls)
+    return " ".join(describe(url, breaks) for url in urls)

@@ -44,6 +44,7 @@ ALL_ROWS |= THINKING_ROWS
 VISION_ROWS = {"models.claude-4-5-haiku.vision", "models.claude-4-5-sonnet.vision"}
 LIMITATION_ROWS = {"limitations.batch-api", "limitations.tool-content"}
 ALL_ROWS |= VISION_ROWS | LIMITATION_ROWS
+ALL_ROWS |= {"limitations.ignored-params", "limitations.response-format"}
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -107,7 +108,16 @@ BROKEN_ROWS = {
     "tool-result-ignored": {"advanced.tools"},  # the round trip's final answer
     "tool-stream-fragments-broken": {"advanced.tools"},  # the streamed call
     "parallel-calls-same-id": {"advanced.tools"},  # two calls in one answer
+    "vision-jpeg": {"models.claude-4-5-sonnet.vision"},  # the JPEG case; the ✗ model refuses any image first
+    "response-format-schemas": {"limitations.response-format"},
+    "available-models": {"models.claude-4-5-haiku.sdk"},  # the model left out of the list
 }
+# The Parameter support limitation reads the Ignored parameters' effects the other way round: a
+# parameter that has its effect breaks that limitation too. A json_schema answered with a 500 is a
+# server error on the schema ladder as well.
+for _switch in ("seed", "n", "presence_penalty", "frequency_penalty"):
+    BROKEN_ROWS[_switch] = BROKEN_ROWS[_switch] | {"limitations.ignored-params"}
+BROKEN_ROWS["response-format-schema"] = BROKEN_ROWS["response-format-schema"] | {"limitations.response-format"}
 
 
 def expected_differs(switch: str) -> set[str]:
@@ -131,6 +141,7 @@ def run_in_process(base_url: str, tmp_path, random_draws: int = 0) -> dict:
     run = ConformanceRun.prepare(options)
     try:
         run.connect()
+        run.runner.client.sleep = lambda seconds: None  # retries of the switches' 5xx still sent, not waited for
         results = run.run_all()
     finally:
         run.close()

@@ -1,6 +1,7 @@
 """The Known limitations checks on hand-built exchanges: a server where the limitation no longer
 holds, one that keeps it in an unusual but valid way, and answers that say nothing about it; and
 the case option that sends a request to another path of the API."""
+import json
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,177 @@ def test_requests_to_another_path_cost_no_tokens_in_the_plan():
     assert [p.role for p in planned] == ["probe", "listed", "created"]
     assert [token_ceiling(p) > 0 for p in planned] == [True, False, False]
     assert "model" not in planned[2].body and planned[2].body["endpoint"] == "/v1/chat/completions"
+
+
+# --- ignored-params: seed, n and the penalties, each judged as its Advanced row is ----------------------
+
+APPLES = "apple apple apple apple apple apple apple apple apple apple"
+
+
+def said(text, choices=1, **request):
+    choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+    body = {"choices": [{**choice, "index": i} for i in range(choices)]}
+    return Exchange(request={"model": "m", **request}, status=200, body=body)
+
+
+def parameter_steps(seeded=("417", "88", "9051"), controls=("12", "774", "305"), n_choices=1, frequency=APPLES,
+                    presence=APPLES, penalty_controls=(APPLES,) * 3):
+    """The ignored-params case's exchanges: a sampling model, every parameter ignored, by default."""
+    first, *rest = seeded
+    return dict(probe=said(first, seed=12345), seeded=[said(t, seed=12345) for t in rest],
+                seed_control=[said(t) for t in controls], n=said("1, 2, 3, 4, 5", choices=n_choices, n=2),
+                frequency=said(frequency, frequency_penalty=2.0), presence=said(presence, presence_penalty=2.0),
+                penalty_control=[said(t) for t in penalty_controls], repeated="apple")
+
+
+def test_a_parameter_with_its_effect_means_the_limitation_is_out_of_date():
+    found = checks.ignored_params_limitation(**parameter_steps(n_choices=2))
+    assert found.observed == IGNORED and "n=2 returned 2 choices" in found.reason and verdict(found) == DIFFERS
+    # a seed that makes sampling reproducible, and a frequency penalty that breaks the repeats
+    seeded = checks.ignored_params_limitation(**parameter_steps(seeded=("417",) * 3, frequency="apple"))
+    assert seeded.observed == IGNORED and "seed" in seeded.reason and "frequency_penalty" in seeded.reason
+    assert verdict(seeded) == DIFFERS
+
+
+def test_parameters_accepted_without_effect_hold_the_limitation():
+    found = checks.ignored_params_limitation(**parameter_steps())
+    assert found.observed == HONOURED and verdict(found) == AGREES
+    assert "no effect: seed, n, frequency_penalty" in found.reason and "could not show" in found.reason
+
+
+def test_a_model_that_does_not_sample_shows_nothing_about_the_seed_but_the_others_still_decide():
+    # deterministic: every answer '42', with and without a seed; n and the frequency penalty still show
+    found = checks.ignored_params_limitation(**parameter_steps(seeded=("42",) * 3, controls=("42",) * 3))
+    assert found.observed == HONOURED and "seed:" in found.reason and "does not sample" in found.reason
+    assert "no effect: n, frequency_penalty" in found.reason
+
+
+def test_one_parameter_refused_is_named_and_the_others_decide():
+    steps = parameter_steps()
+    steps["n"] = Exchange(request={"model": "m", "n": 2}, status=400,
+                          body={"error": {"message": "n: must be exactly 1", "type": "invalid_request_error"}})
+    found = checks.ignored_params_limitation(**steps)
+    assert found.observed == HONOURED and "refused rather than ignored: n:" in found.reason
+
+
+def test_a_weak_model_shows_only_what_n_shows_and_the_rest_is_named_as_unshown():
+    # deterministic, and it does not repeat the word a penalty would act on: seed and both penalties
+    # are unclear (not evidence either way); n=2 answered with one choice still shows n ignored
+    weak = parameter_steps(seeded=("42",) * 3, controls=("42",) * 3, frequency="apple", presence="apple",
+                           penalty_controls=("apple",) * 3)
+    found = checks.ignored_params_limitation(**weak)
+    assert found.observed == HONOURED and "no effect: n;" in found.reason
+    assert all(f"{name}:" in found.reason for name in ("seed", "frequency_penalty", "presence_penalty"))
+    # and with n refused too, nothing shows whether anything is ignored: a rejection, which says nothing
+    # (the runner's baseline request then tells a refused model)
+    refused_n = Exchange(request={"model": "m", "n": 2}, status=400, body={"error": {"message": "n must be 1"}})
+    nothing = checks.ignored_params_limitation(**{**weak, "n": refused_n})
+    assert nothing.observed == REJECTED and nothing.status == 400 and verdict(nothing) == INCONCLUSIVE
+
+
+def test_throttling_or_no_answer_says_nothing():
+    throttled = Exchange(request={"n": 2}, status=429, body={"error": {"message": "slow down"}})
+    found = checks.ignored_params_limitation(**{**parameter_steps(), "n": throttled})
+    assert found.observed == REJECTED and found.status == 429 and verdict(found) == INCONCLUSIVE
+    silent = Exchange(request={"n": 2}, transport_error="ReadTimeout")
+    assert verdict(checks.ignored_params_limitation(**{**parameter_steps(), "n": silent})) == INCONCLUSIVE
+
+
+def test_a_server_error_on_any_parameter_differs():
+    steps = parameter_steps()
+    steps["presence"] = Exchange(request={"model": "m"}, status=500, body={"error": {"message": "boom"}})
+    found = checks.ignored_params_limitation(**steps)
+    assert judge("limitation-holds", found)[0] == DIFFERS and "presence_penalty" in found.reason
+
+
+# --- response-format: a ladder of json_schema features ------------------------------------------------------
+
+FEATURES = ("enum", "nested", "array", "any_of", "ref", "pattern", "strict")
+SCHEMAS = {
+    "probe": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    "enum": {"type": "object", "properties": {"continent": {"enum": ["Europe", "Asia"]}}, "required": ["continent"]},
+    "nested": {"type": "object", "properties": {"city": {"type": "object", "properties": {"name": {"type": "string"}},
+                                                         "required": ["name"]}}, "required": ["city"]},
+    "array": {"type": "object", "properties": {"languages": {"type": "array", "minItems": 2, "maxItems": 3}},
+              "required": ["languages"]},
+    "any_of": {"type": "object", "properties": {"p": {"anyOf": [{"type": "number"}, {"type": "null"}]}},
+               "required": ["p"]},
+    "ref": {"type": "object", "$defs": {"place": {"type": "object", "required": ["name"]}},
+            "properties": {"city": {"$ref": "#/$defs/place"}}, "required": ["city"]},
+    "pattern": {"type": "object", "properties": {"airport": {"type": "string", "pattern": "^[A-Z]{3}$"}},
+                "required": ["airport"]},
+    "strict": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
+               "additionalProperties": False},
+}
+VALID = {"probe": {"city": "Paris"}, "enum": {"continent": "Europe"}, "nested": {"city": {"name": "Paris"}},
+         "array": {"languages": ["French", "English"]}, "any_of": {"p": 2.1}, "ref": {"city": {"name": "Paris"}},
+         "pattern": {"airport": "CDG"}, "strict": {"city": "Paris"}}
+
+
+def structured(step, value=None, status=200, finish="stop"):
+    request = {"model": "m", "response_format": {"type": "json_schema",
+                                                 "json_schema": {"name": "paris", "schema": SCHEMAS[step]}}}
+    if status != 200:
+        return Exchange(request=request, status=status, body={"error": {"message": "unsupported schema"}})
+    text = value if isinstance(value, str) else json.dumps(VALID[step] if value is None else value)
+    body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}]}
+    return Exchange(request=request, status=200, body=body)
+
+
+def ladder(**replaced):
+    steps = {step: structured(step) for step in ("probe", *FEATURES)}
+    return checks.schema_features_limited(**{**steps, **replaced})
+
+
+def test_every_feature_working_means_the_limitation_is_out_of_date():
+    found = ladder()
+    assert found.observed == IGNORED and "every schema feature works" in found.reason and verdict(found) == DIFFERS
+
+
+def test_a_refused_or_unfollowed_feature_holds_the_limitation_and_each_outcome_is_named():
+    found = ladder(ref=structured("ref", status=400), pattern=structured("pattern", {"airport": "Charles de Gaulle"}))
+    assert found.observed == HONOURED and verdict(found) == AGREES
+    assert "ref, pattern not supported" in found.reason and "enum: accepted and valid" in found.reason
+    assert "ref: refused" in found.reason and "pattern: accepted but invalid" in found.reason
+    assert "$.airport" in found.reason  # where the answer fails its schema
+    # a strict schema answered with an extra key is not followed either
+    extra = ladder(strict=structured("strict", {"city": "Paris", "country": "France"}))
+    assert extra.observed == HONOURED and "strict: accepted but invalid" in extra.reason
+
+
+def test_an_unusual_but_valid_answer_is_not_a_failure():
+    # any_of's other branch, the array at its maxItems, JSON with its keys in another order and spacing
+    found = ladder(any_of=structured("any_of", {"p": None}), array=structured("array", {"languages": ["a", "b", "c"]}),
+                   nested=structured("nested", '{ "city" : { "name" : "Paris" } }'))
+    assert found.observed == IGNORED, found.reason
+
+
+def test_a_model_too_weak_to_follow_even_the_plain_object_is_unclear():
+    found = ladder(probe=structured("probe", "Paris is the capital of France."),
+                   ref=structured("ref", status=400))
+    assert found.observed == UNCLEAR and "plain object" in found.reason and verdict(found) == INCONCLUSIVE
+    cut = ladder(pattern=structured("pattern", '{"airport": "CD', finish="length"))
+    assert cut.observed == UNCLEAR and verdict(cut) == INCONCLUSIVE  # no failure, and one feature undecided
+
+
+def test_a_server_error_differs_and_a_refused_plain_schema_says_nothing():
+    crash = ladder(ref=structured("ref", status=500))
+    assert verdict(crash) == DIFFERS and crash.reason.startswith("ref:")
+    plain = ladder(probe=structured("probe", status=400))
+    assert plain.observed == REJECTED and verdict(plain) == INCONCLUSIVE
+    throttled = ladder(enum=structured("enum", status=429))
+    assert verdict(throttled) == INCONCLUSIVE
+
+
+def test_the_reference_server_refuses_ref_and_follows_patterns_only_when_switched():
+    from reference_server.schemas import matching, prepared, validate_schema
+    from reference_server.validation import RequestError
+
+    with pytest.raises(RequestError):
+        validate_schema(SCHEMAS["ref"], frozenset())
+    validate_schema(SCHEMAS["ref"], frozenset({"response-format-schemas"}))
+    assert prepared(SCHEMAS["pattern"], frozenset()) == SCHEMAS["pattern"]
+    switched = prepared(SCHEMAS["ref"], frozenset({"response-format-schemas"}))
+    assert switched["properties"]["city"] == {"type": "object", "required": ["name"]}
+    for pattern, sample in (("^[A-Z]{3}$", "AAA"), (r"^\d{2,4}-x?$", "00-"), ("ab+c*", "ab")):
+        assert matching(pattern) == sample

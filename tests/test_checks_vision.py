@@ -148,3 +148,79 @@ def test_the_reference_decoder_reads_every_row_filter_and_refuses_what_it_cannot
     assert describe("data:image/png;base64," + base64.b64encode(png).decode()) == "Red."
     assert describe("https://example.com/red.png") == "I cannot read this image."
     assert describe("data:image/png;base64,bm90IGEgcG5n") == "I cannot read this image."
+
+
+# --- JPEG: the suite's own encoder, checked by Pillow and by the reference server's decoder -----------
+
+def test_the_jpeg_case_sends_exactly_the_jpegs_the_suite_makes():
+    from conformance.images import solid_jpeg
+
+    case = next(c for c in yaml.safe_load((ROOT / "cases" / "vision.yaml").read_text())["cases"]
+                if c["id"] == "vision-colour-jpeg")
+    red = case["request"]["messages"][0]["content"][1]["image_url"]["url"]
+    blue = case["steps"][0]["overrides"]["messages"][0]["content"][1]["image_url"]["url"]
+    assert (red, blue) == (data_url(solid_jpeg(RED)), data_url(solid_jpeg(BLUE)))
+    assert red.startswith("data:image/jpeg;base64,/9j/")
+    assert case["expect"] == {"colour": "red", "other_colour": "blue"}
+
+
+@pytest.mark.parametrize("rgb, size", [(RED, (64, 64)), (BLUE, (64, 64)), ((10, 200, 30), (13, 9)),
+                                       ((255, 255, 255), (8, 8)), ((0, 0, 0), (17, 40))])
+def test_pillow_decodes_the_suite_jpegs_to_their_colour(rgb, size):
+    image_module = pytest.importorskip("PIL.Image")
+    import io
+
+    from conformance.images import solid_jpeg
+
+    image = image_module.open(io.BytesIO(solid_jpeg(rgb, *size)))
+    image.load()  # a corrupt or short entropy-coded segment raises here
+    assert (image.format, image.mode, image.size) == ("JPEG", "RGB", size)
+    pixels = {image.getpixel((x, y)) for x in range(size[0]) for y in range(size[1])}
+    assert len(pixels) == 1  # one flat colour, every block alike
+    assert all(abs(a - b) <= 2 for a, b in zip(pixels.pop(), rgb, strict=True))  # YCbCr rounding only
+
+
+def test_the_reference_decoder_reads_the_suite_jpegs():
+    from conformance.images import solid_jpeg
+    from reference_server.jpeg import decode_jpeg
+
+    colours = decode_jpeg(solid_jpeg((10, 200, 30), 24, 16))  # every bit read, the end marker next
+    assert len(colours) == 6 and all(abs(a - b) <= 2 for c in colours for a, b in zip(c, (10, 200, 30), strict=True))
+    assert describe(data_url(solid_jpeg(RED))) == "Red." and describe(data_url(solid_jpeg(BLUE))) == "Blue."
+    # the switch that makes JPEG unreadable leaves PNG alone
+    broken = frozenset({"vision-jpeg"})
+    assert describe(data_url(solid_jpeg(RED)), broken) == "I cannot read this image."
+    assert describe(data_url(solid_png(RED)), broken) == "Red."
+
+
+@pytest.mark.parametrize("options", [{"quality": 75}, {"quality": 95, "subsampling": 0},
+                                     {"quality": 50, "subsampling": 2, "restart_marker_blocks": 1}])
+def test_the_reference_decoder_reads_real_encoders_jpegs(options):
+    """Pillow's (libjpeg's) JPEGs, with AC terms, 4:2:0 subsampling and restart markers: the server
+    honours real images, not the suite's bytes."""
+    image_module = pytest.importorskip("PIL.Image")
+    import io
+
+    from reference_server.jpeg import decode_jpeg
+
+    image = image_module.new("RGB", (64, 48), RED)
+    image.paste(BLUE, (0, 0, 64, 16))  # a third blue, two thirds red
+    out = io.BytesIO()
+    image.save(out, "JPEG", **options)
+    url = "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+    assert describe(url) == "Red."
+    top_left = decode_jpeg(out.getvalue())[0]
+    assert top_left[2] > 200 and top_left[0] < 60  # blue where the image is blue
+    grey = io.BytesIO()
+    image_module.new("L", (20, 20), 250).save(grey, "JPEG")
+    assert describe("data:image/jpeg;base64," + base64.b64encode(grey.getvalue()).decode()) == "White."
+
+
+def test_the_reference_decoder_refuses_what_it_cannot_read():
+    from conformance.images import solid_jpeg
+
+    progressive = bytearray(solid_jpeg(RED))
+    at = progressive.index(b"\xff\xc0")
+    progressive[at + 1] = 0xC2  # the same frame, declared progressive
+    for data in (bytes(progressive), b"\xff\xd8\xff\xd9", solid_jpeg(RED)[:-40], b"not a jpeg"):
+        assert describe("data:image/jpeg;base64," + base64.b64encode(data).decode()) == "I cannot read this image."

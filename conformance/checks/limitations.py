@@ -4,9 +4,10 @@ are out of date). A refusal the check cannot tie to the limitation says nothing 
 import json
 
 from ..exchange import Exchange, clip
-from ..findings import HONOURED, IGNORED, REJECTED, UNCLEAR, Finding
+from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
 from .common import answered, not_answered
+from .parameters import ignored_param_changes_nothing, json_schema_answer, n_returns_one_choice, seed_changes_nothing
 from .registry import check
 
 # What an API says for a path or method it does not serve.
@@ -83,3 +84,137 @@ def tool_calls_need_content(probe: Exchange, empty: Exchange, null: Exchange, ab
             return found  # no answer, throttled, or a server error (never a clean refusal)
         refusals.append(f"{variant}: HTTP {ex.status} {clip(ex.error_message or 'no message', 50)}")
     return Finding(HONOURED, f"content required: {'; '.join(refusals)}; with text content it is answered")
+
+
+# --- Parameter support: "some OpenAI parameters are ignored (seed, n, penalties)" -------------------
+# Each parameter is judged by the Advanced table's own check; this row reads their findings the other
+# way round: "no effect" (their IGNORED) is the limitation holding, an effect (their HONOURED) is the
+# limitation out of date.
+
+
+def ignored_parameter_findings(probe: Exchange, seeded: list[Exchange], seed_control: list[Exchange], n: Exchange,
+                               frequency: Exchange, presence: Exchange, penalty_control: list[Exchange],
+                               repeated: str) -> dict[str, Finding]:
+    """The Advanced checks' findings, per parameter, on this case's exchanges."""
+    return {
+        "seed": seed_changes_nothing(probe, seeded, seed_control),
+        "n": n_returns_one_choice(n),
+        "frequency_penalty": ignored_param_changes_nothing(frequency, penalty_control, "frequency_penalty",
+                                                           repeated=repeated),
+        "presence_penalty": ignored_param_changes_nothing(presence, penalty_control, "presence_penalty",
+                                                          repeated=repeated, weak_evidence=True),
+    }
+
+
+def _listed(findings: dict[str, Finding], names: list[str]) -> str:
+    return "; ".join(f"{name}: {findings[name].reason}" for name in names)
+
+
+@check
+def ignored_params_limitation(probe: Exchange, seeded: list[Exchange], seed_control: list[Exchange], n: Exchange,
+                              frequency: Exchange, presence: Exchange, penalty_control: list[Exchange],
+                              repeated: str) -> Finding:
+    """The limitation "some OpenAI parameters are ignored (seed, n, penalties)" holds: each is
+    accepted, and none has an effect (each judged as the Advanced table's check judges it).
+
+    The probe and `seeded` carry a seed on a sampled prompt, `seed_control` none; `n` asks for two
+    choices; `frequency` and `presence` put the strongest penalty on a prompt whose answer repeats
+    `repeated`, and `penalty_control` is that prompt without them. IGNORED (the limitation is out of
+    date): any parameter had its effect. HONOURED: none had one, and at least one was shown to have
+    none; those that could not show anything (a model that does not sample ignores any seed; a
+    presence penalty's "no effect" proves little) are named in the reason, so a weak model still
+    shows what n shows (its count of choices needs no skill). A server error is an ERROR; a
+    parameter refused with a 4xx is not "ignored" and is named too; refusals and nothing shown is
+    REJECTED (the runner's baseline then tells a refused model).
+    Sample: "parameters that had an effect: n: n=2 returned 2 choices: n had its effect"
+    """
+    findings = ignored_parameter_findings(probe, seeded, seed_control, n, frequency, presence, penalty_control,
+                                          repeated)
+    by_kind: dict[str, list[str]] = {}
+    for name, found in findings.items():
+        by_kind.setdefault(found.observed, []).append(name)
+    if effect := by_kind.get(HONOURED):
+        return Finding(IGNORED, f"parameters that had an effect: {_listed(findings, effect)}")
+    for name, found in findings.items():  # a server error, no answer, throttling: as the parameter's check says
+        if found.observed in (ERROR, UNANSWERED) or (found.observed == REJECTED and (
+                found.status in NOT_ABOUT_THE_CLAIM or (found.status or 0) >= 500)):
+            return Finding(found.observed, f"{name}: {found.reason}", found.status)
+    shown, refused = by_kind.get(IGNORED, []), by_kind.get(REJECTED, [])
+    not_shown = by_kind.get(UNCLEAR, []) + by_kind.get(ACCEPTED, [])
+    if not shown and refused:  # (n, counted by its choices, shows itself unless refused)
+        return Finding(REJECTED, f"refused, not ignored: {_listed(findings, refused)}", findings[refused[0]].status)
+    if not shown:
+        return Finding(UNCLEAR, f"no parameter could show whether it is ignored: {_listed(findings, not_shown)}")
+    reason = f"accepted with no effect: {', '.join(shown)}"
+    if refused:
+        reason += f"; refused rather than ignored: {_listed(findings, refused)}"
+    if not_shown:
+        reason += f"; could not show either way: {_listed(findings, not_shown)}"
+    return Finding(HONOURED, reason)
+
+
+# --- Response format: "limited support for structured output schemas" ------------------------------
+
+
+def schema_feature_outcome(ex: Exchange) -> tuple[str, Finding]:
+    """("valid" | "invalid" | "refused" | "unclear" | "stop", the finding) for one schema feature,
+    judged by the json_schema row's own check. "stop": an answer that says nothing about any schema
+    (no answer, throttling, a server error, a malformed response)."""
+    found = json_schema_answer(ex)
+    if found.observed == HONOURED:
+        return "valid", found
+    if found.observed == IGNORED:
+        return "invalid", found
+    if found.observed == REJECTED and found.status not in NOT_ABOUT_THE_CLAIM and (found.status or 0) < 500:
+        return "refused", found
+    if found.observed == UNCLEAR:
+        return "unclear", found
+    return "stop", found
+
+
+SHORT = {"valid": "accepted and valid", "invalid": "accepted but invalid", "refused": "refused",
+         "unclear": "unclear"}
+
+
+@check
+def schema_features_limited(probe: Exchange, enum: Exchange, nested: Exchange, array: Exchange, any_of: Exchange,
+                            ref: Exchange, pattern: Exchange, strict: Exchange) -> Finding:
+    """The limitation "limited support for structured output schemas" holds: of a ladder of
+    json_schema features, some are refused (4xx) or accepted with an answer that does not validate
+    (checked with jsonschema, as the json_schema row is).
+
+    The probe is a plain object schema; each step adds one feature: `enum`, a `nested` object, an
+    `array` with minItems/maxItems, `any_of`, `ref` ($ref into $defs), a string `pattern`, and
+    `strict` (additionalProperties false with strict: true). HONOURED: some feature is refused or
+    not honoured (the reason lists each feature's outcome). IGNORED: every feature works, the docs
+    are out of date. A plain object that is itself answered with invalid JSON is a model too weak
+    to show anything (UNCLEAR); a plain object refused is REJECTED (the mode, or the model, is
+    refused, not a feature). A server error on any step is an ERROR.
+    Sample: "every schema feature works (plain object, enum, nested, array, any_of, ref, pattern,
+    strict: each accepted and valid): structured output is not limited"
+    """
+    steps = {"plain object": probe, "enum": enum, "nested": nested, "array": array, "any_of": any_of, "ref": ref,
+             "pattern": pattern, "strict": strict}
+    outcomes = {name: schema_feature_outcome(ex) for name, ex in steps.items()}
+    for name, (kind, found) in outcomes.items():
+        if kind == "stop":
+            return Finding(found.observed, f"{name}: {found.reason}", found.status)
+    plain, plain_found = outcomes.pop("plain object")
+    if plain == "invalid":
+        return Finding(UNCLEAR, f"even the plain object schema is not followed ({plain_found.reason}): a model "
+                                "too weak to show which schema features work")
+    if plain == "refused":
+        return Finding(REJECTED, f"the plain object schema itself is refused ({plain_found.reason}): not about "
+                                 "any schema feature", plain_found.status)
+    if plain == "unclear":
+        return Finding(UNCLEAR, f"plain object: {plain_found.reason}")
+    listed = "; ".join(f"{name}: {SHORT[kind]}" + ("" if kind == "valid" else f" ({found.reason})")
+                       for name, (kind, found) in outcomes.items())
+    failing = [name for name, (kind, _) in outcomes.items() if kind in ("refused", "invalid")]
+    if failing:
+        return Finding(HONOURED, f"limited: {', '.join(failing)} not supported; plain object: accepted and valid; "
+                                 f"{listed}")
+    if any(kind == "unclear" for kind, _ in outcomes.values()):
+        return Finding(UNCLEAR, f"no feature failed, but not every one could be judged: {listed}")
+    return Finding(IGNORED, f"every schema feature works (plain object, {', '.join(outcomes)}: each accepted and "
+                            "valid): structured output is not limited")
