@@ -50,7 +50,8 @@ def _die_with_parent() -> None:
 class LocalServer:
     def __init__(self, target: str, spec: StartSpec, api_key: str | None, secrets: list[str] = ()):
         self.target, self.spec, self.api_key = target, spec, api_key or ""
-        self.secrets = meaningful([*secrets, *(value for _, value in spec.env)])
+        env_values = [value.replace(KEY_PLACEHOLDER, self.api_key) for _, value in spec.env]
+        self.secrets = meaningful([self.api_key, *secrets, *env_values])
         self.process: subprocess.Popen | None = None
         self.log = None
         self.port: int | None = None
