@@ -3,6 +3,7 @@
 `python tests/fake_local_server.py --port N [--fail TEXT] [--never-ready] [--pid-file F] [--child-pid-file F]`
 """
 import argparse
+import os
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -14,11 +15,12 @@ def main() -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--fail", help="print this on stderr and exit 3 before serving")
     parser.add_argument("--never-ready", action="store_true", help="answer 503 to every request")
-    parser.add_argument("--pid-file", help="write this process's id here")
+    parser.add_argument("--pid-file", help="append this process's id to this file")
     parser.add_argument("--child-pid-file", help="start a sleeping child (a wrapper's server) and write its id here")
     args = parser.parse_args()
     if args.pid_file:
-        Path(args.pid_file).write_text(str(__import__("os").getpid()))
+        with open(args.pid_file, "a") as f:  # appended: a test counts the servers started
+            f.write(f"{os.getpid()}\n")
     if args.fail:
         print("loading", flush=True)
         print(f"fatal: {args.fail}", file=sys.stderr, flush=True)
