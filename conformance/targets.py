@@ -14,13 +14,13 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .atomic import write_text_atomic
-from .docs import DocsTables
+from .docs import OBSERVE_ONLY, DocsTables
 from .errors import ConformanceError
 from .schema import load_validated
 
 # Which documented claims apply to a target.
 CLAIMS_HEROKU = "heroku"              # Heroku's tables with Heroku's levels
-CLAIMS_OBSERVE_ONLY = "observe-only"  # nothing is held against Heroku's docs: every verdict is inconclusive
+CLAIMS_OBSERVE_ONLY = OBSERVE_ONLY    # nothing is held against Heroku's docs: every verdict is inconclusive
 CLAIMS_MODES = (CLAIMS_HEROKU, CLAIMS_OBSERVE_ONLY)
 MANIFEST = "target.json"  # cassettes/<target>/target.json: what replay needs to know of a recorded target
 PORT_PLACEHOLDER, KEY_PLACEHOLDER = "{port}", "{key}"
@@ -207,7 +207,7 @@ def resolve_target(
         url_var = var("url_env")
         if url_var:
             url = environ.get(url_var) or None
-            if url is None and need_url:
+            if url is None and need_url and not spec.get("start"):  # with start:, the suite starts it instead
                 raise ConformanceError(f"target '{name}' needs {url_var} set (or pass --base-url)")
             url = join_url(url, base_path) if url else None
         elif spec.get("url"):

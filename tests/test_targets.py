@@ -180,6 +180,9 @@ def test_replaying_a_profiled_target_needs_no_url(tmp_path):
     meta = run.run_metadata()
     assert (meta["target"], meta["claims"], meta["features"], meta["own_models"]) == (
         "llama-cpp", "heroku", {"vision": False, "thinking": False}, ["tiny"])
+    # The run judges by the profile: its features are tiny's model table.
+    assert run.docs.claim_for("models.{model}.vision", "tiny").level == "✗"
+    assert run.docs.claim_for("models.{model}.thinking", "tiny").promise == "not-supported"
 
 
 def test_an_ad_hoc_target_recorded_once_replays_with_no_url_or_models(tmp_path, reference_server, monkeypatch):
