@@ -113,8 +113,10 @@ def _profile_problem(spec: dict, columns: list[str]) -> str | None:
         return ("features describe the profile's own models: list them under models (with models: docs, "
                 "Heroku's model table says what each model has)")
     start = spec.get("start")
-    if start and start.get("port", "auto") == "auto" and not any(PORT_PLACEHOLDER in a for a in start["command"]):
-        return f"start.command never says {PORT_PLACEHOLDER}: with port: auto the server must be told its port"
+    said = [*start["command"], *map(str, start.get("env", {}).values())] if start else []
+    if start and start.get("port", "auto") == "auto" and not any(PORT_PLACEHOLDER in word for word in said):
+        return (f"start never says {PORT_PLACEHOLDER} (in command or env): with port: auto the server must be "
+                "told its port")
     return None
 
 
@@ -182,13 +184,17 @@ def resolve_target(
                 "claims": manifest["claims"], "features": manifest.get("features") or {}}
         models = models or manifest["models"]
         profile = manifest_path(cassette_dir, name).as_posix()
-    if spec is None and not base_url:
-        recorded = [t for t in recorded_targets(cassette_dir) if t not in known] if cassette_dir else []
+    recorded = [t for t in recorded_targets(cassette_dir) if t not in known] if cassette_dir else []
+    replaying_recorded = not need_url and spec is None and name in recorded  # an older recording: no manifest
+    if spec is None and not base_url and not replaying_recorded:
         also = f"; recorded: {', '.join(recorded)}" if recorded else ""
         raise ConformanceError(
             f"unknown target '{name}' (known in {targets_file}: {', '.join(known)}{also}); "
             f"to test another server pass --base-url URL"
         )
+    if replaying_recorded and not models:
+        raise ConformanceError(f"target '{name}' has cassettes but no {manifest_path(cassette_dir, name)}: "
+                               "name the models to replay with --models a,b")
     if spec is None and not models:
         raise ConformanceError(f"target '{name}' is not in {targets_file.name}: name the models to test with "
                                "--models a,b (Heroku's model ids mean nothing to another server)")

@@ -89,7 +89,7 @@ def write_targets(tmp_path, body: str) -> Path:
     ("  x: {url: 'http://127.0.0.1:1', models: docs, features: {vision: true}}\n",
      "target 'x': features describe the profile's own models"),
     ("  x: {start: {command: [srv, --port, '8080']}, models: [m]}\n",
-     "target 'x': start.command never says {port}"),
+     "target 'x': start never says {port} (in command or env)"),
     ("  x: {url: 'http://127.0.0.1:1', claims: judged}\n", "targets.x.claims: 'judged' is not one of"),
     ("  x: {start: {ready: /health}}\n", "targets.x.start: 'command' is a required property"),
     ("  x: {url: 'http://127.0.0.1:1', colour: blue}\n", "targets.x: unknown key(s) ('colour' was unexpected)"),
@@ -207,3 +207,13 @@ def test_an_unknown_target_lists_profiles_and_recorded_targets(tmp_path):
                                                r"llama-cpp; recorded: old-server\); to test another server pass "
                                                r"--base-url URL"):
         resolve("nope", need_url=False, cassette_dir=tmp_path / "c")
+
+
+def test_an_older_recording_without_its_manifest_replays_with_models(tmp_path):
+    (tmp_path / "c" / "old-server" / "core" / "stop").mkdir(parents=True)
+    (tmp_path / "c" / "old-server" / "core" / "stop" / "m.yaml").write_text("version: 1\n")
+    with pytest.raises(ConformanceError, match=r"target 'old-server' has cassettes but no .*old-server/target.json: "
+                                               r"name the models to replay with --models a,b"):
+        resolve("old-server", need_url=False, cassette_dir=tmp_path / "c")
+    t = resolve("old-server", need_url=False, cassette_dir=tmp_path / "c", models=["m"])
+    assert (t.models, t.base_url, t.claims, t.own_models) == (("m",), None, "heroku", ())
