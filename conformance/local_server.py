@@ -25,6 +25,8 @@ from .targets import KEY_PLACEHOLDER, PORT_PLACEHOLDER, StartSpec
 HOST = "127.0.0.1"
 TAIL_LINES = 3
 POLL_SECONDS = 0.1
+# Straight to loopback: an http_proxy in the environment must never see the readiness check.
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def free_port() -> int:
@@ -108,7 +110,7 @@ class LocalServer:
     def _answers(self, url: str) -> bool:
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.api_key}"})
         try:
-            with urllib.request.urlopen(request, timeout=2) as response:
+            with NO_PROXY.open(request, timeout=2) as response:
                 return 200 <= response.status < 300
         except (urllib.error.URLError, OSError, ValueError):
             return False  # not listening yet, or loading (llama-server answers 503 until its model is in)

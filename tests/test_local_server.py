@@ -6,13 +6,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from conformance.errors import ConformanceError
-from conformance.local_server import LocalServer
+from conformance.local_server import NO_PROXY, LocalServer
 from conformance.targets import StartSpec
 
 FAKE = str(Path(__file__).resolve().parent / "fake_local_server.py")
@@ -42,7 +41,7 @@ def test_starts_on_a_free_port_and_stops_with_its_children(tmp_path):
     server = LocalServer("fake", spec("--child-pid-file", str(tmp_path / "child")), "k-123456")
     url = server.start()
     assert url.startswith("http://127.0.0.1:") and server.command()[0] == sys.executable
-    with urllib.request.urlopen(url + "/health", timeout=2) as answer:
+    with NO_PROXY.open(url + "/health", timeout=2) as answer:
         assert answer.status == 200
     leader, child = server.process.pid, int((tmp_path / "child").read_text())
     server.stop()
