@@ -38,6 +38,15 @@ def main() -> int:
             self.end_headers()
             self.wfile.write(body)
 
+        def do_POST(self):  # not an OpenAI server: every request is refused at once (a 400 is never retried)
+            body = b'{"error": {"message": "this fake serves no completions"}}'
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def log_message(self, *args):
             pass
 
