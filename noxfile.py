@@ -1,6 +1,7 @@
 """Sessions: conformance (replay by default), record, tests, report, lint, benchmark.
 
-    python3 -m nox -s conformance                       # replay the shipped cassettes, offline
+    python3 -m nox -s conformance                       # replay every recorded target, offline, one report
+    python3 -m nox -s conformance -- --target llama-cpp # replay one target
     python3 -m nox -s conformance -- --mode live --target heroku
     python3 -m nox -s record -- --target heroku        # real requests, cassettes under cassettes/heroku/
     python3 -m nox -s tests                             # the harness's own tests
@@ -19,17 +20,31 @@ def _cases_args(posargs: list[str]) -> list[str]:
     return [] if named else ["cases"]
 
 
+def _one_target(posargs: list[str]) -> bool:
+    """A run of one target: one is named, or a live or record run (the reference unless named)."""
+    if any(a == "--target" or a.startswith("--target=") for a in posargs):
+        return True
+    modes = [posargs[i + 1] for i, a in enumerate(posargs[:-1]) if a == "--mode"]
+    modes += [a.split("=", 1)[1] for a in posargs if a.startswith("--mode=")]
+    return any(m != "replay" for m in modes)
+
+
 @nox.session
 def conformance(session):
-    """Run the cases: replay (default), or `-- --mode live|record` with a target."""
+    """Replay every target recorded under cassettes/ into one report (reports/<target>/ each, then
+    reports/index.html side by side); `-- --target NAME` runs that one; `-- --mode live` with a target."""
     session.install("-e", ".[reference]")
-    session.run("pytest", *_cases_args(session.posargs), f"--junitxml={REPORTS}/junit.xml",
-                *session.posargs)
+    if _one_target(session.posargs):
+        session.run("pytest", *_cases_args(session.posargs), f"--junitxml={REPORTS}/junit.xml",
+                    *session.posargs)
+    else:
+        session.run("python", "-m", "conformance.matrix", *session.posargs)
 
 
 @nox.session
 def record(session):
-    """Record cassettes: real requests to the target (the reference server unless --target says otherwise)."""
+    """Record cassettes: real requests to the target (the reference server unless --target says otherwise);
+    a target whose profile says how to start it is started on loopback and stopped after."""
     session.install("-e", ".[reference]")
     session.run("pytest", *_cases_args(session.posargs), "--mode", "record",
                 f"--junitxml={REPORTS}/junit.xml", *session.posargs)

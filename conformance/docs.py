@@ -7,12 +7,12 @@ A claim is one documented cell: `core.max_tokens` (level Full), in the model tab
 Cases name claims; verdicts hold findings against the promise of each claim's level.
 """
 import difflib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ConformanceError
 from .schema import load_validated
-from .verdicts import PROMISES, UNDOCUMENTED_LEVEL
+from .verdicts import NOT_HELD_AGAINST_THE_DOCS, OBSERVED_ONLY_LEVEL, PROMISES, UNDOCUMENTED_LEVEL
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class Claim:
 MODEL_PLACEHOLDER = "{model}"
 # The docs: "All models available through Heroku Managed Inference and Agents work with the OpenAI SDK".
 UNLISTED_MODEL_LEVELS = {"sdk": "✓"}
+# A target profile that lists its own models is their model table: a feature it has is ✓, one it lacks ✗.
+FEATURE_LEVELS = {True: "✓", False: "✗"}
+OBSERVE_ONLY = "observe-only"  # a target's claims mode: nothing is held against Heroku's docs
 
 
 @dataclass
@@ -39,6 +42,19 @@ class DocsTables:
     model_ids: list[str]  # every model id of the model table, in the docs' order
     promises: dict[str, str]  # level -> promise
     model_levels: dict[str, dict[str, str]]  # claim id -> {model id: level} where a row says so
+    # Set by for_target: what a target's profile says about the claims that apply to it.
+    claims_mode: str = "heroku"
+    own_models: tuple[str, ...] = ()  # models the profile lists itself (not Heroku's)
+    features: dict = field(default_factory=dict)  # model-table column -> bool, for those models
+
+    def for_target(self, claims_mode: str, own_models=(), features: dict | None = None) -> "DocsTables":
+        """These tables as they apply to one target. The one place a target's profile changes a claim:
+        observe-only makes every claim unjudged; a profile's own models are judged from its features
+        (model table) and by each row's general level (never Heroku's per-model levels)."""
+        return replace(self, claims_mode=claims_mode, own_models=tuple(own_models), features=dict(features or {}))
+
+    def model_columns(self) -> list[str]:
+        return [c["id"] for t in self.data["tables"] if t["kind"] == "models" for c in t.get("columns", [])]
 
     def template_problem(self, row: str) -> str | None:
         """Why a row id that may hold {model} names no claim, or None."""
@@ -50,22 +66,38 @@ class DocsTables:
         return None
 
     def claim_for(self, row: str, model_id: str) -> Claim:
-        """The claim a case's row speaks about for this model (resolving {model} and per-model levels)."""
+        """The claim a case's row speaks about for this model (resolving {model}, per-model levels
+        and the target's profile)."""
+        claim = self._documented_claim(row, model_id)
+        if self.claims_mode == OBSERVE_ONLY:
+            return replace(claim, level=OBSERVED_ONLY_LEVEL, promise=NOT_HELD_AGAINST_THE_DOCS)
+        return claim
+
+    def _documented_claim(self, row: str, model_id: str) -> Claim:
+        own = model_id in self.own_models
         if MODEL_PLACEHOLDER not in row:
             claim = self.claims[row]
-            level = self.model_levels.get(claim.id, {}).get(model_id)
+            level = None if own else self.model_levels.get(claim.id, {}).get(model_id)
             return replace(claim, level=level, promise=self.promises[level]) if level else claim
-        model_row = self.model_row(model_id)
+        model_row = None if own else self.model_row(model_id)
         if model_row is not None:
             return self.claims[row.replace(MODEL_PLACEHOLDER, model_row)]
-        # A model the docs' table does not list: only the table's general sentence speaks for it.
+        # A model the docs' table does not list: the profile's features speak for its own models;
+        # otherwise only the table's general sentence does.
         table, _, column = row.split(".", 2)
         claim_id = row.replace(MODEL_PLACEHOLDER, model_id)
-        level = UNLISTED_MODEL_LEVELS.get(column, UNDOCUMENTED_LEVEL)
+        if own and column in self.features:
+            level = FEATURE_LEVELS[bool(self.features[column])]
+        else:
+            level = UNLISTED_MODEL_LEVELS.get(column, UNDOCUMENTED_LEVEL)
         return Claim(claim_id, table, model_id, model_id, level, self.promises.get(level, UNDOCUMENTED_LEVEL),
                      column)
 
     def model_row(self, model_id: str) -> str | None:
+        """The docs' model-table row of a model; for a profile's own model, the model itself (the
+        profile is its model table)."""
+        if model_id in self.own_models:
+            return model_id
         for table in self.data["tables"]:
             if table["kind"] == "models":
                 for row in table["rows"]:

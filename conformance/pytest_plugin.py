@@ -32,7 +32,8 @@ def pytest_addoption(parser):
                     help="replay (default): cassettes only, network blocked; live: real requests, nothing "
                          "recorded; record: real requests, cassettes written under --cassette-dir/<target>")
     group.addoption("--target", default="reference",
-                    help="a target from cases/targets.yaml (heroku, reference) or, with --base-url, any name")
+                    help="a target profile from cases/targets.yaml (heroku, reference, llama-cpp, ...), a target "
+                         "recorded under --cassette-dir (replay), or, with --base-url, any name")
     group.addoption("--base-url", default=None, help="base URL of an OpenAI-compatible API (…/v1)")
     group.addoption("--api-key-env", default=None, help="environment variable holding the API key")
     group.addoption("--env-prefix", default=None,
@@ -120,14 +121,20 @@ def pytest_configure(config):
     role = _role(config)
     if role == WORKER:  # the controller checked the target, started any server and made the run folder
         options.base_url = config.workerinput.get("conformance_base_url") or options.base_url
+    if role != WORKER:
+        _interrupt_on_sigterm()  # from before a local server starts: SIGTERM then stops it like Ctrl-C
     run = None
     try:
         run = ConformanceRun.prepare(options)
         run.connect()
     except ConformanceError as err:
         if run is not None:
-            run.close()  # a reference server started before the failing check must not outlive us
+            run.close()  # a local server started before the failing check must not outlive us
         raise pytest.UsageError(f"conformance: {err}") from None
+    except BaseException:
+        if run is not None:
+            run.close()  # interrupted while starting or checking it: the same
+        raise
     for case in run.cases:
         for mark in case.marks:
             config.addinivalue_line("markers", f"{mark}: declared by case files")
@@ -139,7 +146,6 @@ def pytest_configure(config):
         running = run.open_shards(None, narrowed=_narrowed(config))
         if options.report:
             render_to_file(running, options.report)
-        _interrupt_on_sigterm()
         if role == CONTROLLER:
             config.pluginmanager.register(XdistController(run), "conformance-xdist")
             if not any(a == "--dist" or a.startswith("--dist=") for a in config.invocation_params.args):
@@ -209,7 +215,7 @@ class XdistController:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node):
         node.workerinput["conformance_run_dir"] = str(self.run.run_dir)
-        if self.run.server is not None:  # one reference server for every worker
+        if self.run.server is not None:  # one local server for every worker
             node.workerinput["conformance_base_url"] = self.run.target.base_url
 
 

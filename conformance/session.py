@@ -16,16 +16,16 @@ from .cases import DOCS_TABLES_FILE, TARGETS_FILE, Case, load_cases
 from .client import ChatClient
 from .docs import DocsTables, load_docs
 from .errors import ConformanceError
+from .local_server import LocalServer
 from .plan import estimate
 from .preflight import check_key, check_reachable
-from .recording import LIVE, MODES, REPLAY, Recorder
-from .reference import ReferenceServer
+from .recording import LIVE, MODES, RECORD, REPLAY, Recorder
 from .repro import write_repros
 from .results import Result, document, now, write_json_atomic
 from .results.shards import ShardWriter, read_shards, worker_name
 from .runner import Runner
 from .secrets import meaningful, scrub_json
-from .targets import Target, public_url, resolve_target
+from .targets import Target, join_url, public_url, read_manifest, resolve_target, write_manifest
 
 # Replay sends nothing; the SDK still needs a URL. Loopback's discard port, and the network is blocked.
 REPLAY_URL = "http://127.0.0.1:9/v1"
@@ -60,7 +60,7 @@ class ConformanceRun:
     cases: list[Case]
     target: Target
     runner: Runner | None = None
-    server: ReferenceServer | None = None
+    server: LocalServer | None = None  # a target's local server, started from its profile
     results: list[Result] = field(default_factory=list)
     repros: list[Path] = field(default_factory=list)  # case files written for live failures
     run_dir: Path | None = None     # where every worker appends its finished results (shards)
@@ -78,21 +78,26 @@ class ConformanceRun:
         target = resolve_target(
             options.cases_dir / TARGETS_FILE, docs, options.target, base_url=options.base_url,
             api_key_env=options.api_key_env, models=options.models, env_prefix=options.env_prefix,
-            need_url=options.mode != REPLAY,
+            need_url=options.mode != REPLAY, cassette_dir=options.cassette_dir,
         )
+        # From here on, every claim is the one that applies to this target (its profile's claims mode and features).
+        docs = docs.for_target(target.claims, target.own_models, target.features)
         return cls(options, docs, cases, target)
 
     def connect(self) -> None:
-        """Start the reference server if needed, check the target answers, build the shared client."""
+        """Start the target's local server if needed, check it answers, build the shared client."""
         target, mode = self.target, self.options.mode
         recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets if mode != REPLAY else [])
         if mode == REPLAY:
             # Answered from the cassettes: nothing is sent, so no key can come back and nothing needs scrubbing.
             client = ChatClient(REPLAY_URL, REPLAY_KEY, max_retries=0, scrub=False, transport=recorder.transport)
         else:
-            if target.base_url is None:  # the reference target with no --base-url: start it here
-                self.server = ReferenceServer(api_key=target.api_key or "reference-key")
-                self.target = target = dataclasses.replace(target, base_url=self.server.start())
+            if target.base_url is None and target.start is not None:  # a local server: start it here
+                self.server = LocalServer(target.name, target.start, target.api_key, target.secrets)
+                url = join_url(self.server.start(), target.base_path)
+                self.target = target = dataclasses.replace(target, base_url=url)
+            if target.base_url is None:
+                raise ConformanceError(f"target '{target.name}' has no base URL: pass --base-url")
             check_key(target)
             # Retries help live runs through throttling; recording never stores a 429 or 5xx.
             rate = self.options.rate_limit / max(1, self.options.workers) if self.options.rate_limit else None
@@ -100,11 +105,20 @@ class ConformanceRun:
                                 requests_per_minute=rate)
             check_reachable(target, client.sdk)
             recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets)
+            if mode == RECORD:
+                self._write_manifest()
         self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,
                              self.record_command(), random_draws=self.options.random_draws,
                              deadline_at=None if self.options.deadline is None else
                              time.monotonic() + self.options.deadline,
                              budget=self._budget_share())
+
+    def _write_manifest(self) -> None:
+        """Beside the cassettes: what replaying them needs to know, so replay needs no URL or models.
+        The models recorded so far stay listed: a narrowed recording adds to them."""
+        earlier = read_manifest(self.options.cassette_dir, self.target.name) or {}
+        models = tuple(dict.fromkeys([*earlier.get("models", []), *self.target.models]))
+        write_manifest(self.options.cassette_dir, dataclasses.replace(self.target, models=models))
 
     def _budget_share(self) -> int | None:
         """Each of the run's processes may spend its share of the budget."""
@@ -145,6 +159,7 @@ class ConformanceRun:
             "base_url": public_url(self.target.base_url) if self.options.mode != REPLAY else None,
             "cassettes": self.options.cassette_dir.as_posix() if self.options.mode != LIVE else None,
             "models": list(self.target.models),
+            **self.target.describe(),
             "started_at": self.started_at,
             "finished_at": now(),
             "suite_version": __version__,

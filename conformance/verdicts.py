@@ -16,6 +16,10 @@ NOT_ABOUT_THE_CLAIM = {403, 408, 429, 502, 503, 504, 529}
 # A level the registry never declares: a value outside a documented range, or a column the docs
 # leave empty for a model they do not list.
 UNDOCUMENTED_LEVEL = "undocumented"
+# A target profile with `claims: observe-only` (a server Heroku's docs say nothing about): every
+# claim takes this level and promise, so each observation is shown and none is judged.
+OBSERVED_ONLY_LEVEL = "observed only"
+NOT_HELD_AGAINST_THE_DOCS = "not-held-against-the-docs"
 
 # What each promise expects of each observation. A check reports HONOURED when what the row states
 # was seen: the effect of a Full parameter, the error a "rejected" claim promises, the limitation
@@ -44,6 +48,8 @@ RULES = {
     # The docs say nothing checkable: the observation is recorded, never judged.
     "observe-only": {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE,
                      REJECTED: INCONCLUSIVE, ERROR: INCONCLUSIVE},
+    NOT_HELD_AGAINST_THE_DOCS: {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE,
+                                REJECTED: INCONCLUSIVE, ERROR: INCONCLUSIVE},
     # Outside a documented range the docs promise nothing; a clean 4xx is what a careful API does.
     UNDOCUMENTED_LEVEL: {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE, REJECTED: AGREES,
                          ERROR: DIFFERS},
@@ -52,6 +58,7 @@ PROMISES = tuple(RULES)
 WHY_INCONCLUSIVE = {
     UNDOCUMENTED_LEVEL: "the docs promise nothing here",
     "observe-only": "the docs promise nothing checkable here: observed, not judged",
+    NOT_HELD_AGAINST_THE_DOCS: "this target is observed only: Heroku's docs are not held against it",
 }
 
 
@@ -86,7 +93,7 @@ def judge(promise: str, finding: Finding, documented: bool = True, row_is_about_
     if observed == REJECTED and (finding.status or 0) >= 500:
         # A server error is never a clean rejection, whatever the level promises.
         observed, reason = ERROR, f"{reason}: a server error, not a clean rejection"
-    if not documented:
+    if not documented and promise != NOT_HELD_AGAINST_THE_DOCS:  # observed-only stays unjudged everywhere
         promise = UNDOCUMENTED_LEVEL
     verdict = RULES[promise][observed]
     if verdict == INCONCLUSIVE and promise in WHY_INCONCLUSIVE:

@@ -26,7 +26,8 @@ def merge_results(sources: list[tuple[str, list[dict]]]) -> list[dict]:
 
 
 def merge_documents(named: list[tuple[str, dict]]) -> dict:
-    """One results document from several (the first one's docs tables, every run's models)."""
+    """One results document from several (the first one's docs tables, every run's models). Each
+    result keeps its target; run.targets lists each target's run and run.target names them all."""
     from . import FORMAT, VERSION, totals_of
 
     first = named[0][1]
@@ -34,7 +35,14 @@ def merge_documents(named: list[tuple[str, dict]]) -> dict:
     runs = [doc["run"] for _, doc in named]
     models = list(dict.fromkeys(m for run in runs for m in run.get("models", [])))
     statuses = {run.get("status", "completed") for run in runs}
+    # Each target's own run (profile, claims mode, mode, status): results of several targets side by side.
+    targets = {}
+    for run_of in (each for run in runs for each in run.get("targets", [run])):  # a merged file lists its own
+        mine = targets.setdefault(run_of["target"], {k: v for k, v in run_of.items()
+                                                     if k not in ("narrowed", "repro_cases", "merged_from")})
+        mine["models"] = list(dict.fromkeys([*mine.get("models", []), *run_of.get("models", [])]))
     run = {**first["run"], "models": models, "merged_from": [name for name, _ in named],
+           "target": ", ".join(targets), "targets": list(targets.values()),
            "status": "completed" if statuses == {"completed"} else "incomplete",
            "started_at": min(run.get("started_at", "") for run in runs),
            "finished_at": max(run.get("finished_at", "") for run in runs)}
