@@ -55,7 +55,7 @@ def report(session):
 @nox.session
 def lint(session):
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "conformance", "reference_server", "tests", "noxfile.py", "benchmarks")
+    session.run("ruff", "check", "conformance", "reference_server", "tests", "noxfile.py", "benchmarks", "peer")
 
 
 @nox.session
