@@ -5,7 +5,10 @@
     python3 -m nox -s conformance -- --mode live --target heroku
     python3 -m nox -s record -- --target heroku        # real requests, cassettes under cassettes/heroku/
     python3 -m nox -s tests                             # the harness's own tests
+    python3 -m nox -s peer                              # llama.cpp's llama-server, built here, as a target
 """
+import socket
+
 import nox
 
 nox.options.sessions = ["tests", "conformance"]
@@ -67,7 +70,7 @@ def report(session):
 @nox.session
 def lint(session):
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "conformance", "reference_server", "tests", "noxfile.py", "benchmarks")
+    session.run("ruff", "check", "conformance", "reference_server", "tests", "noxfile.py", "benchmarks", "peer")
 
 
 @nox.session
@@ -75,3 +78,34 @@ def benchmark(session):
     """Print speed and cost figures: replay overhead, a parallel live run, report rendering, tokens."""
     session.install("-e", ".[test]")  # the live figure runs pytest-xdist workers
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+# The key llama-server is started with (loopback only; it guards nothing): a wrong key must then be refused.
+PEER_KEY = {"LLAMA_CPP_API_KEY": "llama-cpp-dummy-key"}
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@nox.session
+def peer(session):
+    """llama.cpp's llama-server with a tiny generated model, recorded as the `llama-cpp` target.
+
+    Builds llama-server once (cached under ~/.cache/heroku-conformance), writes the model, serves it on
+    a free loopback port, records cassettes/llama-cpp/ and writes the report; extra arguments go to pytest.
+    """
+    session.install("-e", ".[reference,peer]")
+    session.run("python", "-m", "peer.llama_cpp", "build")
+    port = str(_free_loopback_port())
+    session.run("python", "-m", "peer.llama_cpp", "serve", "--port", port, "--detach",
+                "--api-key-env", "LLAMA_CPP_API_KEY", env=PEER_KEY)
+    try:
+        session.run("pytest", *_cases_args(session.posargs), "--mode", "record", "--target", "llama-cpp",
+                    "--base-url", f"http://127.0.0.1:{port}/v1", "--models", "tiny",
+                    "--api-key-env", "LLAMA_CPP_API_KEY", f"--junitxml={REPORTS}/junit.xml", *session.posargs,
+                    env=PEER_KEY, success_codes=[0, 1])  # 1: rows differ, which is what a peer shows
+    finally:
+        session.run("python", "-m", "peer.llama_cpp", "stop", "--port", port)

@@ -64,6 +64,16 @@ def _stream_cut(err: BaseException) -> str | None:
     return None
 
 
+# A persistent connection the server had already closed: the request got no byte back, so it was never
+# answered (llama-server closes the connection after every stream while announcing keep-alive).
+UNANSWERED_CLOSE = ("Server disconnected without sending a response", "Remote end closed connection without response")
+CLOSED_UNANSWERED = "the server closed the connection without answering"
+
+
+def _closed_unanswered(err: BaseException) -> bool:
+    return any(text in str(cause) for cause in _cause_chain(err) for text in UNANSWERED_CLOSE)
+
+
 def split_params(request: dict) -> tuple[dict, dict]:
     known = {k: v for k, v in request.items() if k in SDK_PARAMS}
     extra = {k: v for k, v in request.items() if k not in SDK_PARAMS}
@@ -181,6 +191,10 @@ class ChatClient:
             self._pace(str(request.get("model")))
             exchange, headers = self._attempt(request, transport)
             self.sent += 1
+            if (exchange.transport_error or "").startswith(CLOSED_UNANSWERED):
+                # Nothing was answered, so nothing was done: once more, on a fresh connection.
+                exchange, headers = self._attempt(request, transport)
+                self.sent += 1
             if exchange.status not in RETRYABLE or attempt == retries:
                 break
             wait = retry_wait(headers, attempt, exchange.status)
@@ -224,7 +238,9 @@ class ChatClient:
         except openai.APIConnectionError as err:
             _raise_if_replay_miss(err)
             cut = _stream_cut(err) if exchange.stream else None
-            if cut:
+            if _closed_unanswered(err):
+                exchange.transport_error = f"{CLOSED_UNANSWERED} ({type(err).__name__}: {err})"
+            elif cut:
                 # While recording, vcrpy reads the whole body before the SDK sees a chunk, so a cut
                 # stream surfaces here rather than mid-iteration: the same outcome, fewer chunks.
                 exchange.stream_cut = cut

@@ -191,3 +191,13 @@ def test_stream_chunks_may_differ_in_created():
 def test_every_check_documents_a_sample_failure():
     for name, fn in checks.REGISTRY.items():
         assert fn.__doc__ and "Sample" in fn.__doc__, name
+
+
+def test_recalls_every_turn_when_the_template_fills_in_a_default_system_prompt():
+    # llama.cpp with Qwen's template: without a system turn the template sends its own ("You are
+    # Qwen..."), so the conversation with the turn has the shorter prompt (93 against 95). The turn
+    # arrived; a tiny model that repeats nothing shows nothing, and nothing was dropped.
+    qwen = recall("This tiny model always gives the same short answer.", 93, {"system": 95, "user": 80})
+    assert qwen.observed == UNCLEAR and "never reached" not in qwen.reason
+    # the same count with and without the turn is still a dropped turn
+    assert recall("MARMALADE PAPAYA", 95, {"system": 95}).observed == IGNORED

@@ -133,3 +133,12 @@ def test_null_params_need_a_count_to_compare_with():
 def test_content_parts_need_a_string_answer_that_is_a_count():
     assert checks.parts_match_string(answer("Hello there"), answer("I like 5 things")).observed == UNCLEAR
     assert checks.parts_match_string(answer("Hello there"), answer("1, 2, 3, 4")).observed == IGNORED
+
+
+def test_word_reaches_model_through_a_template_with_a_default_system_prompt():
+    # A system message in place of the template's default one ("You are Qwen, created by Alibaba
+    # Cloud...") can make the prompt shorter than without it: it arrived all the same.
+    without = answer("This tiny model always gives the same short answer.", prompt_tokens=45)
+    shorter = checks.word_reaches_model(answer("This tiny model always gives the same short answer.",
+                                               prompt_tokens=43), without, **WORD)
+    assert shorter.observed == UNCLEAR and "reached the model" in shorter.reason

@@ -64,8 +64,10 @@ def recalls_every_turn(probe: Exchange, words: dict, without_system: Exchange, w
 
     A weak model may leave a word out though its turn arrived, so a missing word alone proves
     nothing. Each `without_<role>` step sends the conversation without that role's turn: if the
-    prompt is no longer with the turn than without it, the server dropped the turn (ignored);
-    if it is longer, the turn arrived and the model just did not say the word (unclear).
+    prompt is the same length with the turn as without it, the server dropped the turn (ignored);
+    if it differs, the turn arrived and the model just did not say the word (unclear). It may be
+    shorter: a chat template that puts in a default system prompt when none is sent (Qwen's) makes
+    the conversation without a system turn the longer one.
     `words` maps the role that carried a word to the word. Sample:
     "the reply 'MARMALADE' lacks TANGERINE, and the prompt is 12 tokens with the system turn and 12
     without it: the system turn never reached the model"
@@ -83,7 +85,7 @@ def recalls_every_turn(probe: Exchange, words: dict, without_system: Exchange, w
         with_it, without_it = prompt_tokens(probe), (prompt_tokens(control) if control else None)
         if with_it is None or without_it is None:
             unknown.append(role)
-        elif with_it > without_it:
+        elif with_it != without_it:
             arrived.append(f"{role} ({with_it} prompt tokens with it, {without_it} without)")
         else:
             dropped.append(f"{words[role]}, and the prompt is {with_it} tokens with the {role} turn and "

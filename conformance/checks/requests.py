@@ -2,8 +2,9 @@
 whitespace stop sequence, parameters sent as null. Each is an effect probe against a control.
 
 Word-recall probes tell "the message was dropped" from "the model did not say the word": a message
-that reached the model makes the prompt longer, so usage.prompt_tokens grows against a control
-without it. No word and no growth: dropped. Growth but no word: unclear.
+that reached the model changes the prompt, so usage.prompt_tokens differs from a control without
+it (it grows, or shrinks where a chat template fills in a default system prompt when none is sent).
+No word and the same count: dropped. Another count but no word: unclear.
 """
 from ..exchange import Exchange, clip
 from ..findings import HONOURED, IGNORED, UNCLEAR, Finding
@@ -19,7 +20,7 @@ def _unsaid(probe: Exchange, without: Exchange, word: str, carrier: str) -> Find
     if grown is None or base is None:
         return Finding(UNCLEAR, f"the reply {clip(probe.text, 60)} lacks {word}, which only the {carrier} "
                                 "carried, and without usage.prompt_tokens whether it reached the model is unknown")
-    if grown > base:
+    if grown != base:
         return Finding(UNCLEAR, f"the reply {clip(probe.text, 60)} lacks {word}, but the {carrier} reached the "
                                 f"model (prompt_tokens {grown} against {base} without it): the model did not say it")
     return Finding(IGNORED, f"the {carrier} was dropped: the reply {clip(probe.text, 60)} lacks {word} and "
