@@ -54,6 +54,16 @@ def host_warning(target: str, mode: str, base_url: str | None) -> str | None:
     return None
 
 
+def when(stamp: str | None) -> str:
+    """An ISO timestamp as people read it: 2026-11-25 16:33 UTC."""
+    if not stamp:
+        return "?"
+    text = str(stamp).replace("T", " ", 1)
+    if text.endswith("+00:00"):
+        text = text[:-6] + " UTC"
+    return text
+
+
 def recorded_when(run: dict, results: list[dict]) -> str:
     """When the observations were made: the cassettes' recording dates in replay, else the run's time."""
     if run.get("mode") == "replay":
@@ -61,6 +71,7 @@ def recorded_when(run: dict, results: list[dict]) -> str:
                        - {""})
         if dates:
             first, last = dates[0], dates[-1]
-            return (f"cassettes recorded {first}" if first == last else f"cassettes recorded {first} to {last}")
+            return (f"cassettes recorded {when(first)}" if first == last
+                    else f"cassettes recorded {when(first)} to {when(last)}")
         return "replayed; the cassettes carry no recording date"
-    return f"{run.get('started_at', '?')} to {run.get('finished_at', '?')}"
+    return f"live, {when(run.get('started_at'))} to {when(run.get('finished_at'))}"

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..atomic import write_text_atomic
 from ..docs import applies
 from .diff import KINDS, Change
-from .labels import host_of, host_warning, recorded_when
+from .labels import host_of, host_warning, recorded_when, when
 
 ORDER = ("differs", "agrees", "not recorded", "inconclusive")
 DECIDED = ("agrees", "differs")
@@ -435,6 +435,7 @@ def build_view(documents: list[dict], sources: list[list[str]] | None = None, ch
 
 ENV = Environment(loader=PackageLoader("conformance.report", "templates"),
                   autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+ENV.filters["when"] = when
 
 
 def render(data: dict | list[dict], sources: list[list[str]] | None = None, changes: list[Change] | None = None,
