@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser import HOW_TO_INSTALL, chromium_path, launch  # noqa: E402
+
 from conformance.reference import ReferenceServer  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"

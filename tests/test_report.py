@@ -306,7 +306,8 @@ def test_docs_applies_when_is_checked_and_every_case_runs_only_where_its_rows_ap
                 for row in case.rows:
                     claim = DOCS.claim_for(row, model)
                     assert DOCS.applies(claim.id, model), f"{case.id} runs {claim.id} on {model}"
-    bad = (ROOT / "cases" / "docs-tables.yaml").read_text().replace("applies_when: {thinking:", "applies_when: {think:", 1)
+    docs_text = (ROOT / "cases" / "docs-tables.yaml").read_text()
+    bad = docs_text.replace("applies_when: {thinking:", "applies_when: {think:", 1)
     (tmp_path / "docs-tables.yaml").write_text(bad)
     with pytest.raises(ConformanceError, match="applies_when names 'think', not a column of the model table"):
         load_docs(tmp_path / "docs-tables.yaml")

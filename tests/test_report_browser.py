@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from browser import HOW_TO_INSTALL, chromium_path, launch
+
 from conformance.docs import load_docs
 from conformance.report.render import render
 from conformance.results import Result, document
@@ -114,7 +114,8 @@ def test_a_click_opens_the_right_evidence_in_place_and_escape_closes_it(page):
     assert body.is_visible()
     text = body.inner_text()
     assert "cases/x.yaml::core.stop[m2]" in text and "stop='7' but the answer has it" in text
-    assert '"content":"probe core.stop on m2"' in text and "Request and response bodies show" not in text  # the request body, shown from the data block
+    # the request body, shown from the data block by the script
+    assert '"content":"probe core.stop on m2"' in text and "Request and response bodies show" not in text
     assert "cassettes/core.stop/m2.yaml" in text and "3 prompt + 4 completion = 7 tokens" in text
     assert page.locator("details.ev[open]").count() == 1
     cell(page, "reference", "m1", "core.stop").locator("summary").click()  # another cell: one panel at a time
