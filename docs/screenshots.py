@@ -6,7 +6,7 @@
 Besides the replay it makes one live run, against the reference server started with two claims
 broken (`--break stop,seed`), for two of the models, as the target `broken-peer`: that run is the
 second target of docs/images/two-targets.png, and the "new" run of docs/images/diff.png, whose
-baseline is the replay.
+baseline is the replay (its results stay in reports/broken-peer.json).
 """
 import subprocess
 import sys
@@ -22,6 +22,7 @@ from conformance.reference import ReferenceServer  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 REPLAY = ROOT / "reports" / "results.json"
+PEER = ROOT / "reports" / "broken-peer.json"
 PEER_MODELS = "claude-4-5-haiku,nova-pro"
 
 
@@ -67,11 +68,11 @@ def main() -> int:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        peer = tmp / "broken-peer.json"
-        live_run_against_a_broken_server(peer)
-        one = report([str(REPLAY)], tmp / "one.html")
-        two = report([str(REPLAY), str(peer)], tmp / "two.html")
-        diff = report([str(peer), "--baseline", "reports/results.json"], tmp / "diff.html")
+        live_run_against_a_broken_server(PEER)
+        replay, peer = (str(p.relative_to(ROOT)) for p in (REPLAY, PEER))  # as the page names them
+        one = report([replay], tmp / "one.html")
+        two = report([replay, peer], tmp / "two.html")
+        diff = report([peer, "--baseline", replay], tmp / "diff.html")
         with sync_playwright() as p:
             browser = launch(p)
             shoot(browser, one, IMAGES / "report.png")

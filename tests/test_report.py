@@ -209,6 +209,8 @@ def test_baseline_diff_lists_regressions_first():
     changes = compare(old, new)
     assert [(c.kind, c.claim) for c in changes] == [("regression", "core.stop"), ("new difference", "core.messages"),
                                                     ("fix", "core.top_p"), ("lost", "core.model")]
+    narrowed = [r.__dict__ for r in [result("core.stop", "m2", "agrees")]]  # other model, other claims: no loss
+    assert compare(old, narrowed) == []
     html = render(doc([result("core.stop", "m1", "differs")]), changes=changes, baseline="old.json")
     assert html.index("regression") < html.index("Coverage and verdicts")
 
@@ -311,3 +313,18 @@ def test_docs_applies_when_is_checked_and_every_case_runs_only_where_its_rows_ap
     (tmp_path / "docs-tables.yaml").write_text(bad)
     with pytest.raises(ConformanceError, match="applies_when names 'think', not a column of the model table"):
         load_docs(tmp_path / "docs-tables.yaml")
+
+
+def test_evidence_keeps_the_request_body_and_an_excerpt_of_the_answer():
+    from conformance.evidence import exchange_evidence
+    from conformance.exchange import Exchange
+
+    image = "data:image/png;base64," + "A" * 5000
+    plain = Exchange(request={"messages": [{"role": "user", "content": image}]}, status=200, body={"choices": []})
+    kept = exchange_evidence(plain)
+    assert kept["response"] == {"choices": []}
+    assert kept["request"]["messages"][0]["content"].endswith("… [4622 more characters]")
+    stream = Exchange(request={"stream": True}, stream=True, status=200, events=[{"i": i} for i in range(20)])
+    kept = exchange_evidence(stream)
+    assert kept["chunk_count"] == 20 and kept["chunks"][:2] == [{"i": 0}, {"i": 1}]
+    assert kept["chunks"][6] == "… 11 more chunks …" and kept["chunks"][-1] == {"i": 19}

@@ -4,7 +4,8 @@ Compared cell by cell (target, claim, model): a claim's verdict is the one that 
 its results (differs, then agrees, then not recorded, then inconclusive), so explored values that
 vary from run to run do not make noise. Regressions come first: a claim that agreed and now
 differs, then a claim that newly differs (it had no verdict or no decision before); then fixes
-(differed, now agrees); then decisions lost (agreed or differed, now undecided or gone).
+(differed, now agrees); then decisions lost (agreed or differed, now undecided or gone). Only the
+targets, models and claims the new run tested are compared: a narrowed run loses nothing it left out.
 """
 from dataclasses import dataclass
 
@@ -62,10 +63,13 @@ def compare(old: list[dict], new: list[dict], pair_targets: bool = True) -> list
     if pair_targets and len(old_targets) == 1 and len(new_targets) == 1 and old_targets != new_targets:
         (new_name,) = new_targets
         before = {(new_name, c, m): r for (_, c, m), r in before.items()}
+    # What the new run looked at: a narrowed run (some models, some cases) loses nothing it left out.
+    new_models = {(k[0], k[2]) for k in after}
+    new_claims = {(k[0], k[1]) for k in after}
     changes = []
     for key in sorted(before.keys() | after.keys()):
-        if key[0] not in new_targets:
-            continue  # a target this run did not test: nothing to compare it with
+        if (key[0], key[2]) not in new_models or (key[0], key[1]) not in new_claims:
+            continue  # a target, model or claim this run did not test: nothing to compare it with
         b, a = before.get(key), after.get(key)
         kind = kind_of(b and b["verdict"], a and a["verdict"])
         if kind:
