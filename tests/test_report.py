@@ -150,6 +150,15 @@ def test_a_run_claiming_a_known_service_from_elsewhere_is_labelled(target, url, 
     assert (warning is None) if warned is None else (warned in warning)
 
 
+def test_replayed_cassettes_recorded_against_another_target_are_labelled():
+    from conformance.report.labels import provenance_warning
+
+    replayed = [{"evidence": {"provenance": {"target": "reference"}}}]
+    assert "recorded against reference" in provenance_warning("heroku", "replay", replayed)
+    assert provenance_warning("reference", "replay", replayed) is None
+    assert provenance_warning("heroku", "live", replayed) is None
+
+
 def test_labels_and_banners_sit_above_the_tables():
     data = doc([result("core.stop", "m1", "inconclusive", "not sent: the run's deadline had passed", obtained=False),
                 result("core.top_p", "m1", "inconclusive", "not sent: the run had used 10 tokens, its budget is 5",

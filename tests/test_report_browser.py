@@ -178,6 +178,19 @@ def test_print_media_shows_verdicts_not_panels_or_filters(page):
     assert page.pdf()[:4] == b"%PDF"
 
 
+def test_readable_without_script(browser, report_file):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(report_file.as_uri())
+    assert not page.locator("#filters").is_visible()  # the filters need the script; every row shows
+    assert visible_rows(page, "core") == [r["label"] for r in DOCS.data["tables"][0]["rows"]]
+    target = cell(page, "reference", "m2", "core.stop")
+    target.locator("summary").click()  # <details> opens without script
+    text = target.locator(".ev-body").inner_text()
+    assert "stop='7' but the answer has it" in text and "bodies show under each request with JavaScript on" in text
+    context.close()
+
+
 def test_screenshot(page):
     out = ROOT / "reports" / "screenshot.png"
     out.parent.mkdir(exist_ok=True)

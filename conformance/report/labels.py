@@ -75,3 +75,15 @@ def recorded_when(run: dict, results: list[dict]) -> str:
                     else f"cassettes recorded {when(first)} to {when(last)}")
         return "replayed; the cassettes carry no recording date"
     return f"live, {when(run.get('started_at'))} to {when(run.get('finished_at'))}"
+
+
+def provenance_warning(target: str, mode: str, results: list[dict]) -> str | None:
+    """In replay, cassettes whose own provenance names another target than the run's label."""
+    if mode != "replay":
+        return None
+    recorded = {((r.get("evidence") or {}).get("provenance") or {}).get("target") for r in results} - {None, ""}
+    others = sorted(str(t) for t in recorded if t != target)
+    if not others:
+        return None
+    return (f"this run is labelled '{target}' but replays cassettes recorded against {', '.join(others)}: "
+            f"those results are not {target}'s")

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..atomic import write_text_atomic
 from ..docs import applies
 from .diff import KINDS, Change
-from .labels import host_of, host_warning, recorded_when, when
+from .labels import host_of, host_warning, provenance_warning, recorded_when, when
 
 ORDER = ("differs", "agrees", "not recorded", "inconclusive")
 DECIDED = ("agrees", "differs")
@@ -241,7 +241,8 @@ def target_view(index: int, doc: dict, sources: list[str]) -> dict:
     return {
         "index": index, "name": name, "run": run, "models": models, "sources": sources,
         "results": results, "host": host_of(run.get("base_url")),
-        "warning": host_warning(name, str(run.get("mode", "")), run.get("base_url")),
+        "warning": host_warning(name, str(run.get("mode", "")), run.get("base_url"))
+        or provenance_warning(name, str(run.get("mode", "")), results),
         "recorded": recorded_when(run, results), "banners": banners(run, results),
         "is_reference": name == "reference", "version": doc.get("version"),
         "tokens": (doc.get("totals") or {}).get("tokens") or {},
