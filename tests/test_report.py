@@ -176,9 +176,12 @@ def test_labels_and_banners_sit_above_the_tables():
 def test_several_targets_side_by_side():
     ref = doc([result("core.stop", "m1", "agrees", target="reference")], target="reference")
     other = doc([result("core.stop", "m1", "differs", target="other")], target="other", models=["m1"])
-    page = Page(render([ref, other]))
-    assert page.cells("core", "stop") == [("reference", "m1", "agrees"), ("reference", "m2", "not covered"),
-                                          ("other", "m1", "differs")]
+    html = render([ref, other])
+    assert Page(html).cells("core", "stop") == [("reference", "m1", "agrees"), ("reference", "m2", "not covered"),
+                                                ("other", "m1", "differs")]
+    assert "Different docs tables" not in html
+    other["docs"]["tables"][0]["rows"][0]["level"] = "Partial"
+    assert "the results of other were judged against other docs tables" in render([ref, other])
 
 
 def test_variant_in_its_row_and_explored_range_beside_the_documented_one():

@@ -424,7 +424,9 @@ def build_view(documents: list[dict], sources: list[list[str]] | None = None, ch
         t["decided"] = sum(c["decided"] for c in t["coverage"])
         t["counts"] = cell_counts(tables, t)
     models = list(dict.fromkeys(m for t in targets for m in t["models"]))
+    other_docs = [t["name"] for t, doc in zip(targets, documents, strict=True) if doc["docs"] != docs]
     return {
+        "other_docs": other_docs,
         "docs": docs, "targets": targets, "tables": tables, "models": models, "drift": drift(targets, tables, labels,
                                                                                             anchor_of),
         "changes": diff_view(changes or [], targets, labels, anchor_of) if changes is not None else None,
