@@ -194,6 +194,12 @@ def cell(results: list[dict], applicable: bool, anchor: str, target: dict, model
     else:
         verdict = NOT_IN_RUN if not in_run else NOT_APPLICABLE if not applicable else NOT_COVERED
     shown: set = set()
+    views = [result_view(r, shown, bodies) for r in results]
+    ranges = set()
+    for view in views:  # an explored range is the same for every value explored: say it once
+        if view.range in ranges:
+            view.range = None
+        ranges.add(view.range)
     note = ", ".join(f"{n} {v}" for v, n in counts.items() if v != verdict and n)
     if results and not applicable:
         note = (note + "; " if note else "") + "the docs' row does not speak about this model"
@@ -202,7 +208,7 @@ def cell(results: list[dict], applicable: bool, anchor: str, target: dict, model
         "anchor": anchor, "target": target["name"], "target_index": target["index"], "model": model,
         "first": model == target["models"][0] if target["models"] else False,
         "documented": documented, "documented_differs": bool(row_level) and documented != row_level,
-        "results": [result_view(r, shown, bodies) for r in results],
+        "results": views,
     }
 
 
