@@ -213,6 +213,19 @@ def test_request_bodies_and_samples_of_repeated_steps_are_in_the_evidence():
     assert "<img src=x>" not in html and "</div><script>" not in html
 
 
+def test_samples_as_the_pass_at_k_check_keeps_them_are_shown():
+    samples = [{"sample": 1, "request": "probe", "status": 200, "outcome": "valid",
+                "calls": [{"name": "get_weather", "arguments": '{"city": "Paris"}'}]},
+               {"sample": 2, "request": "samples", "status": 200, "outcome": "invalid",
+                "reason": "schema mismatch at $.days <b>", "calls": [{"name": "get_weather", "arguments": "{}"}]}]
+    html = render(doc([result("advanced.tools", "m1", "differs", evidence={"samples": samples})]))
+    evidence = re.search(r'id="c-0-advanced_tools-m1">.*?</details>', html, re.S).group(0)
+    assert "sample 1 · HTTP 200" in evidence and "request: probe · outcome: valid" in evidence
+    assert "sample 2 · HTTP 200" in evidence
+    assert "outcome: invalid · reason: schema mismatch at $.days &lt;b&gt;" in evidence
+    assert "get_weather" in re.search(r'<div id="bodies" hidden>(.*?)</div>', html, re.S).group(1)  # the calls
+
+
 def test_baseline_diff_lists_regressions_first():
     old = [r.__dict__ for r in [result("core.stop", "m1", "agrees"), result("core.top_p", "m1", "differs"),
                                 result("core.model", "m1", "agrees")]]

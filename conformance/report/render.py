@@ -72,8 +72,10 @@ class Bodies:
         self.items: list[dict] = []
 
     def add(self, item: dict) -> int | None:
-        body = {k: item[k] for k in BODY_KEYS if k in item}
-        extra = {k: v for k, v in item.items() if k not in EXCHANGE_KEYS}
+        """Keep an exchange's structured parts (bodies, chunks, and any other object or list, such
+        as a sample's tool calls); plain values are shown in the page itself (`plain_fields`)."""
+        body = {k: item[k] for k in BODY_KEYS if k in item and not is_plain(item[k])}
+        extra = {k: v for k, v in item.items() if k not in EXCHANGE_KEYS and not is_plain(v)}
         if extra:
             body["extra"] = extra
         if not body:
@@ -86,14 +88,32 @@ class Bodies:
         return json.dumps(self.items, ensure_ascii=False)
 
 
+def is_plain(value) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def plain_fields(item: dict) -> str:
+    """An exchange's plain values other than its heading's, as one line (a sample's outcome and
+    reason, say): "outcome: invalid · reason: …"."""
+    return " · ".join(f"{k}: {first_line(str(v), 400)}" for k, v in item.items()
+                      if k not in HEADING_KEYS and k != "summary" and is_plain(v) and v not in (None, ""))
+
+
+HEADING_KEYS = {"role", "status", "request_id", "chunk_count", "sample"}
+
+
 def exchange_view(item: dict, bodies: Bodies, role: str | None = None) -> dict:
-    """One request and what came back: its heading in the page, its bodies in the JSON block."""
+    """One request and what came back: its heading and plain values in the page, its bodies (and
+    anything structured) in the JSON block. Any shape is shown, whoever wrote the evidence."""
     heading = str(role or item.get("role") or "request")
     if item.get("status") is not None:
         heading += f" · HTTP {item['status']}"
     if item.get("request_id"):
         heading += f" · request id {item['request_id']}"
-    return View(heading=heading, summary=str(item.get("summary") or ""), body=bodies.add(item))
+    summary = str(item.get("summary") or "")
+    others = plain_fields(item)
+    return View(heading=heading, summary=f"{summary} · {others}" if summary and others else summary or others,
+                body=bodies.add(item))
 
 
 def exchange_list(items: list, bodies: Bodies) -> list[dict]:
@@ -102,7 +122,8 @@ def exchange_list(items: list, bodies: Bodies) -> list[dict]:
     out = []
     for i, item in enumerate(items):
         if isinstance(item, dict):
-            out.append(exchange_view(item, bodies, item.get("role") or f"sample {i + 1}"))
+            number = item.get("sample", i + 1)
+            out.append(exchange_view(item, bodies, item.get("role") or f"sample {number}"))
         elif isinstance(item, list):
             out += [View(heading=f"sample {i + 1}: {v.heading}", summary=v.summary, body=v.body)
                     for v in exchange_list(item, bodies)]
