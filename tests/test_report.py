@@ -184,6 +184,24 @@ def test_several_targets_side_by_side():
     assert "the results of other were judged against other docs tables" in render([ref, other])
 
 
+def test_a_file_merged_from_several_targets_is_shown_side_by_side(tmp_path):
+    from conformance.report.cli import by_target
+
+    ref = doc([result("core.stop", "m1", "agrees", target="reference")], target="reference")
+    other = doc([result("core.stop", "m1", "differs", target="other")], target="other", models=["m1"],
+                base_url="http://127.0.0.1:9/v1")
+    for name, data in (("ref.json", ref), ("other.json", other)):
+        (tmp_path / name).write_text(json.dumps(data))
+    merged = tmp_path / "merged.json"
+    assert report_main([str(tmp_path / "ref.json"), str(tmp_path / "other.json"), "-o", str(tmp_path / "a.html"),
+                        "--write-results", str(merged)]) == 0
+    documents, sources = by_target([("merged.json", json.loads(merged.read_text()))])
+    assert [d["run"]["target"] for d in documents] == ["reference", "other"]
+    assert [len(d["results"]) for d in documents] == [1, 1] and sources == [["merged.json"], ["merged.json"]]
+    assert report_main([str(merged), "-o", str(tmp_path / "b.html")]) == 0
+    assert Page((tmp_path / "b.html").read_text()).cells("core", "stop")[-1] == ("other", "m1", "differs")
+
+
 def test_variant_in_its_row_and_explored_range_beside_the_documented_one():
     observed = {"documented": [1, 4096], "accepted": [1, 8192], "refused_below": 0, "refused_above": 8193}
     html = render(doc([

@@ -3,7 +3,8 @@ render the report.
 
 Results files of the same target (a run split across machines, by model or case file) are merged;
 the same probe with two verdicts is refused. Files of different targets (the reference server,
-Heroku, another server) are shown side by side, a column group per target. `--run DIR` rebuilds
+Heroku, another server), or one file merged from several, are shown side by side, a column group
+per target. `--run DIR` rebuilds
 the results of a run that was killed before it could write them, from the shards its workers left
 in reports/runs/. `--baseline OLD.json` compares with a previous run: regressions (agreed, now
 differs; newly differs) and fixes are listed first, on the page and here; `--fail-on-regression`
@@ -23,13 +24,31 @@ from .render import render_to_file
 DEFAULT_RESULTS = "reports/results.json"
 
 
+def split_by_target(doc: dict) -> list[dict]:
+    """A results document per target: a file merged from several targets (its results each name
+    their target; `run.targets`, where present, holds each target's own run) becomes one per target."""
+    run = doc["run"]
+    targets = list(dict.fromkeys(str(r["target"]) for r in doc["results"])) or [str(run.get("target"))]
+    if targets == [str(run.get("target"))]:
+        return [doc]
+    runs = {str(t.get("target")): t for t in run.get("targets") or [] if isinstance(t, dict)}
+    out = []
+    for target in targets:
+        results = [r for r in doc["results"] if str(r["target"]) == target]
+        tested = {r["model"] for r in results}  # without its own run, a target's models are those it has results for
+        own = runs.get(target) or {**run, "models": [m for m in run.get("models", []) if m in tested]}
+        out.append({**doc, "run": {**own, "target": target}, "results": results})
+    return out
+
+
 def by_target(named: list[tuple[str, dict]]) -> tuple[list[dict], list[list[str]]]:
     """One document per target, in the order the targets first appear, with the files it came from."""
     groups: dict[str, list[tuple[str, dict]]] = {}
     for name, doc in named:
-        groups.setdefault(str(doc["run"].get("target")), []).append((name, doc))
+        for part in split_by_target(doc):
+            groups.setdefault(str(part["run"].get("target")), []).append((name, part))
     documents = [group[0][1] if len(group) == 1 else merge_documents(group) for group in groups.values()]
-    return documents, [[name for name, _ in group] for group in groups.values()]
+    return documents, [list(dict.fromkeys(name for name, _ in group)) for group in groups.values()]
 
 
 def load(paths: list[str], run_dir: Path | None) -> list[tuple[str, dict]]:
@@ -45,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("results", nargs="*", help=f"results files (default: {DEFAULT_RESULTS})")
     p.add_argument("--run", type=Path, help="a run folder under reports/runs/ to rebuild results from")
     p.add_argument("-o", "--output", default="reports/index.html")
-    p.add_argument("--write-results", type=Path, help="also write the merged results here (one target)")
+    p.add_argument("--write-results", type=Path, help="also write the merged results here")
     p.add_argument("--baseline", help="a previous run's results file: list what changed since")
     p.add_argument("--fail-on-regression", action="store_true",
                    help="exit 1 when a claim agreed in the baseline and differs now, or newly differs")
@@ -60,11 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         named = load(args.results, args.run)
         documents, sources = by_target(named)
-        if args.write_results:
-            if len(documents) > 1:
-                raise ConformanceError("--write-results merges runs of one target; these files hold "
-                                       f"{len(documents)} targets")
-            write_json_atomic(args.write_results, documents[0])
+        if args.write_results:  # every file's results in one document, each result keeping its target
+            write_json_atomic(args.write_results, named[0][1] if len(named) == 1 else merge_documents(named))
         changes = None
         if args.baseline:
             old = read_results(Path(args.baseline))
