@@ -1,4 +1,4 @@
-"""Sessions: conformance (replay by default), record, tests, report, lint, benchmark.
+"""Sessions: conformance (replay by default), record, tests, report, publish, lint, benchmark.
 
     python3 -m nox -s conformance                       # replay every recorded target, offline, one report
     python3 -m nox -s conformance -- --target llama-cpp # replay one target
@@ -62,9 +62,18 @@ def tests(session):
 
 @nox.session
 def report(session):
-    """Re-render reports/index.html from a results file: `-- path/to/results.json -o out.html`."""
+    """Re-render reports/index.html from results files: `-- a.json [b.json ...] [-o out.html]
+    [--baseline OLD.json --fail-on-regression]` (several targets side by side; a diff against a previous run)."""
     session.install("-e", ".")
     session.run("python", "-m", "conformance.report", *session.posargs)
+
+
+@nox.session
+def publish(session):
+    """Write a static site: `-- [results.json ...] [--out site] [--baseline OLD.json]` (index.html, the
+    results files, badge.svg), ready for any static host."""
+    session.install("-e", ".")
+    session.run("python", "-m", "conformance.report.publish", *session.posargs)
 
 
 @nox.session

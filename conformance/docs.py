@@ -93,6 +93,11 @@ class DocsTables:
         return Claim(claim_id, table, model_id, model_id, level, self.promises.get(level, UNDOCUMENTED_LEVEL),
                      column)
 
+    def applies(self, claim_id: str, model_id: str) -> bool:
+        """Whether a claim speaks about this model (its row's or table's `applies_when`)."""
+        claim = self.claims.get(claim_id)
+        return claim is None or applies(self.data, claim.table, claim.row, model_id)
+
     def model_row(self, model_id: str) -> str | None:
         """The docs' model-table row of a model; for a profile's own model, the model itself (the
         profile is its model table)."""
@@ -104,6 +109,53 @@ class DocsTables:
                     if model_id in row.get("model_ids", []):
                         return row["id"]
         return None
+
+
+def model_levels_of(data: dict, model_id: str) -> dict[str, str] | None:
+    """The model table's documented levels for a model id ({column: level}), None when unlisted."""
+    for table in data["tables"]:
+        if table["kind"] == "models":
+            for row in table["rows"]:
+                if model_id in row.get("model_ids", []):
+                    return row.get("levels", {})
+    return None
+
+
+def applies_when_of(data: dict, table_id: str, row_id: str) -> dict | None:
+    """A row's `applies_when`, else its table's, else None (the claim is about every model)."""
+    for table in data["tables"]:
+        if table["id"] == table_id:
+            for row in table["rows"]:
+                if row["id"] == row_id and "applies_when" in row:
+                    return row["applies_when"]
+            return table.get("applies_when")
+    return None
+
+
+def applies(data: dict, table_id: str, row_id: str, model_id: str) -> bool:
+    """Whether a row speaks about a model: every column its `applies_when` names has one of the
+    listed levels for the model. A model the model table does not list has no documented level,
+    so a row limited to some levels does not apply to it. Works on the raw data (results.json's
+    `docs` part), so the report decides it from data alone."""
+    when = applies_when_of(data, table_id, row_id)
+    if not when:
+        return True
+    levels = model_levels_of(data, model_id) or {}
+    return all(levels.get(column) in allowed for column, allowed in when.items())
+
+
+def _check_applies_when(path: Path, data: dict, promises: dict[str, str]) -> None:
+    """`applies_when` names a column of the model table and levels declared under `levels:`."""
+    columns = {c["id"] for t in data["tables"] if t["kind"] == "models" for c in t.get("columns", [])}
+    for table in data["tables"]:
+        for where, holder in [(f"table '{table['id']}'", table)] + [
+                (f"row '{table['id']}.{row['id']}'", row) for row in table["rows"]]:
+            for column, levels in holder.get("applies_when", {}).items():
+                if column not in columns:
+                    raise ConformanceError(f"{path}: {where}: applies_when names '{column}', not a column of the "
+                                           f"model table ({', '.join(sorted(columns))})")
+                for level in levels:
+                    _promise_of(path, f"{where}: applies_when", level, promises)
 
 
 def _promise_of(path: Path, where: str, level: str, promises: dict[str, str]) -> str:
@@ -121,6 +173,7 @@ def load_docs(path: Path) -> DocsTables:
     for level, promise in promises.items():
         if promise not in PROMISES:  # the schema's enum says the same; this guards a stale schema
             raise ConformanceError(f"{path}: level '{level}': unknown promise '{promise}'")
+    _check_applies_when(path, data, promises)
     claims: dict[str, Claim] = {}
     model_levels: dict[str, dict[str, str]] = {}
     model_ids: list[str] = []

@@ -14,6 +14,7 @@ from .cases import Case
 from .client import ChatClient, NetworkBlocked, NotRecorded
 from .docs import DocsTables
 from .errors import describe_error
+from .evidence import exchange_evidence
 from .exchange import Exchange
 from .explore import explore, in_range
 from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, Finding
@@ -47,6 +48,7 @@ def excerpt(ex: Exchange) -> dict:
     out = {"role": ex.role, "status": ex.status, "summary": ex.summary()}
     if ex.request_id:
         out["request_id"] = ex.request_id
+    out.update(exchange_evidence(ex))  # the body sent and what came back, for the report
     return out
 
 

@@ -1,33 +1,50 @@
-"""The report renders the docs' tables from results.json alone, every cell linked to its evidence."""
+"""The report renders the docs' tables from results.json alone: drift first, honest labels, every
+cell with its evidence, several targets side by side, a diff against a previous run."""
+import copy
+import json
 import re
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from conformance.docs import load_docs
-from conformance.report.render import render
+from conformance.errors import ConformanceError
+from conformance.report.cli import main as report_main
+from conformance.report.diff import compare
+from conformance.report.labels import host_warning
+from conformance.report.publish import publish
+from conformance.report.render import build_view, render
 from conformance.results import Result, document
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = load_docs(ROOT / "cases" / "docs-tables.yaml")
 
 
-def result(row, model, verdict, reason="because", **kw):
-    return Result(target="t", mode="live", model=model, case_id=row.split(".")[1], test_id=f"x::{row}[{model}]",
-                  row=row, table=row.split(".")[0], documented="Full", observed="honoured", verdict=verdict,
-                  reason=reason, **kw)
+def result(row, model, verdict, reason="because", target="t", **kw):
+    return Result(target=target, mode="live", model=model, case_id=row.split(".")[1], test_id=f"x::{row}[{model}]",
+                  row=row, table=row.split(".")[0], documented=kw.pop("documented", "Full"),
+                  observed=kw.pop("observed", "honoured"), verdict=verdict, reason=reason, **kw)
 
 
-def doc(results):
-    run = {"target": "t", "mode": "live", "models": ["m1", "m2"], "finished_at": "now", "suite_version": "0"}
-    return document(run, DOCS.data, results)
+def doc(results, models=("m1", "m2"), target="t", **run):
+    run = {"target": target, "mode": "live", "models": list(models), "finished_at": "now", "suite_version": "0",
+           "status": "completed", **run}
+    return json.loads(json.dumps(document(run, DOCS.data, results)))
 
 
-class Links(HTMLParser):
-    def __init__(self):
+class Page(HTMLParser):
+    """The rendered tables as data: per table id, its rows' labels and each cell's
+    (target, model, verdict); every link target and every id."""
+
+    def __init__(self, html):
         super().__init__()
-        self.hrefs, self.ids = [], set()
+        self.tables, self.hrefs, self.ids = {}, [], set()
+        self.table = self.row = None
+        self.in_row_header = False
+        self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -35,49 +52,258 @@ class Links(HTMLParser):
             self.hrefs.append(attrs["href"][1:])
         if "id" in attrs:
             self.ids.add(attrs["id"])
+        if tag == "section" and "doc-table" in attrs.get("class", ""):
+            self.table = self.tables.setdefault(attrs["data-table"], [])
+        elif tag == "tr" and "r" in (attrs.get("class") or "").split() and self.table is not None:
+            self.row = {"label": "", "cells": []}
+            self.table.append(self.row)
+        elif tag == "th" and attrs.get("scope") == "row" and self.row is not None:
+            self.in_row_header = True
+        elif tag == "td" and "cell" in (attrs.get("class") or "") and self.row is not None:
+            self.row["cells"].append((attrs["data-target"], attrs["data-model"], attrs["data-verdict"]))
+
+    def handle_endtag(self, tag):
+        if tag == "th":
+            self.in_row_header = False
+        if tag == "section":
+            self.table = None
+
+    def handle_data(self, data):
+        if self.in_row_header and not self.row["label"]:
+            self.row["label"] = data.strip()
+
+    def cells(self, table, label):
+        return next(r["cells"] for r in self.tables[table] if r["label"] == label)
 
 
-def test_cells_show_verdicts_per_model_with_evidence_links():
+def test_tables_mirror_the_docs_rows_in_order():
+    page = Page(render(doc([])))
+    for table in DOCS.data["tables"]:
+        labels = [r["label"] for r in page.tables[table["id"]]]
+        assert labels[:len(table["rows"])] == [r["label"] for r in table["rows"]], table["id"]
+
+
+def test_cells_show_verdicts_per_model_with_evidence_in_place_and_hostile_text_escaped():
     html = render(doc([
-        result("core.stop", "m1", "differs", "stop='7' but the answer contains it <script>"),
+        result("core.stop", "m1", "differs", "stop='7' but the answer contains it <script>alert(1)</script>"),
         result("core.stop", "m2", "agrees"),
         result("models.claude-4-5-haiku.sdk", "m1", "agrees"),
     ]))
-    row = re.search(r"<code>stop</code>.*?</tr>", html, re.S).group(0)
-    assert row.index('class="v differs"') < row.index('class="v agrees"')  # m1 then m2
-    assert "<script>" not in html and "&lt;script&gt;" in html
-    links = Links()
-    links.feed(html)
-    assert links.hrefs and set(links.hrefs) <= links.ids  # every cell's link lands on its evidence
+    page = Page(html)
+    assert page.cells("core", "stop") == [("t", "m1", "differs"), ("t", "m2", "agrees")]
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert page.hrefs and set(page.hrefs) <= page.ids  # every link lands on an element
+    assert "c-0-core_stop-m1" in page.hrefs  # the drift list links the differing cell
+    evidence = re.search(r'<details class="ev" id="c-0-core_stop-m1">.*?</details>', html, re.S).group(0)
+    assert "x::core.stop[m1]" in evidence and "&lt;script&gt;" in evidence
     # rows without a case say so instead of pretending
-    seed = re.search(r"<code>seed</code>.*?</tr>", html, re.S).group(0)
-    assert "not covered" in seed and "agrees" not in seed
+    assert {v for _, _, v in page.cells("advanced", "seed")} == {"not covered"}
+
+
+def test_rows_that_do_not_apply_to_a_model_say_not_applicable_from_the_data():
+    models = DOCS.model_ids
+    data = doc([result("thinking.enabled", "claude-4-5-sonnet", "agrees", documented="boolean")], models=models)
+    assert data["docs"]["tables"][[t["id"] for t in DOCS.data["tables"]].index("thinking")]["applies_when"]
+    page = Page(render(data))
+    enabled = dict(((m, v) for _, m, v in page.cells("thinking", "enabled")))
+    assert enabled["claude-4-5-sonnet"] == "agrees"
+    assert enabled["claude-4-5-haiku"] == enabled["nova-pro"] == "not applicable"  # ✗ in the thinking column
+    assert enabled["claude-3-5-sonnet-latest"] == "not covered"  # Optional: applies, and no case here
+    limitation = dict(((m, v) for _, m, v in page.cells("limitations", "Extended thinking")))
+    assert limitation["claude-4-5-sonnet"] == "not applicable" and limitation["nova-lite"] == "not covered"
+
+
+def test_coverage_counts_decided_cells_over_documented_ones_per_table():
+    view = build_view([doc([result("core.stop", "m1", "differs"), result("core.top_p", "m1", "inconclusive"),
+                            result("core.model", "m2", "agrees")])])
+    core = next(c for c in view["targets"][0]["coverage"] if c["table"] == "core")
+    assert (core["decided"], core["documented"]) == (2, 14)  # 7 rows x 2 models
+    thinking = next(c for c in view["targets"][0]["coverage"] if c["table"] == "thinking")
+    assert thinking["documented"] == 0  # m1 and m2 are not thinking models
+    drift = view["drift"]
+    assert [d["claim"] for d in drift["differs"]] == ["core.stop"]
+    assert [(d["claim"], d["verdict"]) for d in drift["undecided"]] == [("core.top_p", "inconclusive")]
 
 
 def test_a_partly_recorded_cell_says_what_is_missing():
     html = render(doc([result("core.top_p", "m1", "agrees"), result("core.top_p", "m1", "not recorded")]))
-    row = re.search(r"<code>top_p</code>.*?</tr>", html, re.S).group(0)
-    assert "1 not recorded" in row and "0 " not in row
+    cell = re.search(r'id="c-0-core_top_p-m1">.*?</summary>', html, re.S).group(0)
+    assert "1 not recorded" in cell and "0 " not in cell
 
 
 def test_the_reference_target_is_never_presented_as_heroku():
-    data = doc([])
-    data["run"]["target"] = "reference"
-    assert "not observations of Heroku" in render(data)
+    assert "not observations of Heroku" in render(doc([], target="reference"))
 
 
-def test_rerender_cli(tmp_path):
-    import json
+@pytest.mark.parametrize("target, url, warned", [
+    ("heroku", "http://127.0.0.1:8000/v1", "loopback"),
+    ("heroku", "http://localhost:8000/v1", "loopback"),
+    ("heroku", "https://heroku.example.com/v1", "not heroku's domain"),
+    ("heroku", "https://evil-heroku.com/v1", "not heroku's domain"),
+    ("heroku", "https://us.inference.heroku.com/v1", None),
+    ("heroku", "https://eu.inference.heroku.com/v1", None),
+    ("heroku", "https://my-proxy.herokuapp.com/v1", None),
+    ("my-server", "http://127.0.0.1:9/v1", None),  # claims nothing, so nothing to warn about
+])
+def test_a_run_claiming_a_known_service_from_elsewhere_is_labelled(target, url, warned):
+    warning = host_warning(target, "live", url)
+    assert (warning is None) if warned is None else (warned in warning)
 
+
+def test_replayed_cassettes_recorded_against_another_target_are_labelled():
+    from conformance.report.labels import provenance_warning
+
+    replayed = [{"evidence": {"provenance": {"target": "reference"}}}]
+    assert "recorded against reference" in provenance_warning("heroku", "replay", replayed)
+    assert provenance_warning("reference", "replay", replayed) is None
+    assert provenance_warning("heroku", "live", replayed) is None
+
+
+def test_labels_and_banners_sit_above_the_tables():
+    data = doc([result("core.stop", "m1", "inconclusive", "not sent: the run's deadline had passed", obtained=False),
+                result("core.top_p", "m1", "inconclusive", "not sent: the run had used 10 tokens, its budget is 5",
+                       obtained=False)],
+               target="heroku", base_url="http://127.0.0.1:8000/v1", status="interrupted",
+               narrowed={"keyword": "stop"}, unobtained=2)
+    html = render(data)
+    top = html[:html.index('id="tables"')]
+    for text in ("This run is interrupted", "narrowed", "keyword: stop", "1 past the run&#39;s deadline",
+                 "1 past its token budget", "Label warning", "127.0.0.1"):
+        assert text in top, text
+    assert top.index("Label warning") < top.index("<h1>")
+
+
+def test_several_targets_side_by_side():
+    ref = doc([result("core.stop", "m1", "agrees", target="reference")], target="reference")
+    other = doc([result("core.stop", "m1", "differs", target="other")], target="other", models=["m1"])
+    html = render([ref, other])
+    assert Page(html).cells("core", "stop") == [("reference", "m1", "agrees"), ("reference", "m2", "not covered"),
+                                                ("other", "m1", "differs")]
+    assert "Different docs tables" not in html
+    other["docs"]["tables"][0]["rows"][0]["level"] = "Partial"
+    assert "the results of other were judged against other docs tables" in render([ref, other])
+
+
+def test_a_file_merged_from_several_targets_is_shown_side_by_side(tmp_path):
+    from conformance.report.cli import by_target
+
+    ref = doc([result("core.stop", "m1", "agrees", target="reference")], target="reference")
+    other = doc([result("core.stop", "m1", "differs", target="other")], target="other", models=["m1"],
+                base_url="http://127.0.0.1:9/v1")
+    for name, data in (("ref.json", ref), ("other.json", other)):
+        (tmp_path / name).write_text(json.dumps(data))
+    merged = tmp_path / "merged.json"
+    assert report_main([str(tmp_path / "ref.json"), str(tmp_path / "other.json"), "-o", str(tmp_path / "a.html"),
+                        "--write-results", str(merged)]) == 0
+    documents, sources = by_target([("merged.json", json.loads(merged.read_text()))])
+    assert [d["run"]["target"] for d in documents] == ["reference", "other"]
+    assert [len(d["results"]) for d in documents] == [1, 1] and sources == [["merged.json"], ["merged.json"]]
+    assert report_main([str(merged), "-o", str(tmp_path / "b.html")]) == 0
+    assert Page((tmp_path / "b.html").read_text()).cells("core", "stop")[-1] == ("other", "m1", "differs")
+
+
+def test_variant_in_its_row_and_explored_range_beside_the_documented_one():
+    observed = {"documented": [1, 4096], "accepted": [1, 8192], "refused_below": 0, "refused_above": 8193}
+    html = render(doc([
+        result("advanced.response_format/json_schema", "m1", "differs", "content is not JSON"),
+        result("core.max_tokens", "m1", "agrees", params={"max_tokens": 4096}, evidence={"observed_range": observed}),
+    ]))
+    assert dict((m, v) for _, m, v in Page(html).cells("advanced", "response_format"))["m1"] == "differs"
+    assert "part <strong>json_schema</strong>" in html
+    assert "max_tokens accepted from 1 to 8192, refused at 0 and below, refused from 8193; documented 1 to 4096" in html
+
+
+def test_request_bodies_and_samples_of_repeated_steps_are_in_the_evidence():
+    exchange = {"role": "probe", "status": 200, "summary": "HTTP 200 <b>", "request": {"messages": ["<img src=x>"]},
+                "response": {"choices": []}}
+    samples = [{"role": "sample", "status": 200, "summary": "first sample", "request": {"n": 1}},
+               {"status": 200, "summary": "second sample", "response": {"x": "</div><script>"}}]
+    html = render(doc([result("core.stop", "m1", "agrees",
+                              evidence={"requests": [exchange], "samples": samples, "cassette": "c.yaml"},
+                              tokens={"prompt": 1, "completion": 2, "total": 3, "requests": 1})]))
+    evidence = re.search(r'id="c-0-core_stop-m1">.*?</details>', html, re.S).group(0)
+    for text in ("probe · HTTP 200", "HTTP 200 &lt;b&gt;", "samples (2)", "first sample", "sample 2 · HTTP 200",
+                 "cassette <code>c.yaml</code>", "1 prompt + 2 completion = 3 tokens in 1 request(s)"):
+        assert text in evidence, text
+    bodies = json.loads(re.search(r'<div id="bodies" hidden>(.*?)</div>', html, re.S).group(1)
+                        .replace("&#34;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    assert {"request": {"messages": ["<img src=x>"]}, "response": {"choices": []}} in bodies
+    assert "<img src=x>" not in html and "</div><script>" not in html
+
+
+def test_samples_as_the_pass_at_k_check_keeps_them_are_shown():
+    samples = [{"sample": 1, "request": "probe", "status": 200, "outcome": "valid",
+                "calls": [{"name": "get_weather", "arguments": '{"city": "Paris"}'}]},
+               {"sample": 2, "request": "samples", "status": 200, "outcome": "invalid",
+                "reason": "schema mismatch at $.days <b>", "calls": [{"name": "get_weather", "arguments": "{}"}]}]
+    html = render(doc([result("advanced.tools", "m1", "differs", evidence={"samples": samples})]))
+    evidence = re.search(r'id="c-0-advanced_tools-m1">.*?</details>', html, re.S).group(0)
+    assert "sample 1 · HTTP 200" in evidence and "request: probe · outcome: valid" in evidence
+    assert "sample 2 · HTTP 200" in evidence
+    assert "outcome: invalid · reason: schema mismatch at $.days &lt;b&gt;" in evidence
+    assert "get_weather" in re.search(r'<div id="bodies" hidden>(.*?)</div>', html, re.S).group(1)  # the calls
+
+
+def test_baseline_diff_lists_regressions_first():
+    old = [r.__dict__ for r in [result("core.stop", "m1", "agrees"), result("core.top_p", "m1", "differs"),
+                                result("core.model", "m1", "agrees")]]
+    new = [r.__dict__ for r in [result("core.stop", "m1", "differs"), result("core.top_p", "m1", "agrees"),
+                                result("core.messages", "m1", "differs"), result("core.model", "m1", "inconclusive")]]
+    changes = compare(old, new)
+    assert [(c.kind, c.claim) for c in changes] == [("regression", "core.stop"), ("new difference", "core.messages"),
+                                                    ("fix", "core.top_p"), ("lost", "core.model")]
+    narrowed = [r.__dict__ for r in [result("core.stop", "m2", "agrees")]]  # other model, other claims: no loss
+    assert compare(old, narrowed) == []
+    html = render(doc([result("core.stop", "m1", "differs")]), changes=changes, baseline="old.json")
+    assert html.index("regression") < html.index("Coverage and verdicts")
+
+
+def test_baseline_cli_fails_on_regression_only_when_asked(tmp_path, capsys):
+    (tmp_path / "old.json").write_text(json.dumps(doc([result("core.stop", "m1", "agrees")])))
+    (tmp_path / "new.json").write_text(json.dumps(doc([result("core.stop", "m1", "differs")])))
+    args = [str(tmp_path / "new.json"), "--baseline", str(tmp_path / "old.json"), "-o", str(tmp_path / "o.html")]
+    assert report_main(args) == 0
+    assert report_main(args + ["--fail-on-regression"]) == 1
+    assert "regression: t core.stop [m1]: agrees -> differs" in capsys.readouterr().out
+    (tmp_path / "same.json").write_text(json.dumps(doc([result("core.stop", "m1", "agrees")])))
+    assert report_main([str(tmp_path / "same.json"), "--baseline", str(tmp_path / "old.json"), "-o",
+                        str(tmp_path / "o.html"), "--fail-on-regression"]) == 0
+
+
+def test_rerender_cli_and_a_malformed_file_is_one_line(tmp_path):
     (tmp_path / "r.json").write_text(json.dumps(doc([result("core.model", "m1", "agrees")])))
     ok = subprocess.run([sys.executable, "-m", "conformance.report", str(tmp_path / "r.json"), "-o",
                          str(tmp_path / "out.html")], capture_output=True, text=True)
     assert ok.returncode == 0 and (tmp_path / "out.html").exists()
-    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "bad.json").write_text('{"format": "heroku-conformance-results", "version": 2, "run": {')  # cut short
     bad = subprocess.run([sys.executable, "-m", "conformance.report", str(tmp_path / "bad.json"), "-o",
                           str(tmp_path / "bad.html")], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "not valid JSON" in bad.stderr
-    assert not (tmp_path / "bad.html").exists()
+    assert str(tmp_path / "bad.json") in bad.stderr and not (tmp_path / "bad.html").exists()
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda d: d["results"][0].pop("verdict"), "results[0]: 'verdict' is a required property"),
+    (lambda d: d["results"][0]["evidence"].update(requests="nope"), "results[0].evidence.requests: 'nope' is not"),
+    (lambda d: d.update(version=99), "results format version 99 is not one this suite reads (1, 2)"),
+    (lambda d: d["docs"].update(tables=[{"id": "x"}]), "docs.tables[0]: 'title' is a required property"),
+])
+def test_a_partial_results_file_is_one_line(tmp_path, capsys, damage, problem):
+    data = doc([result("core.stop", "m1", "agrees")])
+    damage(data)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    assert report_main([str(path), "-o", str(tmp_path / "o.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err and problem in err, err
+
+
+def test_a_version_1_results_file_is_still_read(tmp_path):
+    data = doc([result("core.stop", "m1", "agrees", evidence={"requests": [{"role": "probe", "summary": "HTTP 200"}]})])
+    data["version"] = 1
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(data))
+    assert report_main([str(path), "-o", str(tmp_path / "o.html")]) == 0
 
 
 def test_the_renderer_needs_neither_the_sdk_nor_pytest():
@@ -87,37 +313,61 @@ def test_the_renderer_needs_neither_the_sdk_nor_pytest():
 
 
 def test_model_table_shows_untested_and_unlisted_models_for_what_they_are():
-    data = doc([result("models.gpt-oss-120b.sdk", "gpt-oss-120b", "agrees")])
-    data["run"]["models"] = ["gpt-oss-120b"]
+    data = doc([result("models.gpt-oss-120b.sdk", "gpt-oss-120b", "agrees")], models=["gpt-oss-120b"])
     html = render(data)
     assert "not in this run" in re.search(r"Claude 4.5 Haiku.*?</tr>", html, re.S).group(0)
-    unlisted = re.search(r"<td>gpt-oss-120b.*?</tr>", html, re.S).group(0)
-    assert "not in the docs' table" in unlisted and 'class="v agrees"' in unlisted
+    unlisted = re.search(r"<th scope=\"row\">gpt-oss-120b.*?</tr>", html, re.S).group(0)
+    assert "not in the docs' table" in unlisted and 'class="v v-agrees"' in unlisted
 
 
-def test_a_variant_shows_in_its_row_and_an_explored_range_shows_the_observed_limit():
-    observed = {"documented": [1, 4096], "accepted": [1, 8192], "refused_below": 0, "refused_above": 8193,
-                "probes": 20}
-    html = render(doc([
-        result("advanced.response_format/json_schema", "m1", "differs", "content is not JSON"),
-        result("core.max_tokens", "m1", "agrees", params={"max_tokens": 4096},
-               evidence={"observed_range": observed}),
-    ]))
-    row = re.search(r"<code>response_format</code>.*?</tr>", html, re.S).group(0)
-    assert "differs" in row  # the part's verdict is in the row's cell
-    assert "part <strong>json_schema</strong>" in html
-    assert "max_tokens accepted from 1 to 8192, refused from 8193; documented 1 to 4096" in html
+def test_publish_writes_a_site_with_the_results_and_a_badge(tmp_path):
+    ref = doc([result("core.stop", "m1", "agrees", target="reference"),
+               result("core.top_p", "m1", "differs", target="reference")], target="reference")
+    (tmp_path / "ref.json").write_text(json.dumps(ref))
+    other = copy.deepcopy(ref)
+    other["run"]["target"] = "heroku"
+    other["run"]["base_url"] = "https://us.inference.heroku.com/v1"
+    for r in other["results"]:
+        r["target"] = "heroku"
+    (tmp_path / "heroku.json").write_text(json.dumps(other))
+    written = publish([str(tmp_path / "ref.json"), str(tmp_path / "heroku.json")], tmp_path / "site")
+    names = sorted(p.relative_to(tmp_path / "site").as_posix() for p in written)
+    assert names == ["badge-heroku.svg", "badge-reference.svg", "badge.svg", "index.html",
+                     "results/01-ref.json", "results/02-heroku.json"]
+    badge = (tmp_path / "site" / "badge-heroku.svg").read_text()
+    assert "Heroku docs: 1 agree / 1 differ" in badge and badge.startswith("<svg")
+    assert "Heroku docs (reference): 1 agree / 1 differ" in (tmp_path / "site" / "badge.svg").read_text()
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "results/02-heroku.json" in index and "http://" not in index.replace("http://www.w3.org", "")
 
 
-def test_a_results_file_missing_a_field_is_one_line(tmp_path):
-    import json
+def test_docs_applies_when_is_checked_and_every_case_runs_only_where_its_rows_apply(tmp_path):
+    from conformance.cases import load_cases
 
-    data = json.loads(json.dumps(doc([result("core.stop", "m1", "agrees")])))
-    del data["results"][0]["verdict"]
-    path = tmp_path / "results.json"
-    path.write_text(json.dumps(data))
-    proc = subprocess.run([sys.executable, "-m", "conformance.report", str(path), "-o", str(tmp_path / "o.html")],
-                          capture_output=True, text=True)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip() == (f"conformance-report: {path}: not a complete results file: "
-                                   "results[0]: 'verdict' is a required property")
+    cases = load_cases(ROOT / "cases", DOCS)
+    for case in cases:
+        for model in DOCS.model_ids:
+            if case.applies_to(model):
+                for row in case.rows:
+                    claim = DOCS.claim_for(row, model)
+                    assert DOCS.applies(claim.id, model), f"{case.id} runs {claim.id} on {model}"
+    docs_text = (ROOT / "cases" / "docs-tables.yaml").read_text()
+    bad = docs_text.replace("applies_when: {thinking:", "applies_when: {think:", 1)
+    (tmp_path / "docs-tables.yaml").write_text(bad)
+    with pytest.raises(ConformanceError, match="applies_when names 'think', not a column of the model table"):
+        load_docs(tmp_path / "docs-tables.yaml")
+
+
+def test_evidence_keeps_the_request_body_and_an_excerpt_of_the_answer():
+    from conformance.evidence import exchange_evidence
+    from conformance.exchange import Exchange
+
+    image = "data:image/png;base64," + "A" * 5000
+    plain = Exchange(request={"messages": [{"role": "user", "content": image}]}, status=200, body={"choices": []})
+    kept = exchange_evidence(plain)
+    assert kept["response"] == {"choices": []}
+    assert kept["request"]["messages"][0]["content"].endswith("… [4622 more characters]")
+    stream = Exchange(request={"stream": True}, stream=True, status=200, events=[{"i": i} for i in range(20)])
+    kept = exchange_evidence(stream)
+    assert kept["chunk_count"] == 20 and kept["chunks"][:2] == [{"i": 0}, {"i": 1}]
+    assert kept["chunks"][6] == "… 11 more chunks …" and kept["chunks"][-1] == {"i": 19}

@@ -1,7 +1,11 @@
 """Verdicts as data: results.json, the only input of the report.
 
-Format `heroku-conformance-results`, version 1 (documented in README.md):
+Format `heroku-conformance-results`, version 2 (documented in README.md and
+conformance/schemas/results.schema.json):
 {format, version, suite_version, run: {...}, docs: <the docs tables>, results: [Result...], totals}
+Version 2 added, without changing any field of version 1: `applies_when` in the docs tables, and
+each entry of `evidence.requests` carries the request body sent and the response excerpt (or the
+streamed chunks). Version 1 files are still read.
 """
 import datetime as dt
 import json
@@ -12,7 +16,8 @@ from ..atomic import write_text_atomic
 from ..verdicts import VERDICTS
 
 FORMAT = "heroku-conformance-results"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # what read_results accepts: every version whose fields still mean the same
 
 
 @dataclass
@@ -106,8 +111,9 @@ def read_results(path: Path) -> dict:
         raise ConformanceError(f"{path}: not valid JSON: {err}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ConformanceError(f"{path}: not a {FORMAT} file")
-    if data.get("version") != VERSION:
-        raise ConformanceError(f"{path}: results format version {data.get('version')} is not {VERSION}")
+    if data.get("version") not in READABLE_VERSIONS:
+        raise ConformanceError(f"{path}: results format version {data.get('version')!r} is not one this suite "
+                               f"reads ({', '.join(map(str, READABLE_VERSIONS))})")
     from ..schema import describe, first_error
 
     error = first_error(data, "results")

@@ -1,0 +1,96 @@
+"""`python -m conformance.report.publish [results.json ...] [--out site] [--baseline OLD.json]`: a folder
+ready for any static host: index.html (the report), the results files it was rendered from
+(under results/), and badge.svg ("Heroku docs: N agree / M differ", one per target too).
+"""
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from ..atomic import write_text_atomic
+from ..errors import ConformanceError
+from ..results import read_results
+from .cli import DEFAULT_RESULTS, by_target
+from .diff import compare
+from .render import build_view, render_view
+
+CHAR_WIDTH = 6.6  # px per character of 11px Verdana, near enough for a badge
+
+
+def badge_svg(label: str, message: str, differs: bool) -> str:
+    """A flat badge drawn here (no service asked): grey label, green or red message. The message
+    says the numbers in words, so colour is never the only signal."""
+    left, right = round(len(label) * CHAR_WIDTH) + 12, round(len(message) * CHAR_WIDTH) + 12
+    colour = "#c53030" if differs else "#2f855a"
+    text = f"{label}: {message}"
+    label_attr = escape(text, {'"': "&quot;"})
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + right}" height="20" role="img" '
+            f'aria-label="{label_attr}"><title>{escape(text)}</title>'
+            f'<rect width="{left}" height="20" fill="#555"/><rect x="{left}" width="{right}" height="20" '
+            f'fill="{colour}"/><g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
+            f'<text x="6" y="14">{escape(label)}</text><text x="{left + 6}" y="14">{escape(message)}</text>'
+            '</g></svg>\n')
+
+
+def badge_for(target: dict) -> str:
+    """Heroku's own results say "Heroku docs"; any other target's badge names the target."""
+    label = "Heroku docs" if target["name"] == "heroku" else f"Heroku docs ({target['name']})"
+    agrees, differs = target["counts"]["agrees"], target["counts"]["differs"]
+    return badge_svg(label, f"{agrees} agree / {differs} differ", differs > 0)
+
+
+def safe_name(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "target"
+
+
+def publish(paths: list[str], out: Path, baseline: str | None = None) -> list[Path]:
+    """Write the site; returns the files written."""
+    named = [(p, read_results(Path(p))) for p in paths]
+    documents, sources = by_target(named)
+    changes = None
+    if baseline:
+        changes = compare(read_results(Path(baseline))["results"], [r for d in documents for r in d["results"]])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results").mkdir(exist_ok=True)
+    copies = {}
+    for path, _ in named:  # the results beside the page, so anyone can check what it shows
+        copies[path] = out / "results" / f"{len(copies) + 1:02d}-{safe_name(Path(path).name)}"
+        shutil.copyfile(path, copies[path])
+    site_sources = [[f"results/{copies[name].name}" for name in group] for group in sources]
+    view = build_view(documents, site_sources, changes, baseline and Path(baseline).name)
+    write_text_atomic(out / "index.html", render_view(view))
+    written = [out / "index.html", *copies.values()]
+    write_text_atomic(out / "badge.svg", badge_for(view["targets"][0]))
+    written.append(out / "badge.svg")
+    for target in view["targets"]:
+        path = out / f"badge-{safe_name(target['name'])}.svg"
+        write_text_atomic(path, badge_for(target))
+        written.append(path)
+    for path in written:
+        path.chmod(0o644)  # a static host serves what it can read
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="conformance-publish", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", nargs="*", help=f"results files (default: {DEFAULT_RESULTS})")
+    parser.add_argument("--out", type=Path, default=Path("site"), help="the folder to write (default: site)")
+    parser.add_argument("--baseline", help="a previous run's results file: the page lists what changed")
+    args = parser.parse_args(argv)
+    try:
+        written = publish(args.results or [DEFAULT_RESULTS], args.out, args.baseline)
+    except ConformanceError as err:
+        print(f"conformance-publish: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"conformance-publish: {err.filename or args.out}: {err.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}/ ({len(written)} files): " + ", ".join(p.name for p in written[:4])
+          + (" …" if len(written) > 4 else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Headless Chromium for the report's browser tests and README screenshots: Debian's `chromium`
+package driven by Playwright's Python package (browser downloads are never used: no
+`playwright install`)."""
+import shutil
+from pathlib import Path
+
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+HOW_TO_INSTALL = "no Chromium found: install it with `apt-get install chromium` (and `pip install playwright`)"
+
+
+def chromium_path() -> str | None:
+    for path in CHROMIUM_PATHS:
+        if Path(path).exists():
+            return path
+    return shutil.which("chromium")
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
