@@ -14,6 +14,7 @@ Measured pitfalls this module answers (see the project notes on recording):
 """
 import contextlib
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -101,6 +102,17 @@ def json_body_matcher(r1, r2) -> None:
 WRONG_KEY_MARK = "x-conformance-wrong-key"
 
 
+def _malformed_json(body) -> bool:
+    """Whether a request body is one the suite broke on purpose: not JSON at all."""
+    if not body:
+        return False
+    try:
+        json.loads(body)
+    except ValueError:
+        return True
+    return False
+
+
 class Scrubber:
     """Removes secret headers and every occurrence of a secret value from what is recorded."""
 
@@ -109,6 +121,7 @@ class Scrubber:
         # vcrpy filters a request just before its response (Cassette.append): whether that request
         # carried the suite's deliberately wrong key, the one case whose 401 is worth keeping.
         self.sent_wrong_key = False
+        self.sent_malformed_body = False
 
     def text(self, value):
         return scrub_text(value, self.secrets)
@@ -118,6 +131,7 @@ class Scrubber:
         self.sent_wrong_key = any(
             (name.lower() == "authorization" and value == f"Bearer {WRONG_KEY}") or name.lower() == WRONG_KEY_MARK
             for name, value in request.headers.items())
+        self.sent_malformed_body = _malformed_json(request.body)
         if self.sent_wrong_key:
             request.headers[WRONG_KEY_MARK] = "the suite's deliberately wrong key was sent"
         for name in list(request.headers):
@@ -134,8 +148,9 @@ class Scrubber:
         code = response["status"]["code"]
         # Never record a refused key (it would replay as one; only the refusal of the suite's own
         # wrong key, whose header is removed like any other, is kept), throttling or server errors
-        # (replay would sleep through the SDK's back-off).
-        if (code == 401 and not self.sent_wrong_key) or code == 429 or code >= 500:
+        # (one may be a passing fault, and replay would retry it). A server error to the suite's own
+        # malformed body is kept: that request is never retried, and its answer is the observation.
+        if (code == 401 and not self.sent_wrong_key) or code == 429 or (code >= 500 and not self.sent_malformed_body):
             return None
         headers = response.get("headers") or {}
         for name in list(headers):

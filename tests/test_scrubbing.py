@@ -39,8 +39,26 @@ def test_refused_keys_throttling_and_server_errors_are_never_recorded():
         return {"status": {"code": code, "message": ""}, "headers": {"set-cookie": ["a=b"], "x-request-id": ["r"]},
                 "body": {"string": f"echo {SECRET}"}}
 
+    scrubber.request(_Request('{"model": "m"}'))
     for code in (401, 429, 500, 502, 503, 529):
         assert scrubber.response(response(code)) is None, code
     kept = scrubber.response(response(400))
     assert kept["headers"] == {"x-request-id": ["r"]}
     assert kept["body"]["string"] == "echo <scrubbed>"
+
+
+class _Request:
+    def __init__(self, body):
+        self.headers, self.body, self.uri = {}, body, "http://127.0.0.1/v1/chat/completions"
+
+
+def test_a_server_error_to_the_suites_own_malformed_body_is_kept():
+    """That request is never retried and its answer is the observation (llama-server answers 500)."""
+    from conformance.recording import Scrubber
+
+    scrubber = Scrubber([SECRET])
+    answer = {"status": {"code": 500, "message": ""}, "headers": {}, "body": {"string": "server_error"}}
+    scrubber.request(_Request('{"model": "m", "messages": ['))
+    assert scrubber.response(dict(answer)) is not None
+    scrubber.request(_Request(b'{"model": "m"}'))
+    assert scrubber.response(dict(answer)) is None
