@@ -78,6 +78,7 @@ class DocsTables:
         if MODEL_PLACEHOLDER not in row:
             claim = self.claims[row]
             level = None if own else self.model_levels.get(claim.id, {}).get(model_id)
+            level = level or self._level_by_model_column(claim, model_id)
             return replace(claim, level=level, promise=self.promises[level]) if level else claim
         model_row = None if own else self.model_row(model_id)
         if model_row is not None:
@@ -92,6 +93,22 @@ class DocsTables:
             level = UNLISTED_MODEL_LEVELS.get(column, UNDOCUMENTED_LEVEL)
         return Claim(claim_id, table, model_id, model_id, level, self.promises.get(level, UNDOCUMENTED_LEVEL),
                      column)
+
+    def model_marks(self, model_id: str) -> dict[str, str]:
+        """The model table's marks for a model ({column: "✓"}): a profile's own model has its features."""
+        if model_id in self.own_models:
+            return {column: FEATURE_LEVELS[bool(has)] for column, has in self.features.items()}
+        return model_levels_of(self.data, model_id) or {}
+
+    def _level_by_model_column(self, claim: Claim, model_id: str) -> str | None:
+        """A row's `levels_when`: its level for a model whose model-table column has a given mark
+        (reasoning_effort says nothing about a model without extended thinking, Heroku's or not)."""
+        when = (row_spec(self.data, claim.table, claim.row) or {}).get("levels_when", {})
+        marks = self.model_marks(model_id)
+        for column, by_mark in when.items():
+            if marks.get(column) in by_mark:
+                return by_mark[marks[column]]
+        return None
 
     def applies(self, claim_id: str, model_id: str) -> bool:
         """Whether a claim speaks about this model (its row's or table's `applies_when`)."""
@@ -118,6 +135,13 @@ def model_levels_of(data: dict, model_id: str) -> dict[str, str] | None:
             for row in table["rows"]:
                 if model_id in row.get("model_ids", []):
                     return row.get("levels", {})
+    return None
+
+
+def row_spec(data: dict, table_id: str, row_id: str) -> dict | None:
+    for table in data["tables"]:
+        if table["id"] == table_id:
+            return next((row for row in table["rows"] if row["id"] == row_id), None)
     return None
 
 
@@ -150,6 +174,13 @@ def _check_applies_when(path: Path, data: dict, promises: dict[str, str]) -> Non
     for table in data["tables"]:
         for where, holder in [(f"table '{table['id']}'", table)] + [
                 (f"row '{table['id']}.{row['id']}'", row) for row in table["rows"]]:
+            for column, by_mark in holder.get("levels_when", {}).items():
+                if column not in columns:
+                    raise ConformanceError(f"{path}: {where}: levels_when names '{column}', not a column of the "
+                                           f"model table ({', '.join(sorted(columns))})")
+                for mark, level in by_mark.items():
+                    _promise_of(path, f"{where}: levels_when", mark, promises)
+                    _promise_of(path, f"{where}: levels_when", level, promises)
             for column, levels in holder.get("applies_when", {}).items():
                 if column not in columns:
                     raise ConformanceError(f"{path}: {where}: applies_when names '{column}', not a column of the "
