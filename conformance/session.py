@@ -80,6 +80,10 @@ class ConformanceRun:
             api_key_env=options.api_key_env, models=options.models, env_prefix=options.env_prefix,
             need_url=options.mode != REPLAY, cassette_dir=options.cassette_dir,
         )
+        unknown = sorted(k for k in target.known_differences if "." not in k and k not in {c.id for c in cases})
+        if unknown:
+            raise ConformanceError(f"{options.cases_dir / TARGETS_FILE}: target '{target.name}': known_differences "
+                                   f"names no case or docs claim: {', '.join(unknown)}")
         # From here on, every claim is the one that applies to this target (its profile's claims mode and features).
         docs = docs.for_target(target.claims, target.own_models, target.features)
         return cls(options, docs, cases, target)
@@ -148,6 +152,18 @@ class ConformanceRun:
             entry["ceiling"] += ceiling
         return {"models": per_model, "requests": sum(e["requests"] for e in per_model.values()),
                 "ceiling": sum(e["ceiling"] for e in per_model.values())}
+
+    def known_difference(self, case: Case, model: str) -> str | None:
+        """Why this case is expected to differ on this model, when its target's profile says so (by
+        the case's id, or by one of the claims it decides)."""
+        known = self.target.known_differences
+        if case.id in known:
+            return f"known difference of {self.target.name} ({case.id}): {known[case.id]}"
+        for row in case.rows:
+            claim = self.docs.claim_for(row, model).id
+            if claim in known:
+                return f"known difference of {self.target.name} ({claim}): {known[claim]}"
+        return None
 
     def cases_in(self, path: Path) -> list[Case]:
         return [c for c in self.cases if c.file.resolve() == path.resolve()]

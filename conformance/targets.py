@@ -70,6 +70,9 @@ class Target:
     features: dict = field(default_factory=dict)  # model-table column -> bool, for the profile's own models
     own_models: tuple[str, ...] = ()  # models the profile lists itself: judged from `features`, not Heroku's rows
     profile: str | None = None      # where the target was described: "cases/targets.yaml", a manifest, or None
+    # Claims (or rows) where this server is known to differ from the docs, each with why: its tests are
+    # expected failures, so a run fails only when what it shows changes.
+    known_differences: dict = field(default_factory=dict)
 
     @property
     def public_url(self) -> str | None:
@@ -96,7 +99,7 @@ def load_profiles(targets_file: Path, docs: DocsTables) -> dict[str, dict]:
     """Every profile of the file, checked: the schema, then what a schema cannot say. One line per problem."""
     profiles = load_validated(targets_file, "targets")["targets"]
     for name, spec in profiles.items():
-        problem = _profile_problem(spec, docs.model_columns())
+        problem = _profile_problem(spec, docs.model_columns()) or _known_differences_problem(spec, docs)
         if problem:
             raise ConformanceError(f"{targets_file}: target '{name}': {problem}")
     return profiles
@@ -117,6 +120,17 @@ def _profile_problem(spec: dict, columns: list[str]) -> str | None:
     if start and start.get("port", "auto") == "auto" and not any(PORT_PLACEHOLDER in word for word in said):
         return (f"start never says {PORT_PLACEHOLDER} (in command or env): with port: auto the server must be "
                 "told its port")
+    return None
+
+
+def _known_differences_problem(spec: dict, docs: DocsTables) -> str | None:
+    """A known difference names a claim that exists for the profile's models, or a case (checked
+    when the cases are loaded)."""
+    own = [] if spec.get("models", "docs") == "docs" else spec["models"]
+    claims = set(docs.claims) | {f"models.{model}.{column}" for model in own for column in docs.model_columns()}
+    unknown = sorted(key for key in spec.get("known_differences", {}) if "." in key and key not in claims)
+    if unknown:
+        return f"known_differences names no docs claim: {', '.join(unknown)} (claims are listed in docs-tables.yaml)"
     return None
 
 
@@ -234,4 +248,4 @@ def resolve_target(
     return Target(name=name, base_url=url, api_key=key, key_source=source, models=tuple(chosen),
                   start=start_spec(spec["start"]) if spec.get("start") else None, base_path=base_path,
                   claims=spec.get("claims", CLAIMS_HEROKU), features=dict(spec.get("features", {})),
-                  own_models=own, profile=profile)
+                  own_models=own, profile=profile, known_differences=dict(spec.get("known_differences", {})))
