@@ -66,7 +66,9 @@ def test_llama_cpp_is_a_profile_with_its_own_model_and_features():
     t = resolve("llama-cpp", need_url=False)
     assert (t.models, t.own_models, t.api_key, t.base_url) == (("tiny",), ("tiny",), "llama-cpp-dummy-key", None)
     assert t.features == {"vision": False, "thinking": False} and t.claims == "heroku"
-    assert t.start.command == ("python", "peer/llama_cpp.py", "serve", "--port", "{port}")
+    assert t.start.command == ("python", "-m", "peer.llama_cpp", "serve", "--port", "{port}",
+                               "--api-key-env", "LLAMA_CPP_API_KEY")
+    assert dict(t.start.env) == {"LLAMA_CPP_API_KEY": "{key}"}  # started with the key, so a wrong one is refused
     assert (t.start.port, t.start.ready, t.base_path) == (None, "/health", "/v1")
 
 
@@ -93,6 +95,8 @@ def write_targets(tmp_path, body: str) -> Path:
     ("  x: {url: 'http://127.0.0.1:1', claims: judged}\n", "targets.x.claims: 'judged' is not one of"),
     ("  x: {start: {ready: /health}}\n", "targets.x.start: 'command' is a required property"),
     ("  x: {url: 'http://127.0.0.1:1', colour: blue}\n", "targets.x: unknown key(s) ('colour' was unexpected)"),
+    ("  x: {url: 'http://127.0.0.1:1', models: [m], known_differences: {advanced.colour: why}}\n",
+     "target 'x': known_differences names no docs claim: advanced.colour"),
 ])
 def test_a_bad_profile_is_one_line_naming_file_target_and_problem(tmp_path, body, problem):
     path = write_targets(tmp_path, body)
@@ -217,3 +221,42 @@ def test_an_older_recording_without_its_manifest_replays_with_models(tmp_path):
         resolve("old-server", need_url=False, cassette_dir=tmp_path / "c")
     t = resolve("old-server", need_url=False, cassette_dir=tmp_path / "c", models=["m"])
     assert (t.models, t.base_url, t.claims, t.own_models) == (("m",), None, "heroku", ())
+
+
+# --- known differences: a peer's checked differences are expected failures ---------------------------
+
+def test_a_rows_level_by_model_column_reaches_a_profiles_own_models():
+    row = "devcenter.reasoning_effort"  # Full, and unstated for a model without extended thinking
+    without = DOCS.for_target("heroku", ("tiny",), {"thinking": False})
+    with_thinking = DOCS.for_target("heroku", ("tiny",), {"thinking": True})
+    assert without.claim_for(row, "tiny").level == "Unstated"
+    assert with_thinking.claim_for(row, "tiny").level == "Full"
+    assert DOCS.for_target("heroku", ("tiny",), {}).claim_for(row, "tiny").level == "Full"  # nothing said
+    # Heroku's own models: the same answers as their explicit model_levels.
+    for model in DOCS.model_ids:
+        marks = DOCS.model_marks(model)
+        expected = "Unstated" if marks.get("thinking") == "✗" else "Full"
+        assert DOCS.claim_for(row, model).level == expected, model
+
+
+def test_known_differences_mark_exactly_their_claims_and_cases(tmp_path):
+    run = ConformanceRun.prepare(options(tmp_path, target="llama-cpp"))
+    cases = {c.id: c for c in run.cases}
+    assert "advanced.n" in run.known_difference(cases["n"], "tiny")
+    assert run.known_difference(cases["n-strict"], "tiny") is None  # advanced.n/strict is not advanced.n
+    assert "tool_choice-named" in run.known_difference(cases["tool_choice-named"], "tiny")
+    assert run.known_difference(cases["tool_choice-required"], "tiny") is None  # same row, another case
+    assert "models.tiny.vision" in run.known_difference(cases["vision-colour"], "tiny")
+
+
+def test_a_known_difference_naming_no_case_is_one_line(tmp_path):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for name in ("docs-tables.yaml", "core.yaml"):
+        (cases / name).write_text((ROOT / "cases" / name).read_text())
+    (cases / "targets.yaml").write_text(TARGETS.read_text().replace(
+        "    known_differences:\n", "    known_differences:\n      no-such-case: why\n"))
+    with pytest.raises(ConformanceError) as err:
+        ConformanceRun.prepare(dataclasses.replace(options(tmp_path, target="llama-cpp"), cases_dir=cases))
+    assert "target 'llama-cpp': known_differences names no case or docs claim: no-such-case" in str(err.value)
+    assert "\n" not in str(err.value)
