@@ -105,3 +105,16 @@ def test_runs_split_by_model_merge_into_one_report_and_conflicts_are_refused(rec
     proc = subprocess.run([sys.executable, "-m", "conformance.report", str(tmp_path / "a.json"),
                            str(tmp_path / "c.json"), "-o", str(tmp_path / "o.html")], capture_output=True, text=True)
     assert proc.returncode == 2 and "conflicting results for" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_files_written_whole_are_readable_as_any_new_file(tmp_path):
+    """A published report must be readable by the web server's user: not mkstemp's 0600."""
+    import os
+
+    from conformance.atomic import write_text_atomic
+
+    path = tmp_path / "index.html"
+    write_text_atomic(path, "<p>report</p>")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask and path.read_text() == "<p>report</p>"
