@@ -1,12 +1,13 @@
 """The README's pictures of the report, from real runs (needs Chromium: `apt-get install chromium`).
 
-    python -m nox -s conformance          # reports/results.json: the shipped cassettes, replayed
+    python -m nox -s conformance          # reports/<target>/results.json: the shipped cassettes, replayed
     python docs/screenshots.py            # writes docs/images/*.png
 
-Besides the replay it makes one live run, against the reference server started with two claims
-broken (`--break stop,seed`), for two of the models, as the target `broken-peer`: that run is the
-second target of docs/images/two-targets.png, and the "new" run of docs/images/diff.png, whose
-baseline is the replay (its results stay in reports/broken-peer.json).
+docs/images/two-targets.png is the replay of every recorded target (reports/results.json: the
+reference server and llama.cpp side by side). Besides the replay it makes one live run, against the
+reference server started with two claims broken (`--break stop,seed`), for two of the models: that
+run is the "new" run of docs/images/diff.png, whose baseline is the reference replay (its results
+stay in reports/broken-peer.json).
 """
 import subprocess
 import sys
@@ -21,7 +22,8 @@ from browser import HOW_TO_INSTALL, chromium_path, launch  # noqa: E402
 from conformance.reference import ReferenceServer  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
-REPLAY = ROOT / "reports" / "results.json"
+REPLAY = ROOT / "reports" / "reference" / "results.json"
+ALL_TARGETS = ROOT / "reports" / "results.json"
 PEER = ROOT / "reports" / "broken-peer.json"
 PEER_MODELS = "claude-4-5-haiku,nova-pro"
 
@@ -71,7 +73,7 @@ def main() -> int:
         live_run_against_a_broken_server(PEER)
         replay, peer = (str(p.relative_to(ROOT)) for p in (REPLAY, PEER))  # as the page names them
         one = report([replay], tmp / "one.html")
-        two = report([replay, peer], tmp / "two.html")
+        two = report([str(ALL_TARGETS.relative_to(ROOT))], tmp / "two.html")
         diff = report([peer, "--baseline", replay], tmp / "diff.html")
         with sync_playwright() as p:
             browser = launch(p)
