@@ -97,7 +97,19 @@ def document(run: dict, docs: dict, results: list[Result]) -> dict:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    write_text_atomic(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    """One line per top-level key, and per result: readable and diffable, and written by the C
+    encoder (an `indent` makes json use its pure-Python one, 0.25 s a run for a 3 MB file)."""
+    def dumps(value) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in data.items():
+        if key == "results" and isinstance(value, list) and value:
+            body = "[\n  " + ",\n  ".join(dumps(r) for r in value) + "\n ]"
+        else:
+            body = dumps(value)
+        lines.append(f" {dumps(key)}: {body}")
+    write_text_atomic(path, "{\n" + ",\n".join(lines) + "\n}\n")
 
 
 def read_results(path: Path) -> dict:
