@@ -339,6 +339,11 @@ def test_publish_writes_a_site_with_the_results_and_a_badge(tmp_path):
     assert "Heroku docs (reference): 1 agree / 1 differ" in (tmp_path / "site" / "badge.svg").read_text()
     index = (tmp_path / "site" / "index.html").read_text()
     assert "results/02-heroku.json" in index and "http://" not in index.replace("http://www.w3.org", "")
+    # Published again with one file: nothing of the first site stays beside the new page.
+    (tmp_path / "site" / "notes.txt").write_text("the user's own file")
+    publish([str(tmp_path / "ref.json")], tmp_path / "site")
+    left = sorted(p.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site").rglob("*"))
+    assert left == ["badge-reference.svg", "badge.svg", "index.html", "notes.txt", "results", "results/01-ref.json"]
 
 
 def test_docs_applies_when_is_checked_and_every_case_runs_only_where_its_rows_apply(tmp_path):

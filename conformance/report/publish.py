@@ -52,7 +52,12 @@ def publish(paths: list[str], out: Path, baseline: str | None = None) -> list[Pa
     if baseline:
         changes = compare(read_results(Path(baseline))["results"], [r for d in documents for r in d["results"]])
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results").mkdir(exist_ok=True)
+    # What an earlier publish wrote and this one may not (another target's badge, a results file
+    # no longer given) must not stay on the site beside the new page.
+    shutil.rmtree(out / "results", ignore_errors=True)
+    for stale in out.glob("badge-*.svg"):
+        stale.unlink()
+    (out / "results").mkdir()
     copies = {}
     for path, _ in named:  # the results beside the page, so anyone can check what it shows
         copies[path] = out / "results" / f"{len(copies) + 1:02d}-{safe_name(Path(path).name)}"
