@@ -103,7 +103,10 @@ class DocsTables:
     def _level_by_model_column(self, claim: Claim, model_id: str) -> str | None:
         """A row's `levels_when`: its level for a model whose model-table column has a given mark
         (reasoning_effort says nothing about a model without extended thinking, Heroku's or not)."""
-        when = (row_spec(self.data, claim.table, claim.row) or {}).get("levels_when", {})
+        row = row_spec(self.data, claim.table, claim.row) or {}
+        if claim.variant and claim.level != row.get("level"):
+            return None  # a variant with a level of its own keeps it
+        when = row.get("levels_when", {})
         marks = self.model_marks(model_id)
         for column, by_mark in when.items():
             if marks.get(column) in by_mark:

@@ -45,6 +45,12 @@ def validate_thinking(body: dict, breaks: frozenset[str]) -> None:
         raise bad("extended_thinking.budget_tokens must be an integer")
     if not _thinks(body, breaks):
         return
+    # Anthropic's constraints, passed through by Heroku as errors: thinking needs temperature 1 and
+    # leaves the choice of tool to the model.
+    if body.get("temperature") not in (None, 1, 1.0):
+        raise bad("temperature may only be set to 1 when thinking is enabled")
+    if body.get("tool_choice") == "required" or isinstance(body.get("tool_choice"), dict):
+        raise bad("Thinking may not be enabled when tool_choice forces tool use")
     max_tokens = body.get("max_tokens") or MODELS[body["model"]].max_output_tokens
     if budget < MIN_BUDGET or budget >= max_tokens:
         if "budget-tokens" in breaks:

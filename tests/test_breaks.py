@@ -29,7 +29,9 @@ PARAMETER_ROWS = ({f"advanced.{p}" for p in IGNORED_PARAMS if p != "presence_pen
                   | {"advanced.response_format/json_object", "advanced.response_format/json_schema",
                      "prose.allow_ignored_params", "devcenter.n", "devcenter.frequency_penalty",
                      "devcenter.unknown-params", "metadata.user"})
-OBSERVE_ONLY_ROWS = {"prose.unknown-params"}  # observed and shown, never judged: always inconclusive
+# Observed and shown, never judged: always inconclusive (Anthropic's constraints beside thinking,
+# which the page does not mention, among them).
+OBSERVE_ONLY_ROWS = {"prose.unknown-params", "thinking.enabled/with-temperature", "thinking.enabled/with-forced-tool"}
 # A presence penalty that changes nothing may still be honoured (one -2 logit rarely breaks a copy):
 # "no effect" is inconclusive there, and only an effect decides (it differs).
 WEAK_EVIDENCE_ROWS = {"advanced.presence_penalty"}

@@ -2,7 +2,7 @@
 honours it in an unusual but valid way, and a model too weak (or too truncated) to show the effect."""
 from conformance import checks
 from conformance.exchange import Exchange
-from conformance.findings import ACCEPTED, HONOURED, IGNORED, REJECTED, UNCLEAR
+from conformance.findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNCLEAR
 
 QUESTION = [{"role": "user", "content": "What is 17 times 23? Reply with the number only."}]
 THINKING = {"enabled": True, "budget_tokens": 1024, "include_reasoning": True}
@@ -152,3 +152,32 @@ def test_a_stream_answered_as_one_body_is_unclear():
     unstreamed = Exchange(request={"model": "claude-4-5-sonnet", "stream": True}, status=200, stream=True,
                           body=HEROKU.body)
     assert checks.reasoning_only_when_included(unstreamed, unstreamed).observed == UNCLEAR
+
+
+# thinking beside what Anthropic forbids with it (observed only: the page says nothing)
+
+def test_thinking_with_an_upstream_constraint_is_shown_as_it_happens():
+    check, hot = checks.thinking_with_upstream_constraint, "temperature 0.5"
+    plain = answer(temperature=0.5)
+    refusal = checks.thinking_with_upstream_constraint(
+        refused(message="temperature may only be set to 1 when thinking is enabled", temperature=0.5), plain,
+        constraint=hot)
+    assert refusal.observed == REJECTED and "temperature may only be set to 1" in refusal.reason
+    # Accepted, and the model thought (an unusual but valid server: it relaxes the constraint).
+    assert check(thinking(message={"reasoning": {"thinking": REASONING}}, temperature=0.5), plain,
+                 constraint=hot).observed == HONOURED
+    # Accepted, with reasoning billed but not shown: still thought.
+    billed = thinking(usage={"prompt_tokens": 20, "completion_tokens": 90, "total_tokens": 110,
+                             "completion_tokens_details": {"reasoning_tokens": 80}}, temperature=0.5)
+    assert check(billed, plain, constraint=hot).observed == HONOURED
+    # Accepted, but thinking silently dropped.
+    dropped = check(thinking(temperature=0.5), plain, constraint=hot)
+    assert dropped.observed == IGNORED and "silently dropped" in dropped.reason
+    # A server error is no refusal.
+    assert check(refused(status=500, temperature=0.5), plain, constraint=hot).observed == ERROR
+
+
+def test_thinking_with_a_constraint_refused_without_thinking_too_says_nothing():
+    refusal = refused(message="tool_choice required is not supported", tool_choice="required")
+    found = checks.thinking_with_upstream_constraint(refusal, refusal, constraint="tool_choice required")
+    assert found.observed == UNCLEAR and "says nothing of thinking" in found.reason

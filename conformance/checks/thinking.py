@@ -6,7 +6,7 @@ models". Heroku takes a top-level `extended_thinking` object and shows the think
 import re
 
 from ..exchange import Exchange, clip
-from ..findings import ACCEPTED, HONOURED, IGNORED, REJECTED, UNCLEAR, Finding
+from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
 from .common import answered, error_text, not_answered, spent_before_answering
 from .registry import check
@@ -198,3 +198,35 @@ def budget_tokens_bounds(probe: Exchange, low: Exchange, high: Exchange) -> Find
         outcomes.append(outcome)
     observed = HONOURED if all(refusals) else ACCEPTED
     return Finding(observed, f"budget_tokens={budget} accepted; " + "; ".join(outcomes))
+
+
+@check
+def thinking_with_upstream_constraint(probe: Exchange, control: Exchange, constraint: str) -> Finding:
+    """Extended thinking with what Anthropic forbids beside it (a temperature other than 1, a forced
+    tool_choice), against the same request without thinking: refused (and with what words), accepted
+    with thinking, or accepted with the thinking silently dropped. Observed; the page promises nothing.
+
+    Sample: "with temperature 0.5 the request with extended thinking was accepted, but the model did not
+    think: thinking was silently dropped"
+    """
+    problem = answered(control, f"the request with {constraint} and no thinking")
+    if problem is not None and problem.observed == REJECTED:
+        return Finding(UNCLEAR, f"{problem.reason}: refused without thinking too, so this says nothing of thinking",
+                       problem.status)
+    if problem is not None:
+        return problem
+    if probe.status is not None and probe.status >= 500:
+        return Finding(ERROR, f"with {constraint}, thinking got HTTP {probe.status}: a server error, not a refusal",
+                       probe.status)
+    if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM:
+        said = clip(probe.error_message or error_text(probe), 120)
+        return Finding(REJECTED, f"with {constraint}, thinking is refused (HTTP {probe.status}: {said}); "
+                                 "without thinking it is answered", probe.status)
+    problem = answered(probe, f"the request with {constraint} and thinking")
+    if problem is not None:
+        return problem
+    seen = reasoning_seen(probe)
+    if seen:
+        return Finding(HONOURED, f"with {constraint}, thinking is accepted and the model thought ({seen})")
+    return Finding(IGNORED, f"with {constraint} the request with extended thinking was accepted, but the model "
+                            "did not think: thinking was silently dropped")
