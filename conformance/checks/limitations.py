@@ -186,12 +186,12 @@ def schema_features_limited(probe: Exchange, enum: Exchange, nested: Exchange, a
     The probe is a plain object schema; each step adds one feature: `enum`, a `nested` object, an
     `array` with minItems/maxItems, `any_of`, `ref` ($ref into $defs), a string `pattern`, and
     `strict` (additionalProperties false with strict: true). HONOURED: some feature is refused or
-    not honoured (the reason lists each feature's outcome). IGNORED: every feature works, the docs
-    are out of date. A plain object that is itself answered with invalid JSON is a model too weak
+    not honoured (the reason lists each feature's outcome). Every feature answered validly is only
+    ACCEPTED: the prompts do not ask against the schemas, so that shows the model, not enforcement.
+    A plain object that is itself answered with invalid JSON is a model too weak
     to show anything (UNCLEAR); a plain object refused is REJECTED (the mode, or the model, is
     refused, not a feature). A server error on any step is an ERROR.
-    Sample: "every schema feature works (plain object, enum, nested, array, any_of, ref, pattern,
-    strict: each accepted and valid): structured output is not limited"
+    Sample: "pattern: HTTP 500 on a json_schema request: a server error, not a refusal"
     """
     steps = {"plain object": probe, "enum": enum, "nested": nested, "array": array, "any_of": any_of, "ref": ref,
              "pattern": pattern, "strict": strict}
@@ -216,5 +216,8 @@ def schema_features_limited(probe: Exchange, enum: Exchange, nested: Exchange, a
                                  f"{listed}")
     if any(kind == "unclear" for kind, _ in outcomes.values()):
         return Finding(UNCLEAR, f"no feature failed, but not every one could be judged: {listed}")
-    return Finding(IGNORED, f"every schema feature works (plain object, {', '.join(outcomes)}: each accepted and "
-                            "valid): structured output is not limited")
+    # Not IGNORED: the prompts ask for nothing the schemas forbid, so valid answers show a model that
+    # can follow every schema, not a server that enforces them. The limitation is neither shown nor refuted.
+    return Finding(ACCEPTED, f"every schema feature probed was answered validly (plain object, {', '.join(outcomes)}):"
+                             " a capable model follows them all, enforced or not, so 'limited support' is neither "
+                             "seen nor refuted")

@@ -4,13 +4,15 @@ serves at the inference host's root, beside /v1, in the shape `[{"model_id", "ty
 
 The list is extra evidence on a model's OpenAI-SDK row, beside the completion the SDK parses: the
 model under test listed as a chat model is HONOURED; missing from the list (or listed only as
-another kind of model) is IGNORED. An endpoint the server does not have says nothing about any
+another kind of model) while it answers chat completions is UNCLEAR, the gap named (the SDK never
+reads the list, so that is no difference on its row); missing and refused is a refused model. An
+endpoint the server does not have says nothing about any
 model (UNCLEAR, never a difference: the docs page does not promise the endpoint). Models the
 service lists that the docs' table lacks, and documented models the list lacks, are named in the
 reason.
 """
 from ..exchange import Exchange, clip
-from ..findings import HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from ..findings import HONOURED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
 from .registry import check
 
@@ -78,8 +80,10 @@ def model_listed(probe: Exchange, listed: Exchange, documented: list) -> Finding
         regions = entries[model].get("regions")
         where = f" in {', '.join(map(str, regions))}" if isinstance(regions, list) and regions else ""
         return Finding(HONOURED, f"{model} is listed as a chat model{where} among {len(chat)}; {extra}")
+    # The row is about the openai SDK, which never reads this list: a model missing from it that
+    # answers chat completions is a gap worth showing, not a difference on that row.
     if model in entries:
-        return Finding(IGNORED, f"{model} is listed, but as {entries[model].get('type')!r}, not {CHAT_TYPE} "
+        return Finding(UNCLEAR, f"{model} is listed, but as {entries[model].get('type')!r}, not {CHAT_TYPE} "
                                 f"({answers}); {extra}")
     missing = f"{model} is not among the {len(chat)} chat models GET /available-models lists"
     if probe.status is not None and 400 <= probe.status < 500 and probe.status not in NOT_ABOUT_THE_CLAIM:
@@ -87,4 +91,4 @@ def model_listed(probe: Exchange, listed: Exchange, documented: list) -> Finding
         # which differs only for a model the docs list.
         return Finding(REJECTED, f"{missing}, and chat completions refuse it ({probe.summary()}); {extra}",
                        probe.status)
-    return Finding(IGNORED, f"{missing} ({answers}); {extra}")
+    return Finding(UNCLEAR, f"{missing} ({answers}): the list's gap, not the SDK's; {extra}")
