@@ -273,12 +273,17 @@ class ConformancePlugin:
             pytest.fail(f"harness error, recorded as inconclusive: {broken[0].evidence['harness_error']}",
                         pytrace=False)
         differs = [r for r in results if r.verdict == DIFFERS]
+        missing = [r for r in results if r.verdict == NOT_RECORDED]
+        known = self.run.known_difference(case, model)
+        if known is not None:
+            differs = _against_known(known, differs, missing)
         if differs:
             lines = [f"{r.row} ({r.documented}){_params(r)}: {r.reason}" for r in differs]
             pytest.fail("differs from the docs:\n  " + "\n  ".join(lines), pytrace=False)
-        missing = [r for r in results if r.verdict == NOT_RECORDED]
         if missing:
             pytest.skip(missing[0].reason)
+        if known is not None:
+            pytest.xfail(known.why)  # differs exactly where the profile says, and nowhere else
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
@@ -361,6 +366,19 @@ class ConformancePlugin:
             tr.write_line(f"a live failure is written out as a case that reproduces it: {path}")
         tr.write_line(f"results: {self.run.options.results}"
                       + (f", report: {self.run.options.report}" if self.run.options.report else ""))
+
+
+def _against_known(known, differs: list, missing: list) -> list:
+    """The differences a profile does not expect; fails the test when an expected one is gone."""
+    if missing:
+        return [r for r in differs if not known.covers(r.row)]
+    if not differs:
+        pytest.fail(f"a known difference is gone, nothing differs now: {known.why} (remove it from the "
+                    "profile's known_differences)", pytrace=False)
+    gone = sorted(c for c in (known.claims or ()) if c not in {r.row for r in differs})
+    if gone:
+        pytest.fail(f"a known difference is gone: {', '.join(gone)} no longer differs ({known.why})", pytrace=False)
+    return [r for r in differs if not known.covers(r.row)]
 
 
 def _params(result) -> str:

@@ -53,6 +53,15 @@ class Options:
     record_command: str = "python3 -m nox -s record --"
 
 
+@dataclass(frozen=True)
+class KnownDifference:
+    why: str
+    claims: frozenset | None  # the claims expected to differ; None: any row of the case
+
+    def covers(self, claim: str) -> bool:
+        return self.claims is None or claim in self.claims
+
+
 @dataclass
 class ConformanceRun:
     options: Options
@@ -153,17 +162,18 @@ class ConformanceRun:
         return {"models": per_model, "requests": sum(e["requests"] for e in per_model.values()),
                 "ceiling": sum(e["ceiling"] for e in per_model.values())}
 
-    def known_difference(self, case: Case, model: str) -> str | None:
-        """Why this case is expected to differ on this model, when its target's profile says so (by
-        the case's id, or by one of the claims it decides)."""
+    def known_difference(self, case: Case, model: str) -> "KnownDifference | None":
+        """Where this case is expected to differ on this model, when its target's profile says so:
+        by the case's id (any of its rows), or by the claims it decides that the profile names."""
         known = self.target.known_differences
         if case.id in known:
-            return f"known difference of {self.target.name} ({case.id}): {known[case.id]}"
-        for row in case.rows:
-            claim = self.docs.claim_for(row, model).id
-            if claim in known:
-                return f"known difference of {self.target.name} ({claim}): {known[claim]}"
-        return None
+            return KnownDifference(f"known difference of {self.target.name} ({case.id}): {known[case.id]}", None)
+        claims = {self.docs.claim_for(row, model).id for row in case.rows}
+        named = sorted(claims & set(known))
+        if not named:
+            return None
+        why = "; ".join(f"{claim}: {known[claim]}" for claim in named)
+        return KnownDifference(f"known difference of {self.target.name} ({why})", frozenset(named))
 
     def cases_in(self, path: Path) -> list[Case]:
         return [c for c in self.cases if c.file.resolve() == path.resolve()]

@@ -242,11 +242,40 @@ def test_a_rows_level_by_model_column_reaches_a_profiles_own_models():
 def test_known_differences_mark_exactly_their_claims_and_cases(tmp_path):
     run = ConformanceRun.prepare(options(tmp_path, target="llama-cpp"))
     cases = {c.id: c for c in run.cases}
-    assert "advanced.n" in run.known_difference(cases["n"], "tiny")
+    n = run.known_difference(cases["n"], "tiny")
+    assert n.claims == {"advanced.n", "devcenter.n"} and "n: 2 is refused" in n.why
     assert run.known_difference(cases["n-strict"], "tiny") is None  # advanced.n/strict is not advanced.n
-    assert "tool_choice-named" in run.known_difference(cases["tool_choice-named"], "tiny")
+    named = run.known_difference(cases["tool_choice-named"], "tiny")
+    assert named.claims is None and named.covers("advanced.tool_choice")  # the whole case
     assert run.known_difference(cases["tool_choice-required"], "tiny") is None  # same row, another case
-    assert "models.tiny.vision" in run.known_difference(cases["vision-colour"], "tiny")
+    assert run.known_difference(cases["vision-colour"], "tiny").claims == {"models.tiny.vision"}
+
+
+def _result(row, verdict="differs"):
+    from conformance.results import Result
+
+    fields = {f.name: None for f in dataclasses.fields(Result)}
+    return Result(**{**fields, "row": row, "verdict": verdict, "evidence": {}, "reason": "r", "documented": "Full",
+                     "params": {}})
+
+
+def test_a_known_difference_passes_only_while_it_is_exactly_what_differs():
+    from _pytest.outcomes import Failed
+
+    from conformance.pytest_plugin import _against_known
+    from conformance.session import KnownDifference
+
+    known = KnownDifference("known difference of x (advanced.n: refused)", frozenset({"advanced.n"}))
+    assert _against_known(known, [_result("advanced.n")], []) == []  # expected: the test is an xfail
+    surprise = _against_known(known, [_result("advanced.n"), _result("devcenter.n")], [])
+    assert [r.row for r in surprise] == ["devcenter.n"]  # another row differing still fails the test
+    with pytest.raises(Failed, match="a known difference is gone, nothing differs now"):
+        _against_known(known, [], [])
+    both = KnownDifference("w", frozenset({"advanced.n", "devcenter.n"}))
+    with pytest.raises(Failed, match="devcenter.n no longer differs"):
+        _against_known(both, [_result("advanced.n")], [])
+    # Not recorded: nothing to compare (the test is skipped with the recording command).
+    assert _against_known(known, [], [_result("advanced.n", "not recorded")]) == []
 
 
 def test_a_known_difference_naming_no_case_is_one_line(tmp_path):
