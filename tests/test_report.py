@@ -376,3 +376,16 @@ def test_evidence_keeps_the_request_body_and_an_excerpt_of_the_answer():
     kept = exchange_evidence(stream)
     assert kept["chunk_count"] == 20 and kept["chunks"][:2] == [{"i": 0}, {"i": 1}]
     assert kept["chunks"][6] == "… 11 more chunks …" and kept["chunks"][-1] == {"i": 19}
+
+
+def test_an_odd_value_the_schema_lets_through_is_one_line_in_report_and_publish(tmp_path, capsys):
+    from conformance.report.cli import main as report_main
+    from conformance.report.publish import main as publish_main
+
+    bad = doc([result("core.stop", "m1", "agrees", target="a"), result("core.stop", "m1", "agrees", target="b")])
+    bad["run"]["targets"] = -1  # a merged file's per-target runs, mangled
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    assert report_main([str(tmp_path / "bad.json"), "-o", str(tmp_path / "x.html")]) == 2
+    assert publish_main([str(tmp_path / "bad.json"), "--out", str(tmp_path / "site")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all("bad.json: cannot render this results file" in line for line in lines)

@@ -78,14 +78,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         named = load(args.results, args.run)
-        documents, sources = by_target(named)
-        if args.write_results:  # every file's results in one document, each result keeping its target
-            write_json_atomic(args.write_results, named[0][1] if len(named) == 1 else merge_documents(named))
-        changes = None
-        if args.baseline:
-            old = read_results(Path(args.baseline))
-            changes = compare(old["results"], [r for doc in documents for r in doc["results"]])
         try:
+            documents, sources = by_target(named)
+            if args.write_results:  # every file's results in one document, each result keeping its target
+                write_json_atomic(args.write_results, named[0][1] if len(named) == 1 else merge_documents(named))
+            changes = None
+            if args.baseline:
+                old = read_results(Path(args.baseline))
+                changes = compare(old["results"], [r for doc in documents for r in doc["results"]])
             render_to_file(documents, Path(args.output), sources=sources, changes=changes, baseline=args.baseline)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
             # The schema lets through what a renderer bug or an odd value can still trip on: one line.

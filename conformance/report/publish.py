@@ -92,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"conformance-publish: {err.filename or args.out}: {err.strerror}", file=sys.stderr)
         return 2
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        # What the schema lets through and rendering still trips on: one line, not a traceback.
+        print(f"conformance-publish: {', '.join(args.results or [DEFAULT_RESULTS])}: cannot render this results "
+              f"file ({type(err).__name__}: {err})", file=sys.stderr)
+        return 2
     print(f"wrote {args.out}/ ({len(written)} files): " + ", ".join(p.name for p in written[:4])
           + (" …" if len(written) > 4 else ""))
     return 0
