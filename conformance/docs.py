@@ -96,9 +96,7 @@ class DocsTables:
 
     def model_marks(self, model_id: str) -> dict[str, str]:
         """The model table's marks for a model ({column: "✓"}): a profile's own model has its features."""
-        if model_id in self.own_models:
-            return {column: FEATURE_LEVELS[bool(has)] for column, has in self.features.items()}
-        return model_levels_of(self.data, model_id) or {}
+        return marks_of(self.data, model_id, self.own_models, self.features)
 
     def _level_by_model_column(self, claim: Claim, model_id: str) -> str | None:
         """A row's `levels_when`: its level for a model whose model-table column has a given mark
@@ -116,7 +114,7 @@ class DocsTables:
     def applies(self, claim_id: str, model_id: str) -> bool:
         """Whether a claim speaks about this model (its row's or table's `applies_when`)."""
         claim = self.claims.get(claim_id)
-        return claim is None or applies(self.data, claim.table, claim.row, model_id)
+        return claim is None or applies(self.data, claim.table, claim.row, model_id, self.model_marks(model_id))
 
     def model_row(self, model_id: str) -> str | None:
         """The docs' model-table row of a model; for a profile's own model, the model itself (the
@@ -159,7 +157,26 @@ def applies_when_of(data: dict, table_id: str, row_id: str) -> dict | None:
     return None
 
 
-def applies(data: dict, table_id: str, row_id: str, model_id: str) -> bool:
+def marks_of(data: dict, model_id: str, own_models=(), features: dict | None = None) -> dict[str, str]:
+    """A model's model-table marks ({column: "✓"}): a profile's own model has its features instead."""
+    if model_id in own_models:
+        return {column: FEATURE_LEVELS[bool(has)] for column, has in (features or {}).items()}
+    return model_levels_of(data, model_id) or {}
+
+
+def row_level(data: dict, row: dict, model_id: str, own_models=(), features: dict | None = None) -> str:
+    """A row's documented level for a model, from the data alone, as DocsTables.claim_for decides it
+    (the report has only results.json): Heroku's per-model level, else a level by model-table mark."""
+    if model_id not in own_models and model_id in row.get("model_levels", {}):
+        return row["model_levels"][model_id]
+    marks = marks_of(data, model_id, own_models, features)
+    for column, by_mark in row.get("levels_when", {}).items():
+        if marks.get(column) in by_mark:
+            return by_mark[marks[column]]
+    return row.get("level", "")
+
+
+def applies(data: dict, table_id: str, row_id: str, model_id: str, marks: dict | None = None) -> bool:
     """Whether a row speaks about a model: every column its `applies_when` names has one of the
     listed levels for the model. A model the model table does not list has no documented level,
     so a row limited to some levels does not apply to it. Works on the raw data (results.json's
@@ -167,7 +184,7 @@ def applies(data: dict, table_id: str, row_id: str, model_id: str) -> bool:
     when = applies_when_of(data, table_id, row_id)
     if not when:
         return True
-    levels = model_levels_of(data, model_id) or {}
+    levels = marks if marks is not None else (model_levels_of(data, model_id) or {})
     return all(levels.get(column) in allowed for column, allowed in when.items())
 
 

@@ -389,3 +389,22 @@ def test_an_odd_value_the_schema_lets_through_is_one_line_in_report_and_publish(
     assert publish_main([str(tmp_path / "bad.json"), "--out", str(tmp_path / "site")]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 2 and all("bad.json: cannot render this results file" in line for line in lines)
+
+
+def test_a_profiles_own_models_are_shown_with_the_levels_their_features_give():
+    """llama-cpp's `tiny` has no extended thinking: reasoning_effort is unstated for it, and the
+    thinking limitation (about models without thinking) applies to it, as the run judged them."""
+    data = doc([result("devcenter.reasoning_effort", "tiny", "inconclusive", documented="Unstated")],
+               models=["tiny"], own_models=["tiny"], features={"thinking": False, "vision": False})
+    html = render(data)
+    cell = re.search(r'<td class="cell[^"]*" data-target="t" data-model="tiny"[^>]*>.*?</td>',
+                     html[html.index('id="row-devcenter.reasoning_effort"'):], re.S).group(0)
+    assert "documented Unstated" in cell and "documented Full" not in cell
+    limitation = html[html.index('id="row-limitations.thinking-models"'):]
+    first = re.search(r'data-model="tiny"[^>]*>.*?</td>', limitation, re.S).group(0)
+    assert "not applicable" not in first and "not covered" in first
+    # Without the profile's word, a model the docs do not list has no thinking mark: not applicable.
+    plain = render(doc([], models=["tiny"]))
+    plain_cell = re.search(r'data-model="tiny"[^>]*>.*?</td>',
+                           plain[plain.index('id="row-limitations.thinking-models"'):], re.S).group(0)
+    assert "not applicable" in plain_cell

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..atomic import write_text_atomic
-from ..docs import applies
+from ..docs import applies, marks_of, row_level
 from .diff import KINDS, Change
 from .labels import host_of, host_warning, provenance_warning, recorded_when, when
 
@@ -355,9 +355,10 @@ def table_rows(table: dict, docs: dict, targets: list[dict], by_cell: dict, anch
         for t in targets:
             for m in t["models"]:
                 found = by_cell.get((t["index"], claim, m), [])
-                level = row.get("model_levels", {}).get(m, row.get("level", ""))
+                own, features = t["run"].get("own_models") or (), t["run"].get("features") or {}
+                level = row_level(docs, row, m, own, features)
                 anchor = anchors.make(str(t["index"]), claim, m)
-                applicable = applies(docs, table["id"], row["id"], m)
+                applicable = applies(docs, table["id"], row["id"], m, marks_of(docs, m, own, features))
                 cells.append(cell(found, applicable, anchor, t, m, level, row.get("level"), bodies))
         rows.append({"row": row, "claim": claim, "cells": cells, "models": []})
     return rows
