@@ -175,10 +175,12 @@ class Scrubber:
 class Recorder:
     """Opens the right cassette around a test, in the run's mode. Live mode touches no cassette."""
 
-    def __init__(self, mode: str, root: Path, target: str, secrets: list[str]):
+    def __init__(self, mode: str, root: Path, target: str, secrets: list[str], host: str | None = None):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
-        self.mode, self.root, self.target = mode, root, target
+        # host: where a recording is taken from (no credentials), kept in each cassette's provenance so
+        # that a replay labelled as a known service can be told it came from somewhere else.
+        self.mode, self.root, self.target, self.host = mode, root, target, host
         self.persister = AtomicPersister()
         # Replay answers through the SDK's transport from the cassette files (conformance/replay.py);
         # vcrpy records them. Live runs touch no cassette.
@@ -233,6 +235,7 @@ class Recorder:
         self.persister.provenance = {
             **provenance,
             "target": self.target,
+            **({"host": self.host} if self.host else {}),
             "suite_version": __version__,
             "recorded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }

@@ -8,6 +8,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import openai
 
@@ -117,7 +118,8 @@ class ConformanceRun:
             client = ChatClient(target.base_url, target.api_key, max_retries=2, timeout=self.options.request_timeout,
                                 requests_per_minute=rate)
             check_reachable(target, client.sdk)
-            recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets)
+            recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets,
+                                host=urlsplit(target.base_url).hostname if target.base_url else None)
             if mode == RECORD:
                 self._write_manifest()
         self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,

@@ -408,3 +408,15 @@ def test_a_profiles_own_models_are_shown_with_the_levels_their_features_give():
     plain_cell = re.search(r'data-model="tiny"[^>]*>.*?</td>',
                            plain[plain.index('id="row-limitations.thinking-models"'):], re.S).group(0)
     assert "not applicable" in plain_cell
+
+
+def test_a_replay_labelled_heroku_of_cassettes_recorded_from_loopback_is_warned_about():
+    from conformance.report.labels import provenance_warning
+
+    recorded = [{"evidence": {"provenance": {"target": "heroku", "host": "127.0.0.1"}}}]
+    warning = provenance_warning("heroku", "replay", recorded)
+    assert warning and "recorded from 127.0.0.1, a loopback address" in warning
+    real = [{"evidence": {"provenance": {"target": "heroku", "host": "us.inference.heroku.com"}}}]
+    assert provenance_warning("heroku", "replay", real) is None
+    assert provenance_warning("my-server", "replay", [{"evidence": {"provenance": {"target": "my-server",
+                                                                                  "host": "127.0.0.1"}}}]) is None

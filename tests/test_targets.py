@@ -197,6 +197,8 @@ def test_an_ad_hoc_target_recorded_once_replays_with_no_url_or_models(tmp_path, 
     monkeypatch.setenv("MY_KEY", "reference-key")
     recorded = run_some(ConformanceRun.prepare(recording))
     manifest = json.loads((tmp_path / "cassettes" / "my-server" / "target.json").read_text())
+    cassette = next((tmp_path / "cassettes" / "my-server").rglob("*.yaml")).read_text()
+    assert "host: 127.0.0.1" in cassette  # where it was recorded from, for the report's labels
     assert manifest["models"] == ["claude-4-5-haiku"] and "reference-key" not in str(manifest)
     replay = ConformanceRun.prepare(dataclasses.replace(recording, mode="replay", base_url=None, models=None,
                                                         api_key_env=None))

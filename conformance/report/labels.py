@@ -78,10 +78,16 @@ def recorded_when(run: dict, results: list[dict]) -> str:
 
 
 def provenance_warning(target: str, mode: str, results: list[dict]) -> str | None:
-    """In replay, cassettes whose own provenance names another target than the run's label."""
+    """In replay, cassettes whose own provenance names another target than the run's label, or,
+    for a known service, a host that is not the service's."""
     if mode != "replay":
         return None
-    recorded = {((r.get("evidence") or {}).get("provenance") or {}).get("target") for r in results} - {None, ""}
+    provenances = [(r.get("evidence") or {}).get("provenance") or {} for r in results]
+    for host in sorted({str(p["host"]) for p in provenances if p.get("host")}):
+        warning = host_warning(target, "live", f"http://{host}/")
+        if warning:
+            return warning.replace("was taken from", "was recorded from")
+    recorded = {p.get("target") for p in provenances} - {None, ""}
     others = sorted(str(t) for t in recorded if t != target)
     if not others:
         return None
