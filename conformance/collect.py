@@ -33,7 +33,7 @@ class CaseFile(pytest.Module):
         module = types.ModuleType(f"conformance_cases.{self.path.stem}")
         module.__file__ = str(self.path)
         for case in state.cases_in(self.path):
-            models = [m for m in state.target.models if case.applies_to(m)]
+            models = [m for m in state.target.models if state.runs(case, m)]
             setattr(module, case.id, make_test_function(case, models))
         return module
 

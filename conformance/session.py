@@ -153,7 +153,7 @@ class ConformanceRun:
     def plan(self, pairs=None) -> dict:
         """What a live run of these (case, model) pairs (default: all) sends, per model."""
         if pairs is None:
-            pairs = [(c, m) for c in self.cases for m in self.target.models if c.applies_to(m)]
+            pairs = [(c, m) for c in self.cases for m in self.target.models if self.runs(c, m)]
         draws = self.options.random_draws if self.options.mode == LIVE else 0
         per_model: dict = {}
         for case, model in pairs:
@@ -176,6 +176,15 @@ class ConformanceRun:
             return None
         why = "; ".join(f"{claim}: {known[claim]}" for claim in named)
         return KnownDifference(f"known difference of {self.target.name} ({why})", frozenset(named))
+
+    def runs(self, case: Case, model: str) -> bool:
+        """Whether a case runs on a model. A case may name Heroku's models it is for (`models:`); a
+        profile's own models are not among them, so for those its rows decide: it runs where every
+        row applies to the model, as the profile's features say (thinking limitation rows on a model
+        without thinking, never the thinking options)."""
+        if model in self.target.own_models and case.models is not None:
+            return all(self.docs.applies(self.docs.claim_for(row, model).id, model) for row in case.rows)
+        return case.applies_to(model)
 
     def cases_in(self, path: Path) -> list[Case]:
         return [c for c in self.cases if c.file.resolve() == path.resolve()]
@@ -200,7 +209,7 @@ class ConformanceRun:
         for case in self.cases:
             test_file = case.file.relative_to(self.options.cases_dir.parent).as_posix()
             for model in self.target.models:
-                if case.applies_to(model):
+                if self.runs(case, model):
                     self.results.extend(self.runner.run(case, model, f"{test_file}::{case.id}[{model}]"))
         return self.results
 

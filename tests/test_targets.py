@@ -291,3 +291,15 @@ def test_a_known_difference_naming_no_case_is_one_line(tmp_path):
         ConformanceRun.prepare(dataclasses.replace(options(tmp_path, target="llama-cpp"), cases_dir=cases))
     assert "target 'llama-cpp': known_differences names no case or docs claim: no-such-case" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_a_case_for_some_of_herokus_models_runs_on_a_profiles_own_model_where_its_rows_apply(tmp_path):
+    run = ConformanceRun.prepare(options(tmp_path, target="llama-cpp"))
+    cases = {c.id: c for c in run.cases}
+    # tiny has no extended thinking: the limitation about such models and its model-table cell apply ...
+    assert run.runs(cases["thinking-limited-to-some-models"], "tiny")
+    assert run.runs(cases["thinking-on-other-models"], "tiny")
+    # ... the thinking options do not.
+    assert not run.runs(cases["thinking-enabled"], "tiny") and not run.runs(cases["thinking-budget-tokens"], "tiny")
+    heroku = ConformanceRun.prepare(options(tmp_path))
+    assert not heroku.runs(cases["thinking-limited-to-some-models"], "claude-4-5-sonnet")  # its models: list
