@@ -59,6 +59,7 @@ def with_result(text, *calls, finish=None, result=RESULT, call_id="tooluse_abcde
     "Right now Paris sits at 17 °C under grey skies.",  # the number alone
     "It's seventeen degrees in Paris.",          # a small number in words
     "Paris is at 17.0 degrees.",                 # the number written as a decimal
+    "Foggy in Paris, 17 °C; the tool returned no data about wind.",  # "no data" about something else
 ])
 def test_a_final_answer_that_uses_the_result_honours_the_round_trip(text):
     found = checks.tool_result_used(PROBE, with_result(text))

@@ -122,7 +122,10 @@ def tool_result_used(probe: Exchange, with_result: Exchange | None) -> Finding:
         return Finding(UNCLEAR, "the tool results hold no value the prompt does not already say: nothing to look for")
     values = [v for r in results for v in r]
     text = with_result.text
-    if nothing := NOTHING_RETURNED.search(text):
+    used = [v for v in values if mentions(text, v)]
+    unused = [r for r in results if not any(mentions(text, v) for v in r)]
+    # "returned no data" beside every result's values is about something else (e.g. no data on wind)
+    if unused and (nothing := NOTHING_RETURNED.search(text)):
         return Finding(IGNORED, f"the final answer says the tool returned nothing ({nothing.group(0)!r}), though the "
                                 f"results sent hold {', '.join(map(repr, values))}: {clip(text, 100)}")
     again = (with_result.choice.get("message") or {}).get("tool_calls")
@@ -134,8 +137,6 @@ def tool_result_used(probe: Exchange, with_result: Exchange | None) -> Finding:
                                 f"({clip(json.dumps(again), 80)})")
     if finding := spent_before_answering(with_result, "the final answer"):
         return finding
-    used = [v for v in values if mentions(text, v)]
-    unused = [r for r in results if not any(mentions(text, v) for v in r)]
     if used and not unused:
         return Finding(HONOURED, f"the final answer uses the tool's result ({', '.join(map(repr, used))}): "
                                  f"{clip(text, 100)}")
