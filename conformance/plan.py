@@ -100,11 +100,13 @@ def tool_messages(answer: Exchange, results: dict) -> list[dict]:
 def follow_up(planned: PlannedRequest, answer: Exchange | None) -> PlannedRequest | None:
     """The request of a step built from an earlier answer, or None when it is not sent: the earlier
     request failed, or tool results are to be sent back and the answer made no tool call (a model
-    that did not call the tool: the check says the round trip could not be made)."""
+    that did not call the tool: the check says the round trip could not be made), or a call is too
+    malformed to answer (its function not an object: the check reports the call)."""
     if answer is None or answer_message(answer) is None:
         return None
     wants_results = any(isinstance(item, dict) and "tool_results" in item for item in planned.append)
-    if wants_results and not answer_tool_calls(answer):
+    calls = answer_tool_calls(answer)
+    if wants_results and (not calls or any(not isinstance(c.get("function"), dict) for c in calls)):
         return None
     messages = list(answer.request.get("messages") or [])
     for item in planned.append:

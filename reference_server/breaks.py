@@ -48,7 +48,7 @@ BREAKS = {
     "metadata": "answers metadata with nested values with a 500 (flat string values still work)",
     "metadata-strings": "answers metadata with a few string values with a 500",
     "metadata-many-keys": "answers metadata with more than 8 keys with a 500",
-    "tools": "calls tools with arguments that leave out the tool's required properties (invalid for its schema)",
+    "tools": "calls tools with arguments that are not JSON (the object's Python repr, single-quoted)",
     "tool-choice-required": "ignores tool_choice required: answers in text when the prompt names no tool",
     "tool-choice-named": "ignores a named tool_choice: calls another of the declared tools",
     "tool-choice-none": "ignores tool_choice none: calls a tool the prompt names anyway",

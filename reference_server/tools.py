@@ -8,11 +8,11 @@ tool_calls. A stream carries each call in OpenAI's fragments: one opening with i
 and name, then pieces of its arguments. A conversation that ends with tool results (each answering a
 call of the assistant message before it, by id) gets a final answer that quotes them.
 
-Break switches: `tools` sends arguments without the tool's required properties; the
+Break switches: `tools` sends arguments that are not JSON (a Python repr); the
 `tool-choice-*` switches each ignore one value of tool_choice (required, a named function, none);
-`tool-result-ignored` answers as if each tool result were empty; `tool-stream-fragments-broken`
-streams each argument fragment under an index of its own; `parallel-calls-same-id` gives parallel
-calls one id.
+`tool-result-ignored` answers as if each tool result were empty ("get_weather returned no data for
+Paris."); `tool-stream-fragments-broken` streams each argument fragment under an index of its own;
+`parallel-calls-same-id` gives parallel calls one id.
 """
 import hashlib
 import json
@@ -101,14 +101,18 @@ def value_for(schema: dict, hint: str):
     return {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}, "null": None}.get(kind, hint)
 
 
-def arguments(function: dict, prompt: str, breaks: frozenset[str] = frozenset()) -> dict:
+def arguments(function: dict, prompt: str) -> dict:
     after = prompt[prompt.find(function["name"]) + len(function["name"]):] if function["name"] in prompt else ""
     words = CAPITALISED.findall(after[:ARGUMENT_WINDOW])
     hint = words[0] if words else "example"
     parameters = function.get("parameters") or {}
     properties = parameters.get("properties") or {}
-    left_out = set(parameters.get("required") or []) if "tools" in breaks else set()
-    return {name: value_for(schema, hint) for name, schema in properties.items() if name not in left_out}
+    return {name: value_for(schema, hint) for name, schema in properties.items()}
+
+
+def arguments_text(values: dict, breaks: frozenset[str] = frozenset()) -> str:
+    """The arguments as a JSON string; the `tools` break sends Python's repr instead (single quotes: not JSON)."""
+    return repr(values) if "tools" in breaks else json.dumps(values)
 
 
 def call_id(seed: str, index: int) -> str:
@@ -122,7 +126,7 @@ def tool_calls(body: dict, prompt: str, seed: str, parallel: bool = True,
     if last.get("role") == "tool":
         return []  # a tool result came back: answer it in text, never loop
     calls = [{"id": call_id(seed, i), "type": "function",
-              "function": {"name": f["name"], "arguments": json.dumps(arguments(f, prompt, breaks))}}
+              "function": {"name": f["name"], "arguments": arguments_text(arguments(f, prompt), breaks)}}
              for i, f in enumerate(chosen_functions(body, prompt, parallel, breaks))]
     if "parallel-calls-same-id" in breaks:
         calls = [{**c, "id": calls[0]["id"]} for c in calls]

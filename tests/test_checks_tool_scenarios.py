@@ -57,10 +57,20 @@ def with_result(text, *calls, finish=None, result=RESULT, call_id="tooluse_abcde
     "It is foggy in Paris right now, 17 degrees.",
     "Paris: Fog, 17°C.",                        # the word's stem, capitalised; a number with a unit
     "Right now Paris sits at 17 °C under grey skies.",  # the number alone
+    "It's seventeen degrees in Paris.",          # a small number in words
+    "Paris is at 17.0 degrees.",                 # the number written as a decimal
+    "Foggy in Paris, 17 °C; the tool returned no data about wind.",  # "no data" about something else
 ])
 def test_a_final_answer_that_uses_the_result_honours_the_round_trip(text):
     found = checks.tool_result_used(PROBE, with_result(text))
     assert found.observed == HONOURED and verdict(found) == AGREES, found.reason
+
+
+def test_number_words_count_for_small_whole_numbers_only():
+    assert checks.tool_result_used(PROBE, with_result("Twenty-one degrees in Paris.", result='{"temp_c": 21}'))\
+        .observed == HONOURED
+    assert checks.tool_result_used(PROBE, with_result("Paris: seventy degrees.", result='{"temp_c": 17}'))\
+        .observed == UNCLEAR
 
 
 def test_an_unusual_call_id_and_a_result_that_is_plain_text_still_honour_it():
@@ -69,14 +79,27 @@ def test_an_unusual_call_id_and_a_result_that_is_plain_text_still_honour_it():
     assert found.observed == HONOURED and "'misty'" in found.reason
 
 
-def test_a_sound_answer_without_the_result_is_ignored():
-    found = checks.tool_result_used(PROBE, with_result("get_weather returned no data for Paris."))
-    assert found.observed == IGNORED and "'foggy'" in found.reason and verdict(found) == DIFFERS
+@pytest.mark.parametrize("text", [
+    "get_weather returned no data for Paris.",   # the reference server's --break tool-result-ignored
+    "The get_weather tool returned nothing.",
+    "The tool gave an empty result, so I cannot say.",
+    "Sorry, the tool response was empty.",
+])
+def test_an_answer_that_says_the_tool_returned_nothing_is_ignored(text):
+    found = checks.tool_result_used(PROBE, with_result(text))
+    assert found.observed == IGNORED and "'foggy'" in found.reason and verdict(found) == DIFFERS, found.reason
 
 
-def test_a_number_inside_another_number_is_not_the_result():
-    found = checks.tool_result_used(PROBE, with_result("Paris is at 170 metres; it is sunny there."))
-    assert found.observed == IGNORED
+@pytest.mark.parametrize("text", [
+    "It's misty in Paris, around sixty-three Fahrenheit.",   # a paraphrase of the result
+    "In Paris it is 62.6 °F and hazy.",                      # converted
+    "I called get_weather for Paris.",                       # a weak model echoing the call
+    "I don't have real-time data for Paris.",                # a weak model's stock refusal: not about the result
+    "Paris is at 170 metres; it is sunny there.",            # a number inside another number is not the result
+])
+def test_an_answer_about_the_call_without_the_results_values_is_unclear(text):
+    found = checks.tool_result_used(PROBE, with_result(text))
+    assert found.observed == UNCLEAR and "Paris" in found.reason and verdict(found) == INCONCLUSIVE, found.reason
 
 
 def test_the_result_refused_is_a_rejection():
@@ -89,7 +112,8 @@ def test_the_result_refused_is_a_rejection():
 @pytest.mark.parametrize("probe, follow, why", [
     (answer(text="It is probably sunny in Paris."), None, "without calling a tool"),
     (PROBE, None, "not sent"),
-    (PROBE, with_result("", call(id="tooluse_2")), "called a tool again"),
+    (PROBE, with_result("", call(id="tooluse_2")), "called a tool again with the same arguments"),
+    (PROBE, with_result("", call(arguments='{"city": "Lyon"}', id="t2")), "called a tool again instead"),
     (PROBE, with_result("", finish="length"), "token limit"),
     (PROBE, with_result("OK."), "neither"),                  # says nothing of the call: a weak model
     (PROBE, with_result("The weather in Par", finish="length"), "neither"),  # cut before it said anything
@@ -103,8 +127,12 @@ def test_a_model_that_does_not_make_the_round_trip_is_unclear(probe, follow, why
 def test_a_forced_call_answered_in_text_and_a_bad_call_are_the_servers():
     forced = answer(text="It is sunny.", tool_choice=FORCED)
     assert checks.tool_result_used(forced, None).observed == IGNORED
-    bad = answer(call(arguments="{}"))
+    bad = answer(call(arguments="{'city': 'Paris'}"))
     assert checks.tool_result_used(bad, with_result("foggy")).observed == ERROR
+    malformed = answer({"id": "call_1", "type": "function", "function": "get_weather"})
+    assert checks.tool_result_used(malformed, None).observed == ERROR
+    weak = answer(call(arguments="{}"))  # a schema the model missed: the round trip is not made for it
+    assert checks.tool_result_used(weak, None).observed == UNCLEAR
 
 
 # --- parallel calls --------------------------------------------------------------------------------------
@@ -182,11 +210,12 @@ def test_unusual_but_valid_streams_honour_it():
 @pytest.mark.parametrize("events, problem", [
     (fragments(opening(), piece('{"city": ', 1), piece('"Paris"}', 2)), "the first fragment of call 1 lacks id"),
     (fragments(piece('{"city": "Paris"}'), {"index": 0, "id": "c", "function": {"name": "get_weather"}}),
-     "the first fragment of call 0 lacks id, type, function.name"),
+     "the first fragment of call 0 lacks id, function.name"),
+    (fragments({**opening(), "type": "tool"}, piece('{"city": "Paris"}')), "has type 'tool'"),
     (fragments(opening(), {**opening(arguments='{"city": "Paris"}'), "type": "function"}), "repeats id 'call_abc'"),
     (fragments(opening(), {"index": 0, "id": "other", "function": {"arguments": "{}"}}), "another id 'other'"),
     (fragments(opening(), piece('{"city": "Paris"')), "invalid JSON"),
-    (fragments(opening(), piece("{}")), "schema mismatch"),
+    (fragments(opening(), piece("[]")), "not an object"),
     (fragments(opening(), piece('{"city": "Paris"}'), {"function": {"arguments": ""}}), "no integer index"),
     (fragments(opening(index=1), piece('{"city": "Paris"}', 1)), "indexes are [1]"),
     (fragments(opening(), piece('{"city": "Paris"}'), finish="stop"), None),  # forced: stop allowed
@@ -198,6 +227,17 @@ def test_a_stream_whose_fragments_do_not_make_a_call_is_an_error(events, problem
         return
     assert found.observed == ERROR and problem in found.reason, found.reason
     assert verdict(found) == DIFFERS
+
+
+def test_a_first_fragment_without_type_is_fine_and_noted():
+    no_type = {"index": 0, "id": "call_abc", "function": {"name": "get_weather", "arguments": ""}}
+    found = checks.streamed_tool_call_valid(streamed(fragments(no_type, piece('{"city": "Paris"}'))))
+    assert found.observed == HONOURED and "opened without type" in found.reason and verdict(found) == AGREES
+
+
+def test_streamed_arguments_that_miss_the_schema_are_the_models():
+    found = checks.streamed_tool_call_valid(streamed(fragments(opening(), piece('{"town": "Paris"}'))))
+    assert found.observed == UNCLEAR and "schema mismatch at $" in found.reason and verdict(found) == INCONCLUSIVE
 
 
 def test_a_stream_answered_as_one_body_is_ignored():
@@ -231,11 +271,33 @@ def test_every_sample_valid_is_pass_at_k_with_each_sample_kept():
                        "calls": [{"name": "get_weather", "arguments": '{"city": "Paris"}'}]}
 
 
-def test_every_sample_unusable_is_an_error():
-    bad = answer(call(arguments="{}"))
+def test_every_sample_malformed_is_an_error():
+    bad = answer(call(arguments="{'city': 'Paris'}"))
     found = checks.tool_arguments_pass_at_k(bad, samples(bad, bad))
     assert found.observed == ERROR and found.reason.startswith("pass@3 fails: 0 of 3") and verdict(found) == DIFFERS
     assert [s["outcome"] for s in found.evidence["samples"]] == ["invalid"] * 3
+
+
+def test_one_malformed_sample_among_valid_ones_is_still_the_servers():
+    bad = answer(call(arguments='["Paris"]'))
+    found = checks.tool_arguments_pass_at_k(answer(call()), samples(bad, answer(call())))
+    assert found.observed == ERROR and found.reason.startswith("pass@3 holds: 2 of 3") and "1 sample(s)" in found.reason
+
+
+def test_a_call_whose_function_is_not_an_object_is_an_error_not_a_crash():
+    bad = answer({"id": "call_1", "type": "function", "function": "get_weather"})
+    found = checks.tool_arguments_pass_at_k(bad, samples(bad, bad))
+    assert found.observed == ERROR and "function is" in found.reason
+    assert found.evidence["samples"][0]["calls"] == [{"id": "call_1", "type": "function", "function": "get_weather"}]
+
+
+def test_samples_that_miss_the_schema_are_the_models_sampling():
+    weak = answer(call(arguments='{"city": 75001}'))
+    found = checks.tool_arguments_pass_at_k(weak, samples(weak, answer(call("weather"))))
+    assert found.observed == UNCLEAR and verdict(found) == INCONCLUSIVE
+    assert found.reason.startswith("pass@3 fails: 0 of 3")
+    assert "schema mismatch at $.city" in found.reason
+    assert [s["outcome"] for s in found.evidence["samples"]] == ["mismatch"] * 3
 
 
 def test_mixed_samples_and_a_model_that_never_calls_are_unclear():
@@ -246,6 +308,8 @@ def test_mixed_samples_and_a_model_that_never_calls_are_unclear():
     assert weak.observed == UNCLEAR and verdict(weak) == INCONCLUSIVE
     forced = answer(text="Sunny.", tool_choice=FORCED)
     assert checks.tool_arguments_pass_at_k(forced, samples(forced, forced)).observed == IGNORED
+    cut = answer(call(arguments='{"ci'), finish="length")
+    assert [s["outcome"] for s in checks.tool_arguments_pass_at_k(cut, samples(cut)).evidence["samples"]] == ["cut"] * 2
 
 
 def test_a_failed_sample_ends_the_check_and_keeps_the_others():
@@ -268,5 +332,11 @@ def test_parallel_results_each_used_honour_the_round_trip_and_some_used_is_uncle
     assert both.observed == HONOURED and "'21:40'" in both.reason
     one = checks.tool_result_used(*two_results("Paris is foggy and Tokyo is asleep."))
     assert one.observed == UNCLEAR and "1 of 2 tool results" in one.reason and "'21:40'" in one.reason
-    none = checks.tool_result_used(*two_results("I could not get data for Paris or Tokyo."))
+    none = checks.tool_result_used(*two_results("get_weather returned no data for Paris. get_time returned no "
+                                                "data for Tokyo."))
     assert none.observed == IGNORED and verdict(none) == DIFFERS
+    # one result used, the other said to be empty: that one did not reach the model
+    half = checks.tool_result_used(*two_results("Paris is foggy; get_time returned no data for Tokyo."))
+    assert half.observed == IGNORED
+    vague = checks.tool_result_used(*two_results("I could not get data for Paris or Tokyo."))
+    assert vague.observed == UNCLEAR and verdict(vague) == INCONCLUSIVE

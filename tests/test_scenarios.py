@@ -10,7 +10,7 @@ from conformance.cases import load_case_file
 from conformance.docs import load_docs
 from conformance.errors import ConformanceError
 from conformance.exchange import Exchange
-from conformance.findings import HONOURED, UNCLEAR
+from conformance.findings import ERROR, HONOURED, UNCLEAR
 from conformance.plan import TOOL_CALL_CONTENT, estimate, follow_up, plan_requests, token_ceiling
 from conformance.recording import LIVE, Recorder
 from conformance.runner import Runner
@@ -91,6 +91,8 @@ def test_empty_content_beside_calls_is_sent_back_as_a_fixed_text(tmp_path, conte
     None,                                                       # never sent
     answer_to({"model": "m", "messages": []}, calls=[]),        # answered in text: no call to answer
     answer_to({"model": "m", "messages": []}, status=400),      # refused
+    # a call whose function is a string: nothing to answer, the check reports the malformed call
+    answer_to({"model": "m", "messages": []}, calls=[CALLS[0], {"id": "c", "type": "function", "function": "x"}]),
 ])
 def test_nothing_to_build_on_means_not_sent(tmp_path, earlier):
     (case,) = load(tmp_path)
@@ -153,6 +155,16 @@ def test_the_runner_does_not_send_it_when_the_model_made_no_call(tmp_path):
     assert len(client.sent) == 1
     assert result.observed == UNCLEAR and "without calling a tool" in result.reason
     assert result.tokens["requests"] == 1
+
+
+def test_a_call_whose_function_is_a_string_is_an_error_not_a_crash(tmp_path):
+    (case,) = load(tmp_path)
+    client = FakeClient(calls=True)
+    client.send = lambda body, transport=None: client.sent.append(body) or answer_to(
+        body, calls=[{"id": "c", "type": "function", "function": "get_weather"}])
+    (result,) = runner(client, tmp_path).run(case, "claude-4-5-haiku", "t")
+    assert len(client.sent) == 1  # the step is not built
+    assert result.observed == ERROR and "function is" in result.reason, result.reason
 
 
 def test_a_check_that_keeps_samples_puts_them_in_the_results_evidence(tmp_path):

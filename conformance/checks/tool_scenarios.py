@@ -52,12 +52,38 @@ def result_values(ex: Exchange) -> list[list[str]]:
     return results
 
 
+UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " \
+        "seventeen eighteen nineteen".split()
+TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_word(value: str) -> str | None:
+    """A small whole number in words, as a model may write it ('17': 'seventeen', '21': 'twenty[- ]one')."""
+    if not re.fullmatch(r"\d{1,2}", value):
+        return None
+    n = int(value)
+    if n < 20:
+        return UNITS[n]
+    return TENS[n // 10 - 2] + (rf"[- ]{UNITS[n % 10]}" if n % 10 else "")
+
+
 def mentions(text: str, value: str) -> bool:
-    """A number as a number ('17' in '17°C', not in '170'); a word by its stem ('foggy': 'fog', 'Foggy')."""
+    """A number as a number ('17' in '17°C', not in '170') or a small one in words ('seventeen'); a word
+    by its stem ('foggy': 'fog', 'Foggy')."""
     if NUMBER.fullmatch(value):
-        return re.search(rf"(?<![\d.]){re.escape(value)}(?!\d)", text) is not None
+        word = number_word(value)
+        return (re.search(rf"(?<![\d.]){re.escape(value)}(?!\d)", text) is not None
+                or (word is not None and re.search(rf"\b{word}\b", text, re.IGNORECASE) is not None))
     stem = value[: max(3, len(value) - 2)]
     return re.search(rf"\b{re.escape(stem)}", text, re.IGNORECASE) is not None
+
+
+# What an answer says when the tool result it was given is empty: evidence the result did not reach the model.
+# Kept narrow: a paraphrase of the result, or a model that says nothing useful, must not match.
+NOTHING_RETURNED = re.compile(
+    r"\b(?:returned|returns|gave|came back with|provided)\s+(?:no\s+(?:data|results?|output|information|values?)"
+    r"|nothing|an?\s+empty\s+(?:result|response|output|object|value))\b"
+    r"|\b(?:tool|function)\s+(?:result|response|output)\s+(?:is|was)\s+empty\b", re.IGNORECASE)
 
 
 def prompt_text(ex: Exchange) -> str:
@@ -69,15 +95,17 @@ def prompt_text(ex: Exchange) -> str:
 def tool_result_used(probe: Exchange, with_result: Exchange | None) -> Finding:
     """A round trip: the probe's answer calls the tool; `with_result` sends the conversation back with
     that assistant message and a tool result per call; the final answer uses the results: it mentions
-    a value that only the tool result holds (e.g. "foggy", 17), of every result when there are several.
+    a value that only the tool result holds (e.g. "foggy", 17 or "seventeen"), of every result when
+    there are several.
 
     A probe without a call is UNCLEAR (the step is not sent: nothing to send a result for). A final
-    answer that calls a tool again, is empty or cut, or speaks of neither the result nor what the call
-    asked about (its arguments, e.g. "Paris") is a weak model: UNCLEAR; so is one that uses some of
-    several results (a model may leave one out). A sound answer about the call that mentions nothing
-    of any result is IGNORED: the results did not reach the model.
+    answer that says a tool returned nothing (no data, an empty result), though every result sent held
+    values, is IGNORED: the results did not reach the model. Anything else that mentions no result's
+    value is UNCLEAR: a paraphrase ("misty", "63 °F"), a weak model, an answer cut or empty, or one that
+    calls a tool again (even with the same arguments: small models loop on tools whatever they are sent);
+    so is one that uses some of several results (a model may leave one out).
 
-    Sample: "the final answer does not use the tool's result (none of 'foggy', '17'): 'No data for Paris.'"
+    Sample: "the final answer says the tool returned nothing ('returned no data'), though the results sent hold 'foggy'"
     """
     calls, finding = unanswered_or_unusable(probe, "the request with tools")
     if finding:
@@ -93,15 +121,22 @@ def tool_result_used(probe: Exchange, with_result: Exchange | None) -> Finding:
     if not results:
         return Finding(UNCLEAR, "the tool results hold no value the prompt does not already say: nothing to look for")
     values = [v for r in results for v in r]
-    again = (with_result.choice.get("message") or {}).get("tool_calls")
-    if again:
-        return Finding(UNCLEAR, f"given the tool result, the model called a tool again instead of answering "
-                                f"({clip(json.dumps(again), 80)})")
-    if finding := spent_before_answering(with_result, "the final answer"):
-        return finding
     text = with_result.text
     used = [v for v in values if mentions(text, v)]
     unused = [r for r in results if not any(mentions(text, v) for v in r)]
+    # "returned no data" beside every result's values is about something else (e.g. no data on wind)
+    if unused and (nothing := NOTHING_RETURNED.search(text)):
+        return Finding(IGNORED, f"the final answer says the tool returned nothing ({nothing.group(0)!r}), though the "
+                                f"results sent hold {', '.join(map(repr, values))}: {clip(text, 100)}")
+    again = (with_result.choice.get("message") or {}).get("tool_calls")
+    if again:
+        asked_before = [c["function"] for c in calls]
+        same = " with the same arguments" if isinstance(again, list) and all(
+            isinstance(c, dict) and c.get("function") in asked_before for c in again) else ""
+        return Finding(UNCLEAR, f"given the tool result, the model called a tool again{same} instead of answering "
+                                f"({clip(json.dumps(again), 80)})")
+    if finding := spent_before_answering(with_result, "the final answer"):
+        return finding
     if used and not unused:
         return Finding(HONOURED, f"the final answer uses the tool's result ({', '.join(map(repr, used))}): "
                                  f"{clip(text, 100)}")
@@ -110,12 +145,14 @@ def tool_result_used(probe: Exchange, with_result: Exchange | None) -> Finding:
                                 f"({', '.join(map(repr, used))}; none of {', '.join(map(repr, unused[0]))}): a model "
                                 f"may leave one out: {clip(text, 80)}")
     asked = [v for c in calls for v in leaves(json.loads(c["function"]["arguments"])) if not NUMBER.fullmatch(v)]
-    if with_result.finish_reason != "stop" or not any(mentions(text, v) for v in asked):
-        return Finding(UNCLEAR, f"the final answer (finish_reason {with_result.finish_reason!r}) mentions neither the "
-                                f"tool's result nor what the call asked about ({', '.join(asked) or 'no text'}): "
-                                f"{clip(text, 80)}")
-    return Finding(IGNORED, f"the final answer does not use the tool's result (none of "
-                            f"{', '.join(map(repr, values))}): {clip(text, 100)}")
+    about = [v for v in asked if mentions(text, v)]
+    if about and with_result.finish_reason == "stop":
+        return Finding(UNCLEAR, f"the final answer speaks of what the call asked about ({', '.join(about)}) but "
+                                f"mentions none of the result's values ({', '.join(map(repr, values))}) nor says the "
+                                f"tool returned nothing: a paraphrase or a weak model: {clip(text, 80)}")
+    return Finding(UNCLEAR, f"the final answer (finish_reason {with_result.finish_reason!r}) mentions neither the "
+                            f"tool's result nor what the call asked about ({', '.join(asked) or 'no text'}): "
+                            f"{clip(text, 80)}")
 
 
 # --- parallel calls ------------------------------------------------------------------------------------
@@ -157,12 +194,14 @@ def _fragment_problem(part: object) -> str | None:
     return None
 
 
-def streamed_calls(ex: Exchange) -> tuple[list[dict], list[str], int]:
-    """(the calls of a stream, problems, how many fragments), joined the way the openai SDK's stream
-    helper joins them: by `index`, the first fragment of a call giving its id, type and name, the
-    later ones only pieces of its arguments (a string repeated in a later fragment would be appended)."""
+def streamed_calls(ex: Exchange) -> tuple[list[dict], list[str], int, list[str]]:
+    """(the calls of a stream, problems, how many fragments, notes), joined the way the openai SDK's
+    stream helper joins them: by `index`, the first fragment of a call giving its id and name (and
+    type, which OpenAI's chunk schema leaves optional: its absence is only noted), the later ones only
+    pieces of its arguments (a string repeated in a later fragment would be appended)."""
     calls: dict[int, dict] = {}
     problems: list[str] = []
+    notes: list[str] = []
     fragments = 0
     for event in ex.events:
         for choice in event.get("choices") or []:
@@ -182,11 +221,16 @@ def streamed_calls(ex: Exchange) -> tuple[list[dict], list[str], int]:
                 if call is None:
                     call = calls[part["index"]] = {"id": part.get("id"), "type": part.get("type"),
                                                    "function": {"name": function.get("name"), "arguments": ""}}
-                    lacks = [k for k, v in (("id", part.get("id")), ("type", part.get("type") == "function"),
-                                            ("function.name", function.get("name"))) if not v]
+                    lacks = [k for k, v in (("id", part.get("id")), ("function.name", function.get("name"))) if not v]
                     if lacks:
                         problems.append(f"the first fragment of call {part['index']} lacks {', '.join(lacks)}: "
                                         f"{clip(json.dumps(part), 80)}")
+                    if part.get("type") is None:  # OpenAI's chunk schema requires only index; the SDK assumes function
+                        call["type"] = "function"
+                        notes.append(f"call {part['index']} opened without type")
+                    elif part["type"] != "function":
+                        problems.append(f"the first fragment of call {part['index']} has type {part['type']!r}, "
+                                        "not 'function'")
                 else:
                     for key, value, first in (("id", part.get("id"), call["id"]),
                                               ("function.name", function.get("name"), call["function"]["name"])):
@@ -200,16 +244,17 @@ def streamed_calls(ex: Exchange) -> tuple[list[dict], list[str], int]:
     indexes = sorted(calls)
     if indexes != list(range(len(indexes))):
         problems.append(f"the calls' indexes are {indexes}, not 0 to {len(indexes) - 1}")
-    return [calls[i] for i in indexes], problems, fragments
+    return [calls[i] for i in indexes], problems, fragments, notes
 
 
 @check
 def streamed_tool_call_valid(probe: Exchange) -> Finding:
     """stream: true with a forced call: the call comes in OpenAI's chunk shape, by `index`: its first
-    fragment carries the id, type function and the name, later fragments only pieces of the arguments,
-    which reassemble into a JSON object valid for the tool's schema; finish_reason tool_calls (or
-    stop, as a forced call may end). Content "" or none beside the calls is fine, and so is any split
-    of the arguments. An answer that is not a stream at all is IGNORED (stream's own row says the
+    fragment carries the id and the name (type function, or no type: OpenAI's chunk schema requires
+    only index), later fragments only pieces of the arguments, which reassemble into a JSON object;
+    finish_reason tool_calls (or stop, as a forced call may end). Content "" or none beside the calls
+    is fine, and so is any split of the arguments. Arguments that do not match the tool's schema are
+    the model's (UNCLEAR). An answer that is not a stream at all is IGNORED (stream's own row says the
     same of plain text; clients that stream tool calls break on it).
 
     Sample: "the first fragment of call 0 lacks id, function.name: '{\"index\": 0, \"function\": {}}'"
@@ -218,7 +263,7 @@ def streamed_tool_call_valid(probe: Exchange) -> Finding:
         return finding
     if not probe.events:
         return Finding(IGNORED, "stream=true with tools was answered without SSE chunks")
-    calls, problems, fragments = streamed_calls(probe)
+    calls, problems, fragments, notes = streamed_calls(probe)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         return Finding(ERROR, f"{problems[0]}{more}")
@@ -226,24 +271,35 @@ def streamed_tool_call_valid(probe: Exchange) -> Finding:
         return spent_before_answering(probe, "the streamed answer") or no_call(probe, "no call was streamed")
     if finding := judged_calls(probe, calls):
         return finding
-    return Finding(HONOURED, f"{len(calls)} streamed call(s) in {fragments} fragment(s), each opened with its id, "
-                             f"type and name; the arguments reassemble: {clip(describe(calls), 100)}")
+    noted = f" ({'; '.join(notes)}: OpenAI's chunk type makes it optional)" if notes else ""
+    return Finding(HONOURED, f"{len(calls)} streamed call(s) in {fragments} fragment(s), each opened with its id "
+                             f"and name{noted}; the arguments reassemble: {clip(describe(calls), 100)}")
 
 
 # --- repeated samples: pass@k ----------------------------------------------------------------------------
 
+def sample_call(call: object) -> object:
+    """A call as kept in a sample's evidence: its name and arguments, or the call itself when malformed."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):
+        return call
+    return {"name": function.get("name"), "arguments": function.get("arguments")}
+
+
 def sample_of(number: int, ex: Exchange) -> tuple[dict, Finding | None]:
     """One sample's evidence (its calls as sent back, and what was wrong), and the Finding that ends
-    the check when the request itself failed."""
+    the check when the request itself failed. Outcomes: valid, text, invalid (the server's format),
+    mismatch (the model's arguments or name do not fit the declared tools), cut."""
     sample = {"sample": number, "request": ex.role, "status": ex.status}
     if failed := answered(ex, f"sample {number}"):
         sample.update(outcome="failed", reason=failed.reason)
         return sample, failed
     calls, finding = unanswered_or_unusable(ex, f"sample {number}")
-    sample["calls"] = [{"name": (c.get("function") or {}).get("name"), "arguments": (c.get("function") or {}).get(
-        "arguments")} if isinstance(c, dict) else c for c in calls]
+    sample["calls"] = [sample_call(c) for c in calls]
     if finding is not None:
-        outcome = {ERROR: "invalid", UNCLEAR: "cut"}.get(finding.observed, "failed")
+        # judged_calls is UNCLEAR for a call cut by the token limit, or for the model's choice (any other finish)
+        unclear = "cut" if not calls or ex.finish_reason == "length" else "mismatch"
+        outcome = {ERROR: "invalid", UNCLEAR: unclear}.get(finding.observed, "failed")
         sample.update(outcome=outcome, reason=finding.reason)
         return sample, finding if outcome == "failed" else None
     sample["outcome"] = "valid" if calls else "text"
@@ -256,12 +312,13 @@ def sample_of(number: int, ex: Exchange) -> tuple[dict, Finding | None]:
 def tool_arguments_pass_at_k(probe: Exchange, samples: list[Exchange]) -> Finding:
     """The same call asked k times (the probe and its `repeat:` samples): a model's arguments vary from
     sample to sample (Heroku does not enforce a tool's schema), so one sample cannot decide. Every
-    sample is kept as evidence (`samples`: each one's calls and outcome). HONOURED when some sample
-    makes a valid call and none an unusable one (pass@k, and every call usable); ERROR when every
-    sample that calls makes an unusable call; valid and unusable calls mixed is UNCLEAR (the model's
-    sampling, not the server, may be at fault); no sample calling is UNCLEAR (IGNORED if forced).
+    sample is kept as evidence (`samples`: each one's calls and outcome). ERROR when any sample's call
+    is not in the server's format (arguments not a JSON object string, no id, shared ids...);
+    otherwise HONOURED when some sample makes a valid call and none a mismatched one; UNCLEAR when
+    calls miss the schema (or name an undeclared tool): that is the model's sampling, whatever pass@k
+    says; no sample calling is UNCLEAR (IGNORED if forced).
 
-    Sample: "pass@3 fails: 0 of 3 samples make a valid call (3 unusable): get_weather: schema mismatch at $.days"
+    Sample: "pass@3 fails: 0 of 3 samples make a valid call, but 3 sample(s) make a malformed call: invalid JSON"
     """
     everyone = [probe, *samples]
     k = len(everyone)
@@ -272,19 +329,20 @@ def tool_arguments_pass_at_k(probe: Exchange, samples: list[Exchange]) -> Findin
         failed = failed or finding
     evidence = {"samples": kept}
     outcomes = [s["outcome"] for s in kept]
-    valid, invalid = outcomes.count("valid"), outcomes.count("invalid")
-    tally = f"{valid} of {k} samples make a valid call" + (f" ({invalid} unusable)" if invalid else "")
-    first_problem = next((s["reason"] for s in kept if s["outcome"] == "invalid"), "")
+    valid, invalid, mismatch = (outcomes.count(o) for o in ("valid", "invalid", "mismatch"))
+    tally = f"{valid} of {k} samples make a valid call" + (f" ({mismatch} miss the schema)" if mismatch else "")
     if failed is not None:
         return Finding(failed.observed, failed.reason, failed.status, evidence=evidence)
-    if valid and not invalid:
-        return Finding(HONOURED, f"pass@{k}: {tally}", evidence=evidence)
-    if invalid and not valid:
-        return Finding(ERROR, f"pass@{k} fails: {tally}: {first_problem.removeprefix('a tool call is unusable: ')}",
-                       evidence=evidence)
     if invalid:
-        return Finding(UNCLEAR, f"pass@{k} holds, but not every sample: {tally}; the unusable one: {first_problem}",
-                       evidence=evidence)
+        reason = next(s["reason"] for s in kept if s["outcome"] == "invalid")
+        return Finding(ERROR, f"pass@{k} {'holds' if valid else 'fails'}: {tally}, but {invalid} sample(s) make a "
+                              f"malformed call: {reason.removeprefix('a tool call is unusable: ')}", evidence=evidence)
+    if valid and not mismatch:
+        return Finding(HONOURED, f"pass@{k}: {tally}", evidence=evidence)
+    if mismatch:
+        reason = next(s["reason"] for s in kept if s["outcome"] == "mismatch")
+        return Finding(UNCLEAR, f"pass@{k} {'holds' if valid else 'fails'}: {tally}; the model's sampling, not the "
+                                f"server: {reason}", evidence=evidence)
     if forced_tool(probe) and outcomes.count("text"):
         return Finding(IGNORED, f"tool_choice forced a call, but {outcomes.count('text')} of {k} samples answer in "
                                 "text", evidence=evidence)

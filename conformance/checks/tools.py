@@ -34,8 +34,8 @@ def forced_tool(ex: Exchange) -> str | None:
     return "required" if choice == "required" else None
 
 
-def arguments_problem(arguments: object, schema: dict) -> str | None:
-    """Why a call's arguments are unusable: not a JSON string, not an object, or not valid for the schema."""
+def arguments_problem(arguments: object) -> str | None:
+    """Why a call's arguments are not what the server must send: a JSON string of an object."""
     if not isinstance(arguments, str):
         return f"wrong type: arguments is a {type(arguments).__name__}, not a JSON string"
     try:
@@ -44,14 +44,11 @@ def arguments_problem(arguments: object, schema: dict) -> str | None:
         return f"invalid JSON: arguments {clip(arguments, 60)} do not parse"
     if not isinstance(value, dict):
         return f"invalid JSON: arguments parse to a {type(value).__name__}, not an object"
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
-    if error is not None:
-        return f"schema mismatch at {error.json_path}: {error.message}"
     return None
 
 
-def call_problem(call: object, declared: dict[str, dict]) -> str | None:
-    """Why one entry of message.tool_calls is not a usable call of a declared tool, or None."""
+def call_problem(call: object) -> str | None:
+    """Why one entry of message.tool_calls is not in the shape a client can use (the server's doing), or None."""
     if not isinstance(call, dict):
         return f"wrong type: a call is a {type(call).__name__}, not an object"
     if not isinstance(call.get("id"), str) or not call["id"]:
@@ -61,11 +58,21 @@ def call_problem(call: object, declared: dict[str, dict]) -> str | None:
     function = call.get("function")
     if not isinstance(function, dict):
         return f"wrong type: the call's function is {clip(repr(function), 40)}, not an object"
-    name = function.get("name")
+    if not isinstance(function.get("name"), str) or not function["name"]:
+        return f"missing name: the call's function.name is {function.get('name')!r}"
+    problem = arguments_problem(function.get("arguments"))
+    return f"{function['name']}: {problem}" if problem else None
+
+
+def choice_problem(call: dict, declared: dict[str, dict]) -> str | None:
+    """Why a well-formed call is not a valid call of a declared tool: an invented name, or arguments
+    that do not match the tool's schema. Both are the model's choice: Heroku ignores `strict`."""
+    name = call["function"]["name"]
     if name not in declared:
         return f"unknown tool name {name!r} (declared: {', '.join(declared)})"
-    problem = arguments_problem(function.get("arguments"), declared[name])
-    return f"{name}: {problem}" if problem else None
+    value = json.loads(call["function"]["arguments"])
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(declared[name]).iter_errors(value))
+    return f"{name}: schema mismatch at {error.json_path}: {error.message}" if error is not None else None
 
 
 def describe(calls: list) -> str:
@@ -85,9 +92,9 @@ def calls_made(probe: Exchange) -> tuple[list, Finding | None]:
 
 
 def judged_calls(probe: Exchange, calls: list) -> Finding | None:
-    """Why an answer's calls (as returned, or reassembled from a stream) cannot be used, or None."""
-    declared = declared_tools(probe)
-    problems = [p for p in (call_problem(c, declared) for c in calls) if p]
+    """Why an answer's calls (as returned, or reassembled from a stream) cannot be used, or None.
+    The server's format (ERROR) is judged before the model's choices (UNCLEAR)."""
+    problems = [p for p in map(call_problem, calls) if p]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         cut = " (the answer was cut by the token limit)" if probe.finish_reason == "length" else ""
@@ -100,8 +107,18 @@ def judged_calls(probe: Exchange, calls: list) -> Finding | None:
     # OpenAI ends a call that tool_choice forced with finish_reason 'stop': allowed there, not otherwise.
     finishes = ("tool_calls", "stop") if forced_tool(probe) else ("tool_calls",)
     if probe.finish_reason not in finishes:
-        return Finding(ERROR, f"{len(calls)} valid tool call(s), but finish_reason is "
+        return Finding(ERROR, f"{len(calls)} tool call(s), but finish_reason is "
                               f"{probe.finish_reason!r}, not 'tool_calls'")
+    named = forced_tool(probe)
+    others = sorted({c["function"]["name"] for c in calls} - {named}) if named not in (None, "required") else []
+    if others:  # a named tool_choice is the server's to force, whatever the model would call
+        return Finding(IGNORED, f"tool_choice names {named}, but the answer calls {', '.join(others)}")
+    declared = declared_tools(probe)
+    choices = [p for p in (choice_problem(c, declared) for c in calls) if p]
+    if choices:
+        more = f" (and {len(choices) - 1} more)" if len(choices) > 1 else ""
+        return Finding(UNCLEAR, f"the model's call does not fit the declared tools: {choices[0]}{more}; Heroku "
+                                "does not enforce a tool's schema (strict is ignored), so this is the model's choice")
     return None
 
 
