@@ -104,12 +104,7 @@ class DocsTables:
         row = row_spec(self.data, claim.table, claim.row) or {}
         if claim.variant and claim.level != row.get("level"):
             return None  # a variant with a level of its own keeps it
-        when = row.get("levels_when", {})
-        marks = self.model_marks(model_id)
-        for column, by_mark in when.items():
-            if marks.get(column) in by_mark:
-                return by_mark[marks[column]]
-        return None
+        return level_by_mark(row, self.model_marks(model_id))
 
     def applies(self, claim_id: str, model_id: str) -> bool:
         """Whether a claim speaks about this model (its row's or table's `applies_when`)."""
@@ -169,11 +164,15 @@ def row_level(data: dict, row: dict, model_id: str, own_models=(), features: dic
     (the report has only results.json): Heroku's per-model level, else a level by model-table mark."""
     if model_id not in own_models and model_id in row.get("model_levels", {}):
         return row["model_levels"][model_id]
-    marks = marks_of(data, model_id, own_models, features)
+    return level_by_mark(row, marks_of(data, model_id, own_models, features)) or row.get("level", "")
+
+
+def level_by_mark(row: dict, marks: dict[str, str]) -> str | None:
+    """A row's `levels_when` level for a model with these model-table marks, or None."""
     for column, by_mark in row.get("levels_when", {}).items():
         if marks.get(column) in by_mark:
             return by_mark[marks[column]]
-    return row.get("level", "")
+    return None
 
 
 def applies(data: dict, table_id: str, row_id: str, model_id: str, marks: dict | None = None) -> bool:

@@ -99,3 +99,14 @@ def truncation(probe: Exchange, control: Exchange, limit: int, what: str) -> Fin
                                 f"(finish_reason={probe.finish_reason!r}), before the limit could cut it")
     return Finding(IGNORED, f"{what}: the answer stopped at the limit ({used} tokens) but finish_reason is "
                             f"{probe.finish_reason!r}, not 'length' (unlimited it runs to {control_used})")
+
+
+def reached_model(with_it: Exchange, without_it: Exchange | None) -> bool | None:
+    """Whether a message reached the model, told by prompt_tokens against the same conversation
+    without it: any change means it arrived (a chat template's default system prompt can make the
+    conversation with a turn the shorter one); the same count, that it was dropped; None when the
+    usage does not say."""
+    grown, base = prompt_tokens(with_it), (prompt_tokens(without_it) if without_it is not None else None)
+    if grown is None or base is None:
+        return None
+    return grown != base

@@ -4,7 +4,7 @@ import re
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, not_answered, prompt_tokens, spent_before_answering, truncation
+from .common import answered, not_answered, prompt_tokens, reached_model, spent_before_answering, truncation
 from .registry import check
 from .shape import stream_problem
 
@@ -82,10 +82,11 @@ def recalls_every_turn(probe: Exchange, words: dict, without_system: Exchange, w
     dropped, arrived, unknown = [], [], []
     for role in lost:
         control = without.get(role)
+        reached = reached_model(probe, control)
         with_it, without_it = prompt_tokens(probe), (prompt_tokens(control) if control else None)
-        if with_it is None or without_it is None:
+        if reached is None:
             unknown.append(role)
-        elif with_it != without_it:
+        elif reached:
             arrived.append(f"{role} ({with_it} prompt tokens with it, {without_it} without)")
         else:
             dropped.append(f"{words[role]}, and the prompt is {with_it} tokens with the {role} turn and "

@@ -9,7 +9,16 @@ No word and the same count: dropped. Another count but no word: unclear.
 from ..exchange import Exchange, clip
 from ..findings import HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, consecutive, error_text, integers, is_count, prompt_tokens, spent_before_answering
+from .common import (
+    answered,
+    consecutive,
+    error_text,
+    integers,
+    is_count,
+    prompt_tokens,
+    reached_model,
+    spent_before_answering,
+)
 from .core import stop_sequence_ends_text
 from .registry import check
 
@@ -17,10 +26,11 @@ from .registry import check
 def _unsaid(probe: Exchange, without: Exchange, word: str, carrier: str) -> Finding:
     """The word is not in the reply: was the message carrying it dropped, or just not repeated?"""
     grown, base = prompt_tokens(probe), prompt_tokens(without)
-    if grown is None or base is None:
+    reached = reached_model(probe, without)
+    if reached is None:
         return Finding(UNCLEAR, f"the reply {clip(probe.text, 60)} lacks {word}, which only the {carrier} "
                                 "carried, and without usage.prompt_tokens whether it reached the model is unknown")
-    if grown != base:
+    if reached:
         return Finding(UNCLEAR, f"the reply {clip(probe.text, 60)} lacks {word}, but the {carrier} reached the "
                                 f"model (prompt_tokens {grown} against {base} without it): the model did not say it")
     return Finding(IGNORED, f"the {carrier} was dropped: the reply {clip(probe.text, 60)} lacks {word} and "
