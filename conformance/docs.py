@@ -159,12 +159,13 @@ def marks_of(data: dict, model_id: str, own_models=(), features: dict | None = N
     return model_levels_of(data, model_id) or {}
 
 
-def row_level(data: dict, row: dict, model_id: str, own_models=(), features: dict | None = None) -> str:
-    """A row's documented level for a model, from the data alone, as DocsTables.claim_for decides it
-    (the report has only results.json): Heroku's per-model level, else a level by model-table mark."""
+def row_level(row: dict, model_id: str, marks: dict[str, str], own_models=()) -> str:
+    """A row's documented level for a model with these model-table marks (`marks_of`), from the data
+    alone, as DocsTables.claim_for decides it (the report has only results.json): Heroku's per-model
+    level, else a level by model-table mark, else the row's."""
     if model_id not in own_models and model_id in row.get("model_levels", {}):
         return row["model_levels"][model_id]
-    return level_by_mark(row, marks_of(data, model_id, own_models, features)) or row.get("level", "")
+    return level_by_mark(row, marks) or row.get("level", "")
 
 
 def level_by_mark(row: dict, marks: dict[str, str]) -> str | None:

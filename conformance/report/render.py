@@ -349,16 +349,18 @@ def table_rows(table: dict, docs: dict, targets: list[dict], by_cell: dict, anch
                          "documented": {c["id"]: row.get("levels", {}).get(c["id"], "—")
                                         for c in table.get("columns", [])}})
         return rows
+    # Each model's model-table marks (a profile's own models: its features), once per table.
+    marks = {(t["index"], m): marks_of(docs, m, t["run"].get("own_models") or (), t["run"].get("features"))
+             for t in targets for m in t["models"]}
     for row in table["rows"]:
         claim = f"{table['id']}.{row['id']}"
         cells = []
         for t in targets:
             for m in t["models"]:
                 found = by_cell.get((t["index"], claim, m), [])
-                own, features = t["run"].get("own_models") or (), t["run"].get("features") or {}
-                level = row_level(docs, row, m, own, features)
+                level = row_level(row, m, marks[(t["index"], m)], t["run"].get("own_models") or ())
                 anchor = anchors.make(str(t["index"]), claim, m)
-                applicable = applies(docs, table["id"], row["id"], m, marks_of(docs, m, own, features))
+                applicable = applies(docs, table["id"], row["id"], m, marks[(t["index"], m)])
                 cells.append(cell(found, applicable, anchor, t, m, level, row.get("level"), bodies))
         rows.append({"row": row, "claim": claim, "cells": cells, "models": []})
     return rows
