@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from conformance.checks.shape import CHUNK_SCHEMA, COMPLETION_SCHEMA, schema_problem
+from conformance.checks.response import CHUNK_SCHEMA, COMPLETION_SCHEMA, schema_problem
 
 SPEC = ROOT.parent / "shared" / "reference" / "openai-openapi.yaml"
 REF = re.compile(r"#/components/schemas/([A-Za-z0-9_]+)")

@@ -6,7 +6,7 @@ from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
 from .common import answered, not_answered, prompt_tokens, reached_model, spent_before_answering, truncation
 from .registry import check
-from .shape import stream_problem
+from .response import stream_problem
 
 # A dated or versioned snapshot of the requested id: -2024-08-06, -20241022, -0613 (OpenAI), -v1,
 # -v2:0, or a date then a version (Bedrock: -20241022-v1:0).
