@@ -12,9 +12,6 @@ from dataclasses import dataclass, field, replace
 from .cases import Case
 from .exchange import Exchange
 
-# How a step may change the way it is sent, beyond its body (see ChatClient.send).
-TRANSPORTS = ("api_key", "raw_body", "path", "method")
-
 
 @dataclass(frozen=True)
 class PlannedRequest:

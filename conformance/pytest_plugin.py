@@ -15,12 +15,12 @@ from hypothesis import settings
 from .collect import STATE_KEY, CaseFile
 from .errors import ConformanceError
 from .explore import in_range
-from .recording import MODES, REPLAY
 from .report.render import render_to_file
 from .results import totals
 from .runner import AuthenticationFailed
 from .session import ConformanceRun, Options
 from .verdicts import DIFFERS, INCONCLUSIVE, NOT_RECORDED
+from .wire.recording import MODES, REPLAY
 
 # Local and CI runs draw the same examples: $CI would otherwise load Hypothesis's "ci" profile.
 settings.register_profile("conformance", database=None, deadline=None, derandomize=False)

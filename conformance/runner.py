@@ -11,7 +11,6 @@ from pathlib import Path
 
 from . import checks
 from .cases import Case
-from .client import ChatClient, NetworkBlocked, NotRecorded
 from .docs import DocsTables
 from .errors import describe_error
 from .evidence import exchange_evidence
@@ -19,9 +18,11 @@ from .exchange import Exchange
 from .explore import explore, in_range
 from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, Finding
 from .plan import PlannedRequest, follow_up, plan_requests
-from .recording import LIVE, RECORD, REPLAY, Recorder, cassette_path
 from .results import Result
 from .verdicts import NOT_ABOUT_THE_CLAIM, NOT_RECORDED, judge, obtained
+from .wire.cassettes import NetworkBlocked, NotRecorded, cassette_path
+from .wire.recording import LIVE, RECORD, REPLAY, Recorder
+from .wire.sender import Sender
 
 # Sent only after a probe is rejected, to tell "this parameter was refused" from "this model is".
 # Model and one message only: any parameter here could be the very one the server refuses.
@@ -64,7 +65,7 @@ def tokens_of(exchanges: list[Exchange]) -> dict:
 
 @dataclass
 class Runner:
-    client: ChatClient
+    client: Sender
     recorder: Recorder
     docs: DocsTables
     target: str

@@ -14,19 +14,22 @@ import openai
 
 from . import __version__
 from .cases import DOCS_TABLES_FILE, TARGETS_FILE, Case, load_cases
-from .client import ChatClient
+from .clients.python_openai import PythonOpenAI
 from .docs import DocsTables, load_docs
 from .errors import ConformanceError
 from .local_server import LocalServer
 from .plan import estimate
 from .preflight import check_key, check_reachable
-from .recording import LIVE, MODES, RECORD, REPLAY, Recorder
 from .repro import write_repros
 from .results import Result, document, now, write_json_atomic
 from .results.shards import ShardWriter, read_shards, worker_name
 from .runner import Runner
 from .secrets import meaningful, scrub_json
-from .targets import Target, join_url, public_url, read_manifest, resolve_target, write_manifest
+from .targets import Target, read_manifest, resolve_target, write_manifest
+from .wire.recording import LIVE, MODES, RECORD, REPLAY, Recorder
+from .wire.replay import CassetteTransport
+from .wire.sender import Sender
+from .wire.urls import join_url, public_url
 
 # Replay sends nothing; the SDK still needs a URL. Loopback's discard port, and the network is blocked.
 REPLAY_URL = "http://127.0.0.1:9/v1"
@@ -99,12 +102,12 @@ class ConformanceRun:
         return cls(options, docs, cases, target)
 
     def connect(self) -> None:
-        """Start the target's local server if needed, check it answers, build the shared client."""
+        """Start the target's local server if needed, check it answers, build the shared sender."""
         target, mode = self.target, self.options.mode
         recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets if mode != REPLAY else [])
         if mode == REPLAY:
             # Answered from the cassettes: nothing is sent, so no key can come back and nothing needs scrubbing.
-            client = ChatClient(REPLAY_URL, REPLAY_KEY, max_retries=0, scrub=False, transport=recorder.transport)
+            sender = Sender(PythonOpenAI(REPLAY_URL, REPLAY_KEY, transport=CassetteTransport(recorder)))
         else:
             if target.base_url is None and target.start is not None:  # a local server: start it here
                 self.server = LocalServer(target.name, target.start, target.api_key, target.secrets)
@@ -115,14 +118,15 @@ class ConformanceRun:
             check_key(target)
             # Retries help live runs through throttling; recording never stores a 429 or 5xx.
             rate = self.options.rate_limit / max(1, self.options.workers) if self.options.rate_limit else None
-            client = ChatClient(target.base_url, target.api_key, max_retries=2, timeout=self.options.request_timeout,
-                                requests_per_minute=rate)
-            check_reachable(target, client.sdk)
+            client = PythonOpenAI(target.base_url, target.api_key, timeout=self.options.request_timeout)
+            # The key, and credentials riding in the URL (httpx sends user:password@ as Basic auth).
+            sender = Sender(client, max_retries=2, requests_per_minute=rate, secrets=target.secrets)
+            check_reachable(target, sender)
             recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets,
                                 host=urlsplit(target.base_url).hostname if target.base_url else None)
             if mode == RECORD:
                 self._write_manifest()
-        self.runner = Runner(client, recorder, self.docs, target.name, mode, self.options.cassette_dir,
+        self.runner = Runner(sender, recorder, self.docs, target.name, mode, self.options.cassette_dir,
                              self.record_command(), random_draws=self.options.random_draws,
                              deadline_at=None if self.options.deadline is None else
                              time.monotonic() + self.options.deadline,

@@ -11,12 +11,13 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .atomic import write_text_atomic
 from .docs import OBSERVE_ONLY, DocsTables
 from .errors import ConformanceError
 from .schema import load_validated
+from .wire.cassettes import safe_name
+from .wire.urls import join_url, public_url, url_credentials
 
 # Which documented claims apply to a target.
 CLAIMS_HEROKU = "heroku"              # Heroku's tables with Heroku's levels
@@ -24,27 +25,6 @@ CLAIMS_OBSERVE_ONLY = OBSERVE_ONLY    # nothing is held against Heroku's docs: e
 CLAIMS_MODES = (CLAIMS_HEROKU, CLAIMS_OBSERVE_ONLY)
 MANIFEST = "target.json"  # cassettes/<target>/target.json: what replay needs to know of a recorded target
 PORT_PLACEHOLDER, KEY_PLACEHOLDER = "{port}", "{key}"
-
-
-def public_url(url: str | None) -> str | None:
-    """The URL without user:password@ or a query string, where credentials sometimes ride."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def url_credentials(url: str | None) -> list[str]:
-    """Values in a URL that may be credentials: the password of user:password@, and query values
-    long enough to be tokens (a user name or `?v=1` would only mangle ordinary text)."""
-    if not url:
-        return []
-    parts = urlsplit(url)
-    found = [parts.password] if parts.password else []
-    found += [value for _, value in parse_qsl(parts.query) if len(value) >= 8]
-    return found
 
 
 @dataclass(frozen=True)
@@ -88,11 +68,6 @@ class Target:
         """What the results record about the target: which profile, which claims, which features."""
         return {"profile": self.profile, "claims": self.claims, "features": dict(self.features),
                 "own_models": list(self.own_models)}
-
-
-def join_url(url: str, base_path: str) -> str:
-    url = url.rstrip("/")
-    return url if url.endswith(base_path.rstrip("/")) else url + base_path.rstrip("/")
 
 
 def load_profiles(targets_file: Path, docs: DocsTables) -> dict[str, dict]:
@@ -142,8 +117,6 @@ def start_spec(spec: dict) -> StartSpec:
 
 
 def manifest_path(cassette_dir: Path, name: str) -> Path:
-    from .recording import safe_name  # here: recording imports the client, which imports this module
-
     return cassette_dir / safe_name(name) / MANIFEST
 
 

@@ -10,9 +10,9 @@ from conformance.docs import load_docs
 from conformance.errors import ConformanceError
 from conformance.exchange import Exchange
 from conformance.findings import ACCEPTED, ERROR, HONOURED, REJECTED, UNANSWERED, UNCLEAR
-from conformance.recording import LIVE, Recorder
 from conformance.runner import Runner
 from conformance.verdicts import AGREES, DIFFERS, INCONCLUSIVE, judge
+from conformance.wire.recording import LIVE, Recorder
 
 DOCS = load_docs(ROOT / "cases" / "docs-tables.yaml")
 STANDARD_ERROR = "rejected"  # the promise of the level "Standard error"

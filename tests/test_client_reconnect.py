@@ -2,7 +2,10 @@
 announcing keep-alive): the request got no answer at all, so it is sent once more, not judged."""
 import json
 
-from conformance.client import ChatClient, http_transport
+from senders import python_sender
+
+from conformance.wire.http import http_transport
+from conformance.wire.sender import Sender
 
 ANSWER = {"id": "c1", "object": "chat.completion", "created": 1, "model": "tiny",
           "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
@@ -11,7 +14,7 @@ STREAM = ('data: {"id":"c1","object":"chat.completion.chunk","created":1,"model"
           '"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
 
 
-def client_closing_first(closes: int) -> tuple[ChatClient, list]:
+def client_closing_first(closes: int) -> tuple[Sender, list]:
     seen = []
 
     def handler(request):
@@ -23,7 +26,7 @@ def client_closing_first(closes: int) -> tuple[ChatClient, list]:
             return http_transport.Response(200, text=STREAM, headers={"content-type": "text/event-stream"})
         return http_transport.Response(200, json=ANSWER)
 
-    return ChatClient("http://127.0.0.1:9/v1", "key", transport=http_transport.MockTransport(handler)), seen
+    return python_sender("http://127.0.0.1:9/v1", "key", transport=http_transport.MockTransport(handler)), seen
 
 
 def test_a_connection_closed_before_any_answer_is_tried_once_more():

@@ -1,9 +1,12 @@
 """How error probes travel: raw bytes through the SDK, a wrong key, and what of them a cassette keeps."""
 import pytest
 from fake_servers import RefusesEveryKey, RefusesNonJsonWith500
+from senders import python_sender
 
-from conformance.client import WRONG_KEY, ChatClient, NotRecorded
-from conformance.recording import RECORD, REPLAY, WRONG_KEY_MARK, Recorder
+from conformance.wire.cassettes import NotRecorded
+from conformance.wire.keys import WRONG_KEY
+from conformance.wire.recording import RECORD, REPLAY, WRONG_KEY_MARK, Recorder
+from conformance.wire.replay import CassetteTransport
 
 SECRET = "inf-0123456789abcdefSECRET"
 REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
@@ -12,7 +15,7 @@ RAW = '{"model": "m", "messages": [{"role": "user", "content": "Reply with'
 
 def test_raw_bytes_reach_the_server_unchanged_and_a_500_is_not_retried(fake):
     RefusesNonJsonWith500.received.clear()
-    client = ChatClient(fake(RefusesNonJsonWith500), "k-123456", max_retries=2)
+    client = python_sender(fake(RefusesNonJsonWith500), "k-123456", max_retries=2)
     exchange = client.send(REQUEST, {"raw_body": RAW})
     assert RefusesNonJsonWith500.received == [RAW.encode()]  # sent once, byte for byte
     assert (exchange.status, exchange.sdk_exception) == (500, "InternalServerError")
@@ -23,7 +26,7 @@ def test_a_refused_key_is_never_recorded_but_the_suites_own_wrong_key_is(fake, t
     url = fake(RefusesEveryKey)
     cassette = tmp_path / "c.yaml"
     recorder = Recorder(RECORD, tmp_path, "t", [SECRET])
-    client = ChatClient(url, SECRET)
+    client = python_sender(url, SECRET)
     with recorder.cassette(cassette, {"case": "x"}):
         real = client.send(REQUEST)
         wrong = client.send(REQUEST, {"api_key": "wrong"})
@@ -35,7 +38,7 @@ def test_a_refused_key_is_never_recorded_but_the_suites_own_wrong_key_is(fake, t
     assert SECRET not in text and "0123456789abcdef" not in text and "authorization" not in text.lower()
 
     replay = Recorder(REPLAY, tmp_path, "t", [])
-    client = ChatClient("http://127.0.0.1:9/v1", "replay-key", transport=replay.transport)
+    client = python_sender("http://127.0.0.1:9/v1", "replay-key", transport=CassetteTransport(replay))
     with replay.cassette(cassette, {"case": "x"}):
         replayed = client.send(REQUEST, {"api_key": "wrong"})
         assert (replayed.status, replayed.sdk_exception) == (401, "AuthenticationError")

@@ -69,7 +69,7 @@ def test_conformance_options_without_the_cases_say_so(tmp_path):
 
 
 def test_model_ids_with_slashes_make_flat_cassette_names(suite, reference_server):
-    from conformance.recording import cassette_path
+    from conformance.wire.cassettes import cassette_path
 
     path = cassette_path(suite.cassettes, "vllm", "core", "stop", "meta-llama/Llama-3-8B")
     assert path.name == "meta-llama_Llama-3-8B.yaml" and path.parent.name == "stop"
@@ -216,9 +216,9 @@ def test_a_run_that_reaches_its_budget_sends_nothing_more_and_fails(suite, fake)
 def test_requests_to_one_model_are_paced_under_the_rate_limit(reference_server):
     import time
 
-    from conformance.client import ChatClient
+    from senders import python_sender
 
-    client = ChatClient(reference_server(), "reference-key", requests_per_minute=600)  # one per 0.1 s
+    client = python_sender(reference_server(), "reference-key", requests_per_minute=600)  # one per 0.1 s
     started = time.monotonic()
     for model in ["claude-4-5-haiku"] * 5 + ["nova-lite"]:
         assert client.send({"model": model, "messages": [{"role": "user", "content": "Say OK"}]}).ok

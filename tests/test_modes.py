@@ -152,18 +152,21 @@ def test_replay_blocks_the_network_so_a_miss_can_never_go_live(recorded_suite, r
 
 
 def test_replay_answers_from_the_cassette_in_order_and_misses_are_not_recorded(tmp_path, reference_server):
-    from conformance.client import ChatClient, NotRecorded
-    from conformance.recording import RECORD, REPLAY, Recorder
+    from senders import python_sender
+
+    from conformance.wire.cassettes import NotRecorded
+    from conformance.wire.recording import RECORD, REPLAY, Recorder
+    from conformance.wire.replay import CassetteTransport
 
     request = {"model": "claude-4-5-haiku", "messages": [{"role": "user", "content": "Count from 1 to 3"}]}
     cassette = tmp_path / "c.yaml"
     recording = Recorder(RECORD, tmp_path, "t", ["reference-key"])
-    live = ChatClient(reference_server(), "reference-key")
+    live = python_sender(reference_server(), "reference-key")
     with recording.cassette(cassette, {"case": "x"}):
         first = live.send(request)
         streamed = live.send({**request, "stream": True})
     replay = Recorder(REPLAY, tmp_path, "t", [])
-    client = ChatClient("http://127.0.0.1:9/v1", "k", transport=replay.transport)
+    client = python_sender("http://127.0.0.1:9/v1", "k", transport=CassetteTransport(replay))
     with replay.cassette(cassette, {"case": "x"}):
         again = client.send(request)
         again_streamed = client.send({**request, "stream": True})

@@ -12,8 +12,8 @@ from conformance.errors import ConformanceError
 from conformance.exchange import Exchange
 from conformance.findings import ERROR, HONOURED, UNCLEAR
 from conformance.plan import TOOL_CALL_CONTENT, estimate, follow_up, plan_requests, token_ceiling
-from conformance.recording import LIVE, Recorder
 from conformance.runner import Runner
+from conformance.wire.recording import LIVE, Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = load_docs(ROOT / "cases" / "docs-tables.yaml")

@@ -31,7 +31,7 @@ def test_scrubbed_cassettes_still_replay(suite, reference_server):
 
 
 def test_refused_keys_throttling_and_server_errors_are_never_recorded():
-    from conformance.recording import Scrubber
+    from conformance.wire.recording import Scrubber
 
     scrubber = Scrubber([SECRET])
 
@@ -54,7 +54,7 @@ class _Request:
 
 def test_a_server_error_to_the_suites_own_malformed_body_is_kept():
     """That request is never retried and its answer is the observation (llama-server answers 500)."""
-    from conformance.recording import Scrubber
+    from conformance.wire.recording import Scrubber
 
     scrubber = Scrubber([SECRET])
     answer = {"status": {"code": 500, "message": ""}, "headers": {}, "body": {"string": "server_error"}}

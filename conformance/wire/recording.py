@@ -1,7 +1,7 @@
 """Cassettes: where they live, what goes into them, and how replay finds a request.
 
-vcrpy records them; replay reads them back through the SDK's transport (conformance/replay.py),
-matching method, path and JSON body.
+vcrpy records them; replay reads them back (wire/cassettes.py) for every client, matching method,
+path and JSON body.
 
 Measured pitfalls this module answers (see the project notes on recording):
 - secrets: request AND response headers are scrubbed, and the key's value anywhere in a body;
@@ -15,16 +15,15 @@ Measured pitfalls this module answers (see the project notes on recording):
 import contextlib
 import datetime as dt
 import json
-import re
 from pathlib import Path
 
 import yaml
 
-from . import __version__
-from .atomic import write_text_atomic
-from .client import WRONG_KEY, NotRecorded
-from .replay import SAFE_LOADER, CassetteTransport, UnreadableCassette, json_or_raw, load_interactions
-from .secrets import meaningful, scrub_sse, scrub_text
+from .. import __version__
+from ..atomic import write_text_atomic
+from ..secrets import meaningful, scrub_sse, scrub_text
+from .cassettes import SAFE_LOADER, Cassette, NotRecorded, UnreadableCassette, json_or_raw, load_interactions
+from .keys import WRONG_KEY
 
 REPLAY, LIVE, RECORD = "replay", "live", "record"
 MODES = (REPLAY, LIVE, RECORD)
@@ -32,18 +31,6 @@ SECRET_HEADERS = {
     "authorization", "api-key", "x-api-key", "cookie", "set-cookie", "proxy-authorization",
     "openai-organization", "openai-project", "x-heroku-app", "x-auth-token",
 }
-
-
-def safe_name(name: str) -> str:
-    """A model or target id as one file name: vLLM-style ids hold slashes (org/model)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".")
-    return cleaned or "_"
-
-
-def cassette_path(root: Path, target: str, case_file_stem: str, case_id: str, model: str) -> Path:
-    return root / safe_name(target) / case_file_stem / case_id / f"{safe_name(model)}.yaml"
-
-
 
 
 class LiteralDumper(yaml.SafeDumper):
@@ -182,9 +169,9 @@ class Recorder:
         # that a replay labelled as a known service can be told it came from somewhere else.
         self.mode, self.root, self.target, self.host = mode, root, target, host
         self.persister = AtomicPersister()
-        # Replay answers through the SDK's transport from the cassette files (conformance/replay.py);
-        # vcrpy records them. Live runs touch no cassette.
-        self.transport = CassetteTransport() if mode == REPLAY else None
+        # In replay, the cassette every client's requests are answered from (wire/replay.py in-process,
+        # wire/loopback.py for other processes); vcrpy records them. Live runs touch no cassette.
+        self.current = Cassette()
         self.replayed: dict = {}
         self.vcr = self._recording_vcr(Scrubber(secrets)) if mode == RECORD else None
 
@@ -226,11 +213,11 @@ class Recorder:
                 interactions, self.replayed = load_interactions(path)
             except UnreadableCassette as err:
                 raise NotRecorded(str(err)) from None
-            self.transport.use(path, interactions)
+            self.current = Cassette(path, interactions)
             try:
                 yield path
             finally:
-                self.transport.use(None, [])
+                self.current = Cassette()
             return
         self.persister.provenance = {
             **provenance,

@@ -1,0 +1,126 @@
+"""The one place that sends, whatever the client: a planned request in, an Exchange out.
+
+The client (the Python openai SDK, or a Node.js client through its driver) makes one attempt; the
+sender holds the harness's own policy around it, the same for every client: throttled and
+upstream-down answers are retried (honouring Retry-After and Heroku's reset headers), never a
+timeout; each model's requests are paced under a rate limit; a server that has stopped answering
+gets no more requests; and every text that came back is scrubbed of the key before anyone reads it.
+"""
+import random
+import re
+import time
+
+from ..exchange import Exchange
+from ..secrets import meaningful, scrub_events, scrub_json, scrub_text
+
+# Answers worth another try: throttling, and an upstream that is down or overloaded. A 500 is
+# tried again too, so that one transient failure is not reported as a difference.
+RETRYABLE = {429, 500, 502, 503, 504, 529}
+# After this many requests in a row with no HTTP answer at all, the server is taken to be gone:
+# later requests fail at once instead of each waiting out its timeout.
+SILENT_LIMIT = 3
+MAX_WAIT = 30.0  # never sleep longer than this before a retry, whatever the server asks
+# How a request may be sent off the usual way (see Sender.send).
+TRANSPORTS = ("api_key", "raw_body", "path", "method")
+
+# A persistent connection the server had already closed: the request got no byte back, so it was never
+# answered (llama-server closes the connection after every stream while announcing keep-alive).
+CLOSED_UNANSWERED = "the server closed the connection without answering"
+
+
+def _seconds(text: str | None) -> float | None:
+    """`Retry-After: 2`, or Heroku-style reset headers: `51s`, `1m30s`, `200ms`."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def retry_wait(headers, attempt: int, status: int = 429) -> float:
+    """How long to wait before retry number `attempt` (0-based): what the server asks (Retry-After;
+    for a 429 also the rate-limit reset headers, which Heroku sends on every answer), else
+    exponential back-off with jitter; never more than MAX_WAIT."""
+    names = ["retry-after"] + (["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"] if status == 429 else [])
+    asked = [_seconds(headers.get(name)) for name in names] if headers else []
+    asked = [s for s in asked if s is not None]
+    wait = max(asked) if asked else 0.5 * 2 ** attempt * random.uniform(0.5, 1.0)
+    return min(wait, MAX_WAIT)
+
+
+class Sender:
+    """Sends through one client. `client.attempt(request, transport)` returns (Exchange, the answer's
+    headers); it raises NotRecorded or NetworkBlocked when replay has no answer."""
+
+    def __init__(self, client, max_retries: int = 0, requests_per_minute: float | None = None,
+                 secrets: list[str] | None = None):
+        self.client = client
+        self.secrets = meaningful(secrets or [])
+        self.retries = max_retries
+        self.silent = 0        # requests in a row that got no HTTP answer
+        self.waited = 0.0      # seconds spent waiting before retries, for the run's summary
+        self.paced = 0.0       # seconds spent pacing requests under the rate limit
+        self.sent = 0          # HTTP requests sent, retries included
+        self.sleep = time.sleep
+        # Heroku's limits are per model (150-200 requests a minute): space each model's requests.
+        self.interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
+        self.last_sent: dict[str, float] = {}
+
+    def send(self, request: dict, transport: dict | None = None) -> Exchange:
+        """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}), raw
+        body bytes instead of the JSON request ({"raw_body": "..."}), or another path of the API
+        ({"path": "/batches", "method": "GET"}: the body is sent with POST, none with GET)."""
+        transport = transport or {}
+        unknown = set(transport) - set(TRANSPORTS)
+        if unknown:
+            raise ValueError(f"unknown transport option(s) {sorted(unknown)}")
+        if self.silent >= SILENT_LIMIT:
+            exchange = Exchange(request=request, stream=bool(request.get("stream")))
+            exchange.transport_error = (f"not sent: the server gave no answer to the last {self.silent} "
+                                        "requests")
+            return exchange
+        # A deliberately faulty request: its error is the observation, not worth a retry.
+        retries = 0 if transport else self.retries
+        for attempt in range(retries + 1):
+            self._pace(str(request.get("model")))
+            exchange, headers = self.client.attempt(request, transport)
+            self.sent += 1
+            if (exchange.transport_error or "").startswith(CLOSED_UNANSWERED):
+                # Nothing was answered, so nothing was done: once more, on a fresh connection.
+                exchange, headers = self.client.attempt(request, transport)
+                self.sent += 1
+            if exchange.status not in RETRYABLE or attempt == retries:
+                break
+            wait = retry_wait(headers, attempt, exchange.status)
+            self.waited += wait
+            self.sleep(wait)
+        self.silent = self.silent + 1 if exchange.transport_error else 0
+        return self._scrubbed(exchange)
+
+    def _pace(self, model: str) -> None:
+        if self.interval:
+            due = self.last_sent.get(model, 0.0) + self.interval - time.monotonic()
+            if due > 0:
+                self.paced += due
+                self.sleep(due)
+            self.last_sent[model] = time.monotonic()
+
+    def _scrubbed(self, exchange: Exchange) -> Exchange:
+        """A server may echo the key (e.g. in a 401 message): it must not reach results or output."""
+        if not self.secrets:
+            return exchange
+        exchange.body = scrub_json(exchange.body, self.secrets)
+        exchange.events = scrub_events(exchange.events, self.secrets)
+        exchange.request_id = scrub_text(exchange.request_id, self.secrets)
+        exchange.malformed_events = scrub_json(exchange.malformed_events, self.secrets)
+        exchange.transport_error = scrub_text(exchange.transport_error, self.secrets)
+        exchange.stream_cut = scrub_text(exchange.stream_cut, self.secrets)
+        exchange.sdk_error = scrub_text(exchange.sdk_error, self.secrets)
+        return exchange
