@@ -26,11 +26,20 @@ def chunks_excerpt(events: list[dict]) -> list:
 
 
 def exchange_evidence(ex) -> dict:
-    """The request body and the response excerpt of one Exchange."""
+    """The request body and the response excerpt of one Exchange, exactly as it came (a body that is
+    not JSON as its text, with its content type), and what the client made of it where that is
+    more than "returned it"."""
     out = {"request": clipped(ex.request)}
     if ex.stream and ex.events:
         out["chunks"] = chunks_excerpt(ex.events)
         out["chunk_count"] = len(ex.events)
     elif ex.body is not None:
         out["response"] = clipped(ex.body)
+    elif ex.not_json is not None:
+        out["response_text"] = clipped(ex.not_json)
+        out["content_type"] = ex.content_type
+    if ex.named_events:
+        out["named_events"] = ex.named_events[:CHUNKS_HEAD]
+    if ex.sdk is not None and (view := ex.sdk.summary()):
+        out["client"] = view
     return out

@@ -7,3 +7,28 @@ def python_sender(base_url: str, api_key: str, max_retries: int = 0, requests_pe
                   transport=None, scrub: bool = True) -> Sender:
     return Sender(PythonOpenAI(base_url, api_key, transport=transport), max_retries=max_retries,
                   requests_per_minute=requests_per_minute, secrets=[api_key] if scrub else [])
+
+
+def through_python(exchange):
+    """The same answer on the wire (status, body or SSE events) sent back through the Python SDK: the
+    exchange as a run would hold it, with the client's view beside the wire."""
+    import json
+
+    from conformance.wire.http import http_transport
+
+    if exchange.stream and exchange.events:
+        content = "".join(f"data: {json.dumps(e)}\n\n" for e in exchange.events)
+        content += "data: [DONE]\n\n" if exchange.done_marker else ""
+        content_type = "text/event-stream"
+    else:
+        content, content_type = json.dumps(exchange.body), "application/json"
+
+    def answer(request):
+        return http_transport.Response(exchange.status, content=content.encode(),
+                                       headers={"content-type": content_type})
+
+    client = PythonOpenAI("http://127.0.0.1:9/v1", "k", transport=http_transport.MockTransport(answer))
+    request = {"model": "m", "messages": [{"role": "user", "content": "hi"}], **exchange.request}  # as the SDK wants
+    sent, _ = client.attempt(request, {})
+    sent.request = exchange.request
+    return sent

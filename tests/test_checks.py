@@ -2,6 +2,7 @@
 import copy
 
 import pytest
+from senders import through_python
 
 from conformance import checks
 from conformance.exchange import Exchange
@@ -64,19 +65,19 @@ def test_model_echoed_needs_the_unknown_id_refused():
 
 
 def test_completion_shape_uses_the_sdk_types():
-    assert checks.completion_shape(completion()).observed == HONOURED
+    assert checks.completion_shape(through_python(completion())).observed == HONOURED
     broken = completion()
     broken.body["created"] = "yesterday"
-    assert checks.completion_shape(broken).observed == ERROR
+    assert checks.completion_shape(through_python(broken)).observed == ERROR
     # usage is optional in the SDK's types and OpenAI's schema (the usage row asks for it), but not junk
     no_usage = completion()
     del no_usage.body["usage"]
-    assert checks.completion_shape(no_usage).observed == HONOURED
+    assert checks.completion_shape(through_python(no_usage)).observed == HONOURED
     junk_usage = completion()
     junk_usage.body["usage"] = {"prompt_tokens": "3", "completion_tokens": 5, "total_tokens": 8}
-    assert "usage.prompt_tokens" in checks.completion_shape(junk_usage).reason
+    assert "usage.prompt_tokens" in checks.completion_shape(through_python(junk_usage)).reason
     odd_finish = completion(finish="end_turn")
-    assert checks.completion_shape(odd_finish).observed == ERROR
+    assert checks.completion_shape(through_python(odd_finish)).observed == ERROR
 
 
 def with_prompt(ex: Exchange, prompt_tokens: int) -> Exchange:
@@ -148,11 +149,12 @@ def test_stop_sequence():
 @pytest.mark.parametrize("breakage, expected", [
     (lambda s: setattr(s, "done_marker", False), "did not end with `data: [DONE]`"),
     (lambda s: s.events[2].update(id="other"), "the chunks disagree on id"),
-    (lambda s: s.events[1].update(object="chat.completion"), "Input should be 'chat.completion.chunk'"),
+    (lambda s: s.events[1].update(object="chat.completion"), "not 'chat.completion.chunk'"),
     (lambda s: s.events[-2]["choices"][0].update(finish_reason="stop"), "2 chunks carry a finish_reason"),
     (lambda s: s.malformed_events.append("{oops"), "an SSE event is not JSON"),
     (lambda s: setattr(s, "after_done", 1), "came after `data: [DONE]`"),
-    (lambda s: s.events[1].pop("created"), "not a chunk the openai SDK accepts"),
+    (lambda s: s.events[1].pop("choices"), "chunk 1 has no choices list"),
+    (lambda s: s.events[1]["choices"][0].pop("delta"), "chunk 1 has a choice without a delta object"),
 ])
 def test_stream_check_notices_each_wire_fault(breakage, expected):
     plain = [completion("1, 2, 3")] * 2

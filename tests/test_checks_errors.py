@@ -8,7 +8,7 @@ from conformance import checks
 from conformance.cases import load_cases
 from conformance.docs import load_docs
 from conformance.errors import ConformanceError
-from conformance.exchange import Exchange
+from conformance.exchange import ClientView, Exchange
 from conformance.findings import ACCEPTED, ERROR, HONOURED, REJECTED, UNANSWERED, UNCLEAR
 from conformance.runner import Runner
 from conformance.verdicts import AGREES, DIFFERS, INCONCLUSIVE, judge
@@ -32,7 +32,9 @@ def refused(status=400, body=None, sdk_exception=...) -> Exchange:
         body = {"error": {"message": "temperature must be between 0 and 1", "type": "invalid_request_error",
                           "code": status}}
     exception = SDK_CLASS.get(status) if sdk_exception is ... else sdk_exception
-    return Exchange(request={"model": "claude-4-5-haiku"}, status=status, body=body, sdk_exception=exception)
+    raised = ClientView("openai-python", "test", outcome="raised" if exception else "returned",
+                        exception={"class": exception, "status": status} if exception else None)
+    return Exchange(request={"model": "claude-4-5-haiku"}, status=status, body=body, sdk=raised)
 
 
 def verdict(finding) -> str:

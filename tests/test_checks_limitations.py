@@ -56,7 +56,7 @@ def test_answers_that_say_nothing_about_batches_are_not_judged():
     base_url = checks.batch_api_absent(refused(404), refused(404), refused(404))
     assert base_url.observed == REJECTED and verdict(base_url) == INCONCLUSIVE
     # a catch-all page with status 200
-    html = Exchange(request={}, status=200, body=None, sdk_error="response is not JSON: '<html>'")
+    html = Exchange(request={}, status=200, body=None, not_json="<html>")
     assert checks.batch_api_absent(ok(), html, refused(404)).observed == UNCLEAR
     # throttled, or the key refused on that path
     for status in (429, 401, 403):

@@ -65,7 +65,7 @@ def test_a_server_without_the_endpoint_says_nothing():
     for status in (404, 405, 401, 500):
         found, verdict = found_and_verdict(listed({"error": {"message": "Not Found"}}, status=status))
         assert found.observed == UNCLEAR and verdict == INCONCLUSIVE, status
-    page = Exchange(request={"model": "m"}, status=200, body=None, sdk_error="response is not JSON: '<html>'")
+    page = Exchange(request={"model": "m"}, status=200, body=None, not_json="<html>")
     assert found_and_verdict(page)[0].observed == UNCLEAR
     assert found_and_verdict(listed({"models": "all of them"}))[0].observed == UNCLEAR
     throttled, verdict = found_and_verdict(listed({"error": {"message": "slow"}}, status=429))

@@ -1,6 +1,8 @@
 """The response-structure checks: each shown holding, breaking, holding in an unusual valid way, and unclear."""
 import copy
 
+from senders import through_python
+
 from conformance import checks
 from conformance.exchange import Exchange
 from conformance.findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR
@@ -53,7 +55,7 @@ def test_sdk_types_accept_heroku_shape_with_its_extra_fields():
     probe = plain(choices__0__message__reasoning={"thinking": "..."})
     chunks = streamed()
     chunks.events[1]["choices"][0]["delta"]["reasoning"] = {"thinking": "hm"}
-    finding = checks.sdk_types_accept(probe, chunks)
+    finding = checks.sdk_types_accept(through_python(probe), through_python(chunks))
     assert finding.observed == HONOURED and "all 4 chunks" in finding.reason
     assert verdict(finding) == AGREES
 
@@ -61,33 +63,32 @@ def test_sdk_types_accept_heroku_shape_with_its_extra_fields():
 def test_sdk_types_reject_a_chunk_with_an_unknown_finish_reason():
     chunks = streamed()
     chunks.events[-1]["choices"][0]["finish_reason"] = "end_turn"
-    finding = checks.sdk_types_accept(plain(), chunks)
+    finding = checks.sdk_types_accept(through_python(plain()), through_python(chunks))
     assert finding.observed == ERROR and "chunk 3" in finding.reason and verdict(finding) == DIFFERS
 
 
 def test_sdk_types_reject_a_plain_body_the_sdk_cannot_parse():
     probe = plain(created="yesterday")
-    probe.sdk_error = "openai SDK could not parse the response: ValidationError: created"
-    assert checks.sdk_types_accept(probe, streamed()).observed == ERROR
+    assert checks.sdk_types_accept(through_python(probe), through_python(streamed())).observed == ERROR
 
 
 def test_a_stream_answered_as_one_json_body_is_judged_as_that_body():
     # Not streaming is core.stream's difference; the body itself is in OpenAI's format.
     answer = plain()
     answer.stream = True
-    assert checks.sdk_types_accept(plain(), answer).observed == HONOURED
+    assert checks.sdk_types_accept(through_python(plain()), through_python(answer)).observed == HONOURED
     assert checks.openai_schema_accepts(plain(), answer).observed == HONOURED
 
 
 def test_a_stream_without_done_is_not_this_rows_business():
-    assert checks.sdk_types_accept(plain(), streamed(done=False)).observed == HONOURED
+    assert checks.sdk_types_accept(through_python(plain()), through_python(streamed(done=False))).observed == HONOURED
 
 
 def test_a_stream_cut_before_any_chunk_is_unclear_and_a_refusal_is_rejected():
     cut = Exchange(request={"stream": True}, stream=True, status=200, stream_cut="RemoteProtocolError: closed")
-    assert checks.sdk_types_accept(plain(), cut).observed == UNCLEAR
+    assert checks.sdk_types_accept(through_python(plain()), cut).observed == UNCLEAR  # no byte to send again
     refused = Exchange(request={}, status=400, body={"error": {"message": "no"}})
-    assert checks.sdk_types_accept(refused, streamed()).observed == REJECTED
+    assert checks.sdk_types_accept(through_python(refused), through_python(streamed())).observed == REJECTED
     silent = Exchange(request={}, transport_error="ConnectError: refused")
     assert checks.openai_schema_accepts(silent, streamed()).observed == UNANSWERED
 
@@ -103,7 +104,8 @@ def test_openai_schema_accepts_heroku_shape_extra_fields_and_a_usage_chunk():
 
 def test_a_numeric_string_created_passes_the_sdk_but_not_openai_schema():
     probe = plain(created="1764000000")
-    assert checks.sdk_types_accept(probe, streamed()).observed == HONOURED  # the SDK's types coerce it
+    # the SDK's types coerce it
+    assert checks.sdk_types_accept(through_python(probe), through_python(streamed())).observed == HONOURED
     finding = checks.openai_schema_accepts(probe, streamed())
     assert finding.observed == ERROR and "created: '1764000000' is not of type 'integer'" in finding.reason
 

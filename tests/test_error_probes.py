@@ -18,7 +18,7 @@ def test_raw_bytes_reach_the_server_unchanged_and_a_500_is_not_retried(fake):
     client = python_sender(fake(RefusesNonJsonWith500), "k-123456", max_retries=2)
     exchange = client.send(REQUEST, {"raw_body": RAW})
     assert RefusesNonJsonWith500.received == [RAW.encode()]  # sent once, byte for byte
-    assert (exchange.status, exchange.sdk_exception) == (500, "InternalServerError")
+    assert (exchange.status, exchange.sdk.exception_class) == (500, "InternalServerError")
     assert exchange.body["error"]["message"] == "parse error"
 
 
@@ -41,6 +41,6 @@ def test_a_refused_key_is_never_recorded_but_the_suites_own_wrong_key_is(fake, t
     client = python_sender("http://127.0.0.1:9/v1", "replay-key", transport=CassetteTransport(replay))
     with replay.cassette(cassette, {"case": "x"}):
         replayed = client.send(REQUEST, {"api_key": "wrong"})
-        assert (replayed.status, replayed.sdk_exception) == (401, "AuthenticationError")
+        assert (replayed.status, replayed.sdk.exception_class) == (401, "AuthenticationError")
         with pytest.raises(NotRecorded):
             client.send(REQUEST)  # the refusal of the real key was never stored

@@ -16,8 +16,27 @@ def not_answered(ex: Exchange, what: str = "the request") -> Finding | None:
         return Finding(ERROR, f"{what}: the connection broke while the stream was being read ({ex.stream_cut})")
     if not ex.ok:
         return Finding(REJECTED, f"{what} was rejected: HTTP {ex.status} {ex.error_message!r}", ex.status)
-    if ex.sdk_error:
-        return Finding(ERROR, f"{what}: {ex.sdk_error}")
+    if ex.not_json is not None:
+        return Finding(ERROR, f"{what}: {not_json(ex)}")
+    return None
+
+
+def not_json(ex: Exchange) -> str:
+    """`response is not JSON: '<html>…'`: what came instead of a JSON body."""
+    return f"response is not JSON: {(ex.not_json or '')[:120]!r}"
+
+
+def client_problem(ex: Exchange) -> str | None:
+    """Why the client that sent this request could not hand its user the answer, or None: what it
+    reported it could not use, or an exception it raised on an answer that was not an HTTP error."""
+    view = ex.sdk
+    if view is None or view.sent_by != "sdk":
+        return None  # sent around the client (it has no call for this request): nothing to say of it
+    if view.problem:
+        return view.problem
+    if view.outcome == "raised" and ex.ok:
+        message = (view.exception or {}).get("message") or ""
+        return f"{view.client} raised {view.exception_class}" + (f": {message}" if message else "")
     return None
 
 

@@ -36,13 +36,17 @@ def error_body_problem(body) -> str | None:
 
 def error_evidence(ex: Exchange) -> str:
     """`HTTP 400 BadRequestError, error.type='invalid_request_error', error.code=400 (integer)`."""
-    parts = [f"HTTP {ex.status} {ex.sdk_exception or '(no SDK exception)'}"]
+    parts = [f"HTTP {ex.status} {_raised(ex) or '(no SDK exception)'}"]
     error = ex.body.get("error") if isinstance(ex.body, dict) else None
     if isinstance(error, dict):
         code = error.get("code")
         kind = "integer" if isinstance(code, int) else "string" if isinstance(code, str) else "null"
         parts.append(f"error.type={error.get('type')!r}, error.code={code!r} ({kind})")
     return ", ".join(parts)
+
+
+def _raised(ex: Exchange) -> str | None:
+    return ex.sdk.exception_class if ex.sdk is not None else None
 
 
 def _one_of(values: list) -> str:
@@ -53,12 +57,14 @@ def _contract_problems(ex: Exchange, status: list, error_type: list | None, sdk_
     problems = []
     if ex.status not in status:
         problems.append(f"HTTP {ex.status}, not {_one_of(status)}")
-    if shape := error_body_problem(ex.body):
+    if ex.body is None and ex.not_json is not None:
+        problems.append(f"the error body is not JSON ({clip(ex.not_json, 60)})")
+    elif shape := error_body_problem(ex.body):
         problems.append(shape)
     elif error_type and ex.body["error"]["type"] not in error_type:
         problems.append(f"error.type is {ex.body['error']['type']!r}, not {_one_of(error_type)}")
-    if sdk_exception and ex.sdk_exception not in sdk_exception:
-        problems.append(f"the openai SDK raised {ex.sdk_exception or 'no exception'}, not {_one_of(sdk_exception)}")
+    if sdk_exception and _raised(ex) not in sdk_exception:
+        problems.append(f"the openai SDK raised {_raised(ex) or 'no exception'}, not {_one_of(sdk_exception)}")
     return problems
 
 

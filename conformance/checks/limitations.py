@@ -41,7 +41,7 @@ def batch_api_absent(probe: Exchange, listed: Exchange, created: Exchange) -> Fi
     for ex, what in ((listed, "GET /v1/batches"), (created, "POST /v1/batches")):
         if ex.ok:  # a 2xx that is no batch: an HTML page, a catch-all route
             return Finding(UNCLEAR, f"{what} answered HTTP {ex.status} with something that is not a batch "
-                                    f"({clip(ex.sdk_error or str(ex.body), 60)})")
+                                    f"({clip(ex.not_json or str(ex.body), 60)})")
         found = not_answered(ex, what)
         if found.observed != REJECTED:
             return found

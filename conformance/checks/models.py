@@ -69,7 +69,7 @@ def model_listed(probe: Exchange, listed: Exchange, documented: list) -> Finding
                                 f"{clip(listed.error_message or 'no message', 50)}): no list to compare")
     entries = listed_models(listed.body)
     if entries is None:
-        shown = listed.sdk_error or clip(str(listed.body), 60)
+        shown = clip(listed.not_json if listed.not_json is not None else str(listed.body), 60)
         return Finding(UNCLEAR, f"GET /available-models answered HTTP {listed.status} with no list of models "
                                 f"({shown})")
     chat = {m for m, e in entries.items() if is_chat(e)}

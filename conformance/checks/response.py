@@ -1,63 +1,27 @@
-"""The response structure: is an answer one that OpenAI's SDK types accept, plain or streamed, and
-one that OpenAI's JSON Schema accepts (the project's own schema files, written from OpenAI's spec)."""
+"""The response structure, judged on the wire: OpenAI's JSON Schema (the project's own schema files,
+written from OpenAI's spec) accepts every answer and chunk, usage adds up, one choice; and what the
+client that sent the request made of it (the `sdk-types` variant and the model table's SDK column
+read the client's view: for the Python SDK, whether its own types accept the answer)."""
 from functools import cache
 
 import jsonschema
-import pydantic
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from ..schema import describe, schema
-from .common import not_answered
+from .common import client_problem, not_answered, not_json
 from .registry import check
-
-FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter", "function_call"}
-
-
-def _first_validation_error(err: pydantic.ValidationError) -> str:
-    first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    return f"{where}: {first['msg']}"
-
-
-def completion_problem(ex: Exchange) -> str | None:
-    """What is wrong with a non-streamed completion body, judged by the SDK's own types."""
-    body = ex.body
-    if not isinstance(body, dict):
-        return "the body is not a JSON object"
-    try:
-        ChatCompletion.model_validate(body)
-    except pydantic.ValidationError as err:
-        return f"not a chat completion the openai SDK accepts ({_first_validation_error(err)})"
-    if body.get("object") != "chat.completion":
-        return f"object is {body.get('object')!r}, not 'chat.completion'"
-    if not body["choices"]:
-        return "choices is empty"
-    message = body["choices"][0]["message"]
-    if message.get("role") != "assistant":
-        return f"message.role is {message.get('role')!r}, not 'assistant'"
-    if body["choices"][0].get("finish_reason") not in FINISH_REASONS:
-        return f"finish_reason {body['choices'][0].get('finish_reason')!r} is not an OpenAI value"
-    usage = body.get("usage")
-    if usage is None:
-        return None  # optional in the SDK's types and OpenAI's schema; the usage row asks for it
-    if not isinstance(usage, dict):
-        return f"usage is {usage!r}, not an object"
-    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-        if not isinstance(usage.get(key), int):
-            return f"usage.{key} is {usage.get(key)!r}, not a count"
-    return None
 
 
 def chunk_problem(i: int, event: dict) -> str | None:
-    """What is wrong with one streamed chunk, judged by the SDK's own types."""
-    try:
-        ChatCompletionChunk.model_validate(event)
-    except pydantic.ValidationError as err:
-        return f"chunk {i} is not a chunk the openai SDK accepts ({_first_validation_error(err)})"
+    """What keeps one streamed chunk from being a chunk at all (its full shape is the structure row's)."""
     if event.get("object") != "chat.completion.chunk":
         return f"chunk {i} has object={event.get('object')!r}, not 'chat.completion.chunk'"
+    choices = event.get("choices")
+    if not isinstance(choices, list):
+        return f"chunk {i} has no choices list"
+    if any(not isinstance(c, dict) or not isinstance(c.get("delta"), dict) for c in choices):
+        return f"chunk {i} has a choice without a delta object"
     return None
 
 
@@ -87,17 +51,49 @@ def stream_problem(probe: Exchange) -> str | None:
     return None
 
 
+def _client(ex: Exchange) -> str:
+    return ex.sdk.client if ex.sdk is not None else "the client"
+
+
 @check
 def completion_shape(probe: Exchange) -> Finding:
-    """A plain completion is one the openai SDK's own types accept, in OpenAI's standard format.
+    """A plain completion reaches the user of the client that sent it: answered as JSON, and the
+    client hands it over (the Python SDK: its own types accept it, in OpenAI's standard format).
 
-    Sample: "not a chat completion the openai SDK accepts (usage.completion_tokens: Field required)"
+    Sample: "the response was answered, but not a chat completion the openai SDK accepts
+    (usage.completion_tokens: Field required)"
     """
     if finding := not_answered(probe):
         return finding
-    if problem := completion_problem(probe):
+    if problem := client_problem(probe):
         return Finding(ERROR, f"the response was answered, but {problem}")
-    return Finding(HONOURED, "a chat completion in OpenAI's format that the openai SDK's types accept")
+    return Finding(HONOURED, f"a chat completion that {_client(probe)} hands its user"
+                             + (" (its types accept it)" if _client(probe) == "openai-python" else ""))
+
+
+@check
+def sdk_types_accept(probe: Exchange, streamed: Exchange) -> Finding:
+    """The client accepts the plain response and every chunk of the streamed one: the Python SDK's
+    own types accept them; a Node.js client neither throws nor yields a chunk it cannot use.
+
+    Sample: "the plain request was answered, but not a chat completion the openai SDK accepts (created: Input
+    should be a valid integer, unable to parse string as an integer)"
+    """
+    if finding := not_answered(probe, "the plain request") or not_answered(streamed, "the streamed request"):
+        return finding
+    if problem := client_problem(probe):
+        return Finding(ERROR, f"the plain request was answered, but {problem}")
+    if _stream_ignored(streamed):
+        return Finding(HONOURED, f"{_client(probe)} accepts the plain response, and the streamed request's "
+                                 "answer (one JSON body, not a stream: core.stream's business)")
+    if problem := client_problem(streamed):
+        return Finding(ERROR, f"the streamed request was answered, but {problem}")
+    if not streamed.events:
+        return _unusable(streamed, "the streamed request") or Finding(ERROR, "the stream carried no chunks")
+    count = streamed.sdk.chunk_count if streamed.sdk is not None and streamed.sdk.chunk_count is not None \
+        else len(streamed.events)
+    return Finding(HONOURED, f"{_client(probe)} accepts the plain response and all {count} chunks of the "
+                             "streamed one" + (" (its types accept them)" if _client(probe) == "openai-python" else ""))
 
 
 # The project's JSON Schemas of OpenAI's CreateChatCompletionResponse and ...StreamResponse
@@ -126,7 +122,7 @@ def _unusable(ex: Exchange, what: str) -> Finding | None:
     if not ex.events and not isinstance(ex.body, dict):
         if ex.stream and ex.stream_cut:
             return Finding(UNCLEAR, f"{what}: the connection broke before any chunk ({ex.stream_cut})")
-        return Finding(ERROR, f"{what}: {ex.sdk_error or 'no chat completion came back'}")
+        return Finding(ERROR, f"{what}: {not_json(ex) if ex.not_json is not None else 'no chat completion came back'}")
     return None
 
 
@@ -134,33 +130,6 @@ def _stream_ignored(streamed: Exchange) -> bool:
     """The server answered stream=true with one JSON body: core.stream's difference, not the shape's.
     The body is judged as the answer it is."""
     return not streamed.events and isinstance(streamed.body, dict)
-
-
-@check
-def sdk_types_accept(probe: Exchange, streamed: Exchange) -> Finding:
-    """The openai SDK's own types accept the plain response and every chunk of the streamed one.
-
-    Sample: "the plain request was answered, but not a chat completion the openai SDK accepts (created: Input
-    should be a valid integer, unable to parse string as an integer)"
-    """
-    if finding := not_answered(probe, "the plain request") or not_answered(streamed, "the streamed request"):
-        return finding
-    if problem := completion_problem(probe):
-        return Finding(ERROR, f"the plain request was answered, but {problem}")
-    if _stream_ignored(streamed):
-        if problem := completion_problem(streamed):
-            return Finding(ERROR, f"the streamed request was answered with one JSON body, but {problem}")
-        return Finding(HONOURED, "the openai SDK's types accept the plain response, and the streamed request's "
-                                 "answer (one JSON body, not a stream: core.stream's business)")
-    if streamed.malformed_events:
-        return Finding(ERROR, f"an SSE event of the stream is not JSON: {clip(streamed.malformed_events[0], 60)}")
-    if not streamed.events:
-        return _unusable(streamed, "the streamed request") or Finding(ERROR, "the stream carried no chunks")
-    for i, event in enumerate(streamed.events):
-        if problem := chunk_problem(i, event):
-            return Finding(ERROR, f"the streamed request was answered, but {problem}")
-    return Finding(HONOURED, f"the openai SDK's types accept the plain response and all {len(streamed.events)} "
-                             "chunks of the streamed one")
 
 
 @check

@@ -1,16 +1,21 @@
 """The Python openai SDK as a client: a request dict in, an Exchange out, one attempt.
 
 Parameters the SDK's `create()` knows are passed as arguments; anything else (Heroku's extensions
-such as `extended_thinking`) goes in `extra_body`, exactly as a user of the SDK would send it.
+such as `extended_thinking`) goes in `extra_body`, exactly as a user of the SDK would send it. The
+wire part of the exchange is the HTTP answer as it came; the client's view is what the SDK made of
+it: the object it returned (and whether its own types accept the answer), the exception it raised,
+the chunks it yielded, the request id it exposes.
 """
 import inspect
 import time
 
 import openai
+import pydantic
 from openai.resources.chat.completions import Completions
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from ..errors import describe_error
-from ..exchange import Exchange
+from ..exchange import ClientView, Exchange
 from ..wire.answers import take_answer, take_stream
 from ..wire.cassettes import NetworkBlocked, NotRecorded
 from ..wire.http import http_transport
@@ -18,6 +23,8 @@ from ..wire.keys import WRONG_KEY
 from ..wire.sender import CLOSED_UNANSWERED
 
 SDK_PARAMS = frozenset(inspect.signature(Completions.create).parameters) - {"self", "extra_body"}
+NAME = "openai-python"
+FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter", "function_call"}
 
 
 def _cause_chain(err: BaseException):
@@ -72,10 +79,143 @@ def split_params(request: dict) -> tuple[dict, dict]:
     return known, extra
 
 
+# ---- what the SDK's own types accept ----------------------------------------------------------
+
+def _first_validation_error(err: pydantic.ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{where}: {first['msg']}"
+
+
+def completion_problem(body) -> str | None:
+    """What keeps a plain answer from being the ChatCompletion the SDK's types describe, or None."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    try:
+        ChatCompletion.model_validate(body)
+    except pydantic.ValidationError as err:
+        return f"not a chat completion the openai SDK accepts ({_first_validation_error(err)})"
+    if body.get("object") != "chat.completion":
+        return f"object is {body.get('object')!r}, not 'chat.completion'"
+    if not body["choices"]:
+        return "choices is empty"
+    message = body["choices"][0]["message"]
+    if message.get("role") != "assistant":
+        return f"message.role is {message.get('role')!r}, not 'assistant'"
+    if body["choices"][0].get("finish_reason") not in FINISH_REASONS:
+        return f"finish_reason {body['choices'][0].get('finish_reason')!r} is not an OpenAI value"
+    usage = body.get("usage")
+    if usage is None:
+        return None  # optional in the SDK's types and OpenAI's schema; the usage row asks for it
+    if not isinstance(usage, dict):
+        return f"usage is {usage!r}, not an object"
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        if not isinstance(usage.get(key), int):
+            return f"usage.{key} is {usage.get(key)!r}, not a count"
+    return None
+
+
+def chunk_problem(i: int, event: dict) -> str | None:
+    """What keeps one streamed chunk from being the ChatCompletionChunk the SDK's types describe."""
+    try:
+        ChatCompletionChunk.model_validate(event)
+    except pydantic.ValidationError as err:
+        return f"chunk {i} is not a chunk the openai SDK accepts ({_first_validation_error(err)})"
+    if event.get("object") != "chat.completion.chunk":
+        return f"chunk {i} has object={event.get('object')!r}, not 'chat.completion.chunk'"
+    return None
+
+
+# ---- what it hands its user -------------------------------------------------------------------
+
+def _reasoning_text(value) -> str | None:
+    """Heroku's `reasoning: {"thinking": "..."}` or a plain string, as text."""
+    if isinstance(value, dict):
+        value = value.get("thinking")
+    elif value is not None and not isinstance(value, str):
+        value = getattr(value, "thinking", None)
+    return value if isinstance(value, str) else None
+
+
+def _calls(calls) -> list[dict]:
+    out = []
+    for call in calls or []:
+        function = getattr(call, "function", None)
+        out.append({"id": getattr(call, "id", None), "name": getattr(function, "name", None),
+                    "arguments": getattr(function, "arguments", None)})
+    return out
+
+
+def _usage(usage) -> dict | None:
+    if usage is None:
+        return None
+    return {k: getattr(usage, k, None) for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+
+
+def _exposed_fields(model) -> list[str]:
+    """The fields a parsed object exposes: those the answer set, and any it carried beyond the types."""
+    return sorted(set(getattr(model, "model_fields_set", ())) | set(getattr(model, "model_extra", None) or {}))
+
+
+def completion_result(parsed) -> dict:
+    """What `create()` hands its user, in OpenAI's names (attributes read as user code reads them)."""
+    choice = (getattr(parsed, "choices", None) or [None])[0]
+    message = getattr(choice, "message", None)
+    return {"text": getattr(message, "content", None), "finish_reason": getattr(choice, "finish_reason", None),
+            "tool_calls": _calls(getattr(message, "tool_calls", None)),
+            "usage": _usage(getattr(parsed, "usage", None)),
+            "reasoning": _reasoning_text(getattr(message, "reasoning", None)),
+            "message_fields": _exposed_fields(message) if message is not None else []}
+
+
+class StreamReader:
+    """Iterates the SDK's Stream as a user would (`for chunk in stream`), and keeps what they get."""
+
+    def __init__(self):
+        self.count, self.text, self.finish_reason, self.usage, self.reasoning = 0, "", None, None, None
+        self.calls: dict[int, dict] = {}
+        self.fields: set[str] = set()
+        self.problem: str | None = None
+
+    def read(self, stream) -> None:
+        for chunk in stream:
+            self.count += 1
+            choices = getattr(chunk, "choices", None)
+            if not isinstance(choices, list):
+                self.problem = self.problem or f"chunk {self.count - 1} as yielded has no choices list"
+                continue
+            if getattr(chunk, "usage", None) is not None:
+                self.usage = _usage(chunk.usage)
+            for choice in choices:
+                self._take(choice)
+
+    def _take(self, choice) -> None:
+        if getattr(choice, "index", 0) != 0:
+            return
+        delta = getattr(choice, "delta", None)
+        self.fields |= set(_exposed_fields(delta)) if delta is not None else set()
+        self.text += getattr(delta, "content", None) or ""
+        self.reasoning = _reasoning_text(getattr(delta, "reasoning", None)) or self.reasoning
+        for call in getattr(delta, "tool_calls", None) or []:  # fragments joined by index, as the SDK's helper does
+            into = self.calls.setdefault(getattr(call, "index", 0), {"id": None, "name": None, "arguments": ""})
+            function = getattr(call, "function", None)
+            into["id"] = into["id"] or getattr(call, "id", None)
+            into["name"] = into["name"] or getattr(function, "name", None)
+            into["arguments"] += getattr(function, "arguments", None) or ""
+        self.finish_reason = getattr(choice, "finish_reason", None) or self.finish_reason
+
+    def result(self) -> dict:
+        return {"text": self.text, "finish_reason": self.finish_reason,
+                "tool_calls": [self.calls[i] for i in sorted(self.calls)], "usage": self.usage,
+                "reasoning": self.reasoning, "message_fields": sorted(self.fields)}
+
+
+# ---- the client -------------------------------------------------------------------------------
+
 class PythonOpenAI:
     """The openai package, one client per run (building one costs ~20 ms), its own retries off."""
 
-    name = "openai-python"
+    name = NAME
     version = openai.__version__
 
     def __init__(self, base_url: str, api_key: str, timeout: float = 60.0, transport=None):
@@ -87,9 +227,9 @@ class PythonOpenAI:
     def attempt(self, request: dict, transport: dict) -> tuple[Exchange, dict]:
         """One attempt: (the exchange, the answer's headers)."""
         exchange = Exchange(request=request, stream=bool(request.get("stream")))
+        view = exchange.sdk = ClientView(NAME, self.version)
         known, extra = split_params(request)
         sdk = self.sdk.with_options(api_key=WRONG_KEY) if transport.get("api_key") else self.sdk
-        headers: dict = {}
         started = time.perf_counter()
         try:
             if "raw_body" in transport:
@@ -101,14 +241,10 @@ class PythonOpenAI:
             else:
                 self._send_plain(sdk, known, extra, exchange)
         except openai.APIStatusError as err:
-            exchange.status = err.status_code
-            exchange.sdk_exception = type(err).__name__
-            headers = err.response.headers
-            exchange.request_id = err.request_id
-            try:
-                exchange.body = err.response.json()
-            except ValueError:
-                exchange.body = {"error": {"message": err.response.text[:500]}}
+            take_answer(exchange, err.status_code, err.response.headers, err.response.content)
+            view.outcome = "raised"
+            view.exception = {"class": type(err).__name__, "status": err.status_code,
+                              "message": str(err).splitlines()[0] if str(err) else "", "request_id": err.request_id}
         except openai.APIConnectionError as err:
             _raise_if_replay_miss(err)
             cut = _stream_cut(err) if exchange.stream else None
@@ -120,11 +256,12 @@ class PythonOpenAI:
                 exchange.stream_cut = cut
             else:
                 exchange.transport_error = _connection_problem(err)
+            view.outcome, view.exception = "raised", {"class": type(err).__name__, "message": str(err)}
         except Exception as err:
             _raise_if_replay_miss(err)  # vcrpy's "no match in cassette" can arrive unwrapped
             raise
         exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-        return exchange, headers
+        return exchange, exchange.headers
 
     def _send_raw(self, sdk: openai.OpenAI, body: str, exchange: Exchange) -> None:
         """Bytes the SDK would never send (malformed JSON): through the SDK's own transport."""
@@ -135,7 +272,7 @@ class PythonOpenAI:
         except TypeError:  # an SDK without `content=`: raw bytes went in `body`
             raw = sdk.post("/chat/completions", cast_to=http_transport.Response, body=body.encode("utf-8"),
                            options=options)
-        take_answer(raw.status_code, raw.headers, raw.text, exchange)
+        take_answer(exchange, raw.status_code, raw.headers, raw.content)
 
     def _send_elsewhere(self, sdk: openai.OpenAI, path: str, method: str, request: dict, exchange: Exchange) -> None:
         """Another endpoint than chat completions (e.g. /batches), through the SDK's own transport."""
@@ -143,29 +280,54 @@ class PythonOpenAI:
             raw = sdk.get(path, cast_to=http_transport.Response)
         else:
             raw = sdk.post(path, body=request, cast_to=http_transport.Response)
-        take_answer(raw.status_code, raw.headers, raw.text, exchange)
+        take_answer(exchange, raw.status_code, raw.headers, raw.content)
 
     def _send_plain(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange) -> None:
         raw = sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None)
-        if not take_answer(raw.status_code, raw.headers, raw.text, exchange):
-            return
+        take_answer(exchange, raw.status_code, raw.headers, raw.http_response.content)
+        view = exchange.sdk
         try:
-            raw.parse()  # what an SDK user gets; a failure here is a compatibility problem
+            parsed = raw.parse()  # what create() hands its user; a failure here is a compatibility problem
         except Exception as err:  # noqa: BLE001 - any parse failure is an observation
-            exchange.sdk_error = f"openai SDK could not parse the response: {type(err).__name__}: {err}"
+            view.outcome = "raised"
+            view.exception = {"class": type(err).__name__, "message": str(err).splitlines()[0] if str(err) else ""}
+            view.problem = f"the openai SDK could not parse the response: {describe_error(err)}"
+            return
+        view.request_id = getattr(parsed, "_request_id", None)
+        view.result = completion_result(parsed)
+        if exchange.not_json is not None:
+            view.problem = f"the response is not JSON: {exchange.not_json[:120]!r}"
+        else:
+            view.problem = completion_problem(exchange.body)
 
     def _send_streaming(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange) -> None:
-        with sdk.chat.completions.with_streaming_response.create(
-            **known, extra_body=extra or None
-        ) as response:
-            exchange.status = response.status_code
-            exchange.request_id = response.headers.get("x-request-id")
-            content_type = response.headers.get("content-type", "")
-            lines = []
-            try:
-                for line in response.iter_lines():
-                    lines.append(line)
-            except Exception as err:  # noqa: BLE001 - the transport's own error type varies by SDK version
-                _raise_if_replay_miss(err)
-                exchange.stream_cut = describe_error(err)
-        take_stream(lines, content_type, exchange)
+        raw = sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None)
+        response = raw.http_response
+        received = []
+        try:
+            for piece in response.iter_bytes():
+                received.append(piece)
+        except Exception as err:  # noqa: BLE001 - the transport's own error type varies by SDK version
+            _raise_if_replay_miss(err)
+            exchange.stream_cut = describe_error(err)
+        finally:
+            response.close()
+        content = b"".join(received)
+        take_stream(exchange, response.status_code, response.headers, content)
+        self._view_of_stream(sdk, response, content, exchange)
+
+    def _view_of_stream(self, sdk: openai.OpenAI, response, content: bytes, exchange: Exchange) -> None:
+        """The same bytes through the SDK's own Stream, iterated as its user would."""
+        view, reader = exchange.sdk, StreamReader()
+        replayed = http_transport.Response(response.status_code, headers=response.headers, content=content,
+                                           request=response.request)
+        try:
+            reader.read(openai.Stream(cast_to=ChatCompletionChunk, response=replayed, client=sdk))
+        except Exception as err:  # noqa: BLE001 - whatever the SDK raises mid-stream is what its user meets
+            view.outcome = "raised"
+            view.exception = {"class": type(err).__name__, "message": str(err).splitlines()[0] if str(err) else ""}
+            reader.problem = reader.problem or f"iterating the stream raised {describe_error(err)}"
+        view.request_id = response.headers.get("x-request-id")
+        view.chunk_count, view.result = reader.count, reader.result()
+        view.problem = reader.problem or next(
+            (p for i, e in enumerate(exchange.events) if (p := chunk_problem(i, e))), None)

@@ -117,10 +117,17 @@ class Sender:
         if not self.secrets:
             return exchange
         exchange.body = scrub_json(exchange.body, self.secrets)
+        exchange.not_json = scrub_text(exchange.not_json, self.secrets)
+        exchange.headers = scrub_json(exchange.headers, self.secrets)
         exchange.events = scrub_events(exchange.events, self.secrets)
-        exchange.request_id = scrub_text(exchange.request_id, self.secrets)
         exchange.malformed_events = scrub_json(exchange.malformed_events, self.secrets)
+        exchange.named_events = scrub_json(exchange.named_events, self.secrets)
         exchange.transport_error = scrub_text(exchange.transport_error, self.secrets)
         exchange.stream_cut = scrub_text(exchange.stream_cut, self.secrets)
-        exchange.sdk_error = scrub_text(exchange.sdk_error, self.secrets)
+        if exchange.sdk is not None:  # what the client made of it: its messages may quote the answer
+            view = exchange.sdk
+            view.exception = scrub_json(view.exception, self.secrets)
+            view.request_id = scrub_text(view.request_id, self.secrets)
+            view.problem = scrub_text(view.problem, self.secrets)
+            view.result = scrub_json(view.result, self.secrets)
         return exchange
