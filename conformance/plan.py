@@ -27,6 +27,16 @@ class PlannedRequest:
     append: tuple = ()
 
 
+# Sent only after a probe is rejected, to tell "this parameter was refused" from "this model is".
+# Model and one message only: any parameter here could be the very one the server refuses.
+BASELINE_MESSAGES = [{"role": "user", "content": "Reply with the word OK."}]
+
+
+def baseline_request(model: str) -> PlannedRequest:
+    """The request that asks whether the model itself is refused."""
+    return PlannedRequest("baseline", {"model": model, "messages": BASELINE_MESSAGES})
+
+
 def build_request(case: Case, model: str, overrides: dict | None = None) -> dict:
     """The case's request for this model; in overrides, None removes a key (and `model` may be replaced)."""
     request = {"model": model, **case.request}
@@ -176,7 +186,6 @@ def estimate(case: Case, model: str, random_draws: int = 0) -> tuple[int, int]:
         ceiling += sum(token_ceiling(p) for p in planned)
         value = next(iter(explored.values()), None)
         if value is not None and not in_range(case.explore, value):  # likely refused: a baseline follows
-            baseline = PlannedRequest("baseline", {"model": model, "messages": [{"role": "user", "content": "OK"}]})
             requests += 1
-            ceiling += token_ceiling(baseline)
+            ceiling += token_ceiling(baseline_request(model))
     return requests, ceiling
