@@ -106,6 +106,15 @@ class DocsTables:
             return None  # a variant with a level of its own keeps it
         return level_by_mark(row, self.model_marks(model_id))
 
+    def about_the_model(self, claim: Claim) -> bool:
+        """Whether a claim is about the model itself (`about_the_model` on its row or table): a
+        refusal of the model speaks to it, and to no other claim."""
+        for table in self.data["tables"]:
+            if table["id"] == claim.table:
+                row = next((r for r in table["rows"] if r["id"] == claim.row), {})
+                return bool(row.get("about_the_model", table.get("about_the_model", False)))
+        return False
+
     def applies(self, claim_id: str, model_id: str) -> bool:
         """Whether a claim speaks about this model (its row's or table's `applies_when`)."""
         claim = self.claims.get(claim_id)

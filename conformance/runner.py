@@ -17,17 +17,12 @@ from .evidence import exchange_evidence
 from .exchange import Exchange
 from .explore import explore, in_range
 from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, Finding
-from .plan import PlannedRequest, follow_up, plan_requests
+from .plan import PlannedRequest, baseline_request, follow_up, plan_requests
 from .results import Result
 from .verdicts import NOT_ABOUT_THE_CLAIM, NOT_RECORDED, judge, obtained
 from .wire.cassettes import NetworkBlocked, NotRecorded, cassette_path
 from .wire.recording import LIVE, RECORD, REPLAY, Recorder
 from .wire.sender import Sender
-
-# Sent only after a probe is rejected, to tell "this parameter was refused" from "this model is".
-# Model and one message only: any parameter here could be the very one the server refuses.
-BASELINE_MESSAGES = [{"role": "user", "content": "Reply with the word OK."}]
-
 
 def accepted(results: list[Result]) -> bool | None:
     """Whether the server took an explored value: True, False (refused), None (cannot tell)."""
@@ -100,7 +95,7 @@ class Runner:
         for row in case.rows:
             claim = self.docs.claim_for(row, model)
             verdict, reason = judge(claim.promise, finding, documented,
-                                    row_is_about_the_model=claim.table == "models" or claim.id == "core.model",
+                                    row_is_about_the_model=self.docs.about_the_model(claim),
                                     model_is_documented=self.docs.model_row(model) is not None, level=claim.level)
             results.append(Result(
                 target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
@@ -143,7 +138,7 @@ class Runner:
             kwargs.update(param=case.explore.param, value=value, in_range=in_range(case.explore, value))
         finding = checks.REGISTRY[case.check](exchanges[0], **kwargs)
         if finding.observed == REJECTED and finding.status in (400, 404, 422):
-            baseline = self._send(PlannedRequest("baseline", {"model": model, "messages": BASELINE_MESSAGES}))
+            baseline = self._send(baseline_request(model))
             exchanges.append(baseline)
             if not baseline.ok:
                 finding = dataclasses.replace(
