@@ -24,6 +24,7 @@ from .wire.cassettes import NetworkBlocked, NotRecorded, cassette_path
 from .wire.recording import LIVE, RECORD, REPLAY, Recorder
 from .wire.sender import Sender
 
+
 def accepted(results: list[Result]) -> bool | None:
     """Whether the server took an explored value: True, False (refused), None (cannot tell)."""
     if not results or results[0].verdict == NOT_RECORDED:
@@ -102,7 +103,7 @@ class Runner:
                 row=claim.id, table=claim.table, documented=claim.level, observed=finding.observed,
                 verdict=verdict, reason=reason, status=finding.status, params=params, evidence=evidence,
                 tokens=tokens_of(exchanges), elapsed_ms=sum(ex.elapsed_ms or 0 for ex in exchanges),
-                obtained=obtained(finding),
+                obtained=obtained(finding), sdk=self.client.sdk,
             ))
         return results
 
@@ -115,7 +116,7 @@ class Runner:
         return [
             Result(target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
                    row=claim.id, table=claim.table, documented=claim.level, observed=NOT_RECORDED,
-                   verdict=NOT_RECORDED, reason=reason, params=params or {}, evidence=evidence)
+                   verdict=NOT_RECORDED, reason=reason, params=params or {}, evidence=evidence, sdk=self.client.sdk)
             for claim in claims
         ]
 

@@ -115,6 +115,8 @@ def test_a_refused_probe_makes_the_error_say_nothing():
 class StubClient:
     """Answers like a server: the unknown model id gets `unknown`, every other request a completion."""
 
+    sdk = {"name": "stub", "version": "0"}
+
     def __init__(self, unknown: Exchange):
         self.unknown, self.sent = unknown, []
 

@@ -285,7 +285,7 @@ def test_rerender_cli_and_a_malformed_file_is_one_line(tmp_path):
 @pytest.mark.parametrize("damage, problem", [
     (lambda d: d["results"][0].pop("verdict"), "results[0]: 'verdict' is a required property"),
     (lambda d: d["results"][0]["evidence"].update(requests="nope"), "results[0].evidence.requests: 'nope' is not"),
-    (lambda d: d.update(version=99), "results format version 99 is not one this suite reads (1, 2)"),
+    (lambda d: d.update(version=99), "results format version 99 is not one this suite reads (1, 2, 3)"),
     (lambda d: d["docs"].update(tables=[{"id": "x"}]), "docs.tables[0]: 'title' is a required property"),
 ])
 def test_a_partial_results_file_is_one_line(tmp_path, capsys, damage, problem):

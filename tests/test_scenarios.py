@@ -121,6 +121,8 @@ def test_the_plan_counts_the_built_step_as_a_request(tmp_path):
 class FakeClient:
     """Answers each request with a call of get_weather, or in text; records what was sent."""
 
+    sdk = {"name": "stub", "version": "0"}
+
     def __init__(self, calls: bool):
         self.calls, self.sent = calls, []
 

@@ -34,10 +34,13 @@ def badge_svg(label: str, message: str, differs: bool) -> str:
 
 
 def badge_for(target: dict) -> str:
-    """Heroku's own results say "Heroku docs"; any other target's badge names the target."""
+    """Heroku's own results say "Heroku docs"; any other target's badge names the target. Red when a
+    result fails the run (results.json's `expected`, as the exit status reads it); differences that
+    were all expected (a profile's known differences) say so and stay green."""
     label = "Heroku docs" if target["name"] == "heroku" else f"Heroku docs ({target['name']})"
     agrees, differs = target["counts"]["agrees"], target["counts"]["differs"]
-    return badge_svg(label, f"{agrees} agree / {differs} differ", differs > 0)
+    known = " (known)" if differs and not target["unexpected"] else ""
+    return badge_svg(label, f"{agrees} agree / {differs} differ{known}", target["unexpected"] > 0)
 
 
 def safe_name(name: str) -> str:

@@ -274,7 +274,19 @@ def target_view(index: int, doc: dict, sources: list[str]) -> dict:
         "is_reference": name == "reference", "version": doc.get("version"),
         "tokens": (doc.get("totals") or {}).get("tokens") or {},
         "result_count": len(results),
+        # Results that fail the run, as the library decided (results.json's `expected`).
+        "unexpected": sum(1 for r in results if r.get("expected") is False),
+        "clients": clients_of(run, results),
     }
+
+
+def clients_of(run: dict, results: list[dict]) -> list[str]:
+    """Every client a target's results went through, with its version: "openai-python 3.57.0"."""
+    seen = {(r.get("sdk") or {}).get("name", "openai-python"): (r.get("sdk") or {}).get("version")
+            for r in results}
+    if not seen:
+        seen = {"openai-python": run.get("openai_sdk")}
+    return [f"{name} {version or '?'}" for name, version in sorted(seen.items())]
 
 
 def banners(run: dict, results: list[dict]) -> list[dict]:

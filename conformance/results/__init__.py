@@ -1,11 +1,13 @@
 """Verdicts as data: results.json, the only input of the report.
 
-Format `heroku-conformance-results`, version 2 (documented in README.md and
+Format `heroku-conformance-results`, version 3 (documented in README.md and
 conformance/schemas/results.schema.json):
 {format, version, suite_version, run: {...}, docs: <the docs tables>, results: [Result...], totals}
 Version 2 added, without changing any field of version 1: `applies_when` in the docs tables, and
 each entry of `evidence.requests` carries the request body sent and the response excerpt (or the
-streamed chunks). Version 1 files are still read.
+streamed chunks). Version 3 added each result's `sdk` (the client it went through, part of the key
+that merges results) and `expected` / `known` (whether it fails the run). Versions 1 and 2 are still
+read: their results went through the Python openai SDK and were all as expected but differences.
 """
 import datetime as dt
 import json
@@ -16,8 +18,9 @@ from ..atomic import write_text_atomic
 from ..verdicts import VERDICTS
 
 FORMAT = "heroku-conformance-results"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)  # what read_results accepts: every version whose fields still mean the same
+VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)  # what read_results accepts: every version whose fields still mean the same
+PYTHON_SDK = "openai-python"  # the one client of versions 1 and 2
 
 
 @dataclass
@@ -41,6 +44,12 @@ class Result:
     # False when nothing could be learnt because of the service's state, not its behaviour: no
     # answer, throttled, timed out, upstream down. A run with such results is incomplete.
     obtained: bool = True
+    # The client the requests went through: {"name": "openai-python", "version": "3.57.0"}.
+    sdk: dict | None = None
+    # False when this result fails the run (conformance/expectations.py decides); `known`: why a
+    # difference was expected (a target's known difference, or a case marked xfail).
+    expected: bool = True
+    known: str | None = None
 
 
 def now() -> str:
@@ -62,10 +71,10 @@ def totals_of(results: list[dict]) -> dict:
     counts = {v: 0 for v in VERDICTS}
     for r in results:
         counts[r["verdict"]] += 1
-    # A probe that speaks to several rows is one request: count its tokens once.
+    # A probe that speaks to several rows is one request: count its tokens once (per client).
     seen, tokens, by_model = set(), _zero_tokens(), {}
     for r in results:
-        key = (r["test_id"], json.dumps(r.get("params") or {}, sort_keys=True))
+        key = (sdk_name(r), r["test_id"], json.dumps(r.get("params") or {}, sort_keys=True))
         if key in seen:
             continue
         seen.add(key)
@@ -77,6 +86,10 @@ def totals_of(results: list[dict]) -> dict:
     return {"verdicts": counts, "tokens": tokens, "tokens_by_model": by_model, "results": len(results)}
 
 
+def sdk_name(r: dict) -> str:
+    return (r.get("sdk") or {}).get("name") or PYTHON_SDK
+
+
 def _zero_tokens() -> dict:
     return {"prompt": 0, "completion": 0, "total": 0, "requests": 0}
 
@@ -84,7 +97,7 @@ def _zero_tokens() -> dict:
 def document(run: dict, docs: dict, results: list[Result]) -> dict:
     # Sorted by test (stably: a test's own results keep their order), so a parallel run writes the
     # same file as a serial one.
-    records = sorted((record(r) for r in results), key=lambda r: (r["test_id"], r["row"]))
+    records = sorted((record(r) for r in results), key=lambda r: (sdk_name(r), r["test_id"], r["row"]))
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -131,4 +144,16 @@ def read_results(path: Path) -> dict:
     error = first_error(data, "results")
     if error is not None:
         raise ConformanceError(f"{path}: not a complete results file: {describe(error)}")
+    return upgraded(data)
+
+
+def upgraded(data: dict) -> dict:
+    """An older document read as the current version: every result names its client, and says
+    whether it fails the run (then: a difference did)."""
+    if data.get("version") in (1, 2):
+        python = {"name": PYTHON_SDK, "version": data["run"].get("openai_sdk")}
+        for r in data["results"]:
+            r.setdefault("sdk", python)
+            r.setdefault("expected", r["verdict"] != "differs")
+        data["version"] = VERSION
     return data

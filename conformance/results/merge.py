@@ -6,7 +6,10 @@ from ..errors import ConformanceError
 
 
 def result_key(r: dict) -> tuple:
-    return (r["target"], r["test_id"], r["row"], json.dumps(r.get("params") or {}, sort_keys=True))
+    """What makes a result one: its target, its client (name and version), its test, row and values."""
+    sdk = r.get("sdk") or {}
+    return (r["target"], sdk.get("name"), sdk.get("version"), r["test_id"], r["row"],
+            json.dumps(r.get("params") or {}, sort_keys=True))
 
 
 def merge_results(sources: list[tuple[str, list[dict]]]) -> list[dict]:
@@ -17,8 +20,9 @@ def merge_results(sources: list[tuple[str, list[dict]]]) -> list[dict]:
         for r in results:
             key = result_key(r)
             if key in merged and merged[key]["verdict"] != r["verdict"]:
+                values = f" {key[-1]}" if key[-1] != "{}" else ""
                 raise ConformanceError(
-                    f"conflicting results for {r['test_id']} {r['row']}{' ' + key[3] if key[3] != '{}' else ''}: "
+                    f"conflicting results for {r['test_id']} {r['row']}{values} ({key[1]} {key[2]}): "
                     f"{merged[key]['verdict']} in {where[key]}, {r['verdict']} in {name}")
             if key not in merged:
                 merged[key], where[key] = r, name

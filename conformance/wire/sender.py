@@ -73,6 +73,11 @@ class Sender:
         self.interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
         self.last_sent: dict[str, float] = {}
 
+    @property
+    def sdk(self) -> dict:
+        """The client, as results name it."""
+        return {"name": self.client.name, "version": self.client.version}
+
     def send(self, request: dict, transport: dict | None = None) -> Exchange:
         """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}), raw
         body bytes instead of the JSON request ({"raw_body": "..."}), or another path of the API
