@@ -33,7 +33,7 @@ PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 def plan(random_draws: int) -> dict:
     """Requests and the token ceiling of one live run over every documented model: the library's
     own plan, the one printed before a live run and held against --budget."""
-    run = ConformanceRun.prepare(Options(mode="live", cases_dir=ROOT / "cases", report=None,
+    run = ConformanceRun.prepare(Options(mode="live", cases_dir=ROOT / "cases", report=None, sdk="python",
                                          random_draws=random_draws))
     planned = run.plan()
     return {"cases": len(run.cases), "models": len(run.target.models), "requests": planned["requests"],

@@ -25,6 +25,9 @@ class ClientView:
     problem: str | None = None         # why its user could not use the answer (a parse failure, a stream it rejects)
     chunk_count: int | None = None     # chunks (or parts) it yielded for a stream
     result: dict | None = None         # what it hands its user: text, finish_reason, tool_calls, usage, reasoning
+    # Whether it raises a class per HTTP status (the openai SDKs: BadRequestError, ...) or one class
+    # carrying the status (the AI SDK's APICallError).
+    status_classes: bool = True
 
     @property
     def exception_class(self) -> str | None:

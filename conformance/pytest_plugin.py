@@ -55,6 +55,10 @@ def pytest_addoption(parser):
     group.addoption("--budget", type=int, default=None,
                     help="live and record runs: most tokens the run may use; a run whose plan could use more "
                          "is refused before it starts, and one that reaches it sends nothing more")
+    group.addoption("--sdk", default=None,
+                    help="the clients to send through: python (the openai package), node (the openai npm "
+                         "package), ai-sdk (Vercel's AI SDK), all, or a comma-separated list; default: every "
+                         "client this machine can run (a recording: python)")
     group.addoption("--random-draws", type=int, default=10,
                     help="live runs: Hypothesis draws per explored range, beyond the boundary values")
 
@@ -70,7 +74,7 @@ def _armed(config) -> Path | None:
 
 
 # Options that only mean something when the case files are collected.
-TARGET_OPTIONS = ("--base-url", "--api-key-env", "--env-prefix", "--models")
+TARGET_OPTIONS = ("--base-url", "--api-key-env", "--env-prefix", "--models", "--sdk")
 
 
 def _models(config) -> list[str] | None:
@@ -118,6 +122,7 @@ def pytest_configure(config):
         budget=config.getoption("--budget"),
         workers=_workers(config),
         rate_limit=config.getoption("--rate-limit"),
+        sdk=config.getoption("--sdk"),
     )
     role = _role(config)
     if role == WORKER:  # the controller checked the target, started any server and made the run folder
@@ -263,9 +268,9 @@ class ConformancePlugin:
         self.done += 1
         self._progress()
 
-    def run_test(self, case, model, test_id):
+    def run_test(self, case, model, test_id, sdk):
         try:
-            outcome = self.run.run_test(case, model, test_id)
+            outcome = self.run.run_test(case, model, test_id, sdk)
         except AuthenticationFailed as err:
             pytest.exit(f"conformance: target '{self.run.target.name}': {err}", returncode=3)
         if outcome.status == FAILED:
@@ -333,6 +338,11 @@ class ConformancePlugin:
         t = self.run.target
         tr.write_line(f"target {t.name} ({self.run.options.mode}), {len(t.models)} model(s): "
                       + ", ".join(f"{n} {v}" for v, n in summary["verdicts"].items() if n))
+        if self.run.runner is not None and self.run.runner.senders:
+            tr.write_line("clients: " + ", ".join(f"{s.sdk['name']} {s.sdk['version']}"
+                                                  for s in self.run.runner.senders.values()))
+        if self.run.sdk_note:
+            tr.write_line(self.run.sdk_note, yellow=True)
         outside = [r for r in results if r.verdict == INCONCLUSIVE and self._outside_range(r)]
         for r in results:
             if r.verdict == INCONCLUSIVE and r not in outside:

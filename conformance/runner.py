@@ -61,7 +61,7 @@ def tokens_of(exchanges: list[Exchange]) -> dict:
 
 @dataclass
 class Runner:
-    client: Sender
+    client: Sender                 # the sender of the test under way (one per client: `senders`)
     recorder: Recorder
     docs: DocsTables
     target: str
@@ -74,6 +74,7 @@ class Runner:
     deadline_at: float | None = None  # time.monotonic() after which no probe is sent
     budget: int | None = None      # tokens this process may use; later probes are not sent
     tokens_used: int = 0
+    senders: dict | None = None    # client name -> its sender; None: `client` only
 
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
@@ -172,8 +173,11 @@ class Runner:
         documented = case.explore is None or in_range(case.explore, params[case.explore.param])
         return self._results(case, model, test_id, finding, exchanges, params, cassette, documented)
 
-    def run(self, case: Case, model: str, test_id: str) -> list[Result]:
-        """Every result of a case for one model: its probe, or every explored value."""
+    def run(self, case: Case, model: str, test_id: str, sdk: str | None = None) -> list[Result]:
+        """Every result of a case for one model, through one client (default: `client`): its probe,
+        or every explored value."""
+        if sdk is not None and self.senders is not None:
+            self.client = self.senders[sdk]
         cassette = self.cassette_for(case, model)
         provenance = {"case": case.id, "model": model, "test_id": test_id}
         try:

@@ -14,6 +14,8 @@ import openai
 
 from . import __version__
 from .cases import DOCS_TABLES_FILE, TARGETS_FILE, Case, load_cases
+from .clients import PYTHON, choose_sdks
+from .clients.node import NodeClient, NodeDriver
 from .clients.python_openai import PythonOpenAI
 from .docs import DocsTables, load_docs
 from .errors import ConformanceError
@@ -27,6 +29,7 @@ from .results.shards import ShardWriter, read_shards, worker_name
 from .runner import Runner
 from .secrets import meaningful, scrub_json
 from .targets import Target, read_manifest, resolve_target, write_manifest
+from .wire.loopback import LoopbackServer
 from .wire.recording import LIVE, MODES, RECORD, REPLAY, Recorder
 from .wire.replay import CassetteTransport
 from .wire.sender import Sender
@@ -56,6 +59,13 @@ class Options:
     workers: int = 1                # processes sharing the budget and the rate limit (pytest-xdist)
     rate_limit: float | None = None  # requests a minute per model, for the whole run
     record_command: str = "python3 -m nox -s record --"
+    sdk: str | None = None          # --sdk as given: the clients to send through (None: every one available)
+
+
+def test_param_id(model: str, sdk: str) -> str:
+    """A test's parameters in its id: the model, and the client unless it is the Python SDK
+    (`cases/core.yaml::stop[claude-4-5-haiku]`, `…::stop[claude-4-5-haiku@openai-node]`)."""
+    return model if sdk == PYTHON else f"{model}@{sdk}"
 
 
 @dataclass
@@ -72,6 +82,10 @@ class ConformanceRun:
     shards: ShardWriter | None = None
     narrowed: dict = field(default_factory=dict)
     started_at: str = field(default_factory=now)
+    sdks: list = field(default_factory=lambda: [PYTHON])  # the clients this run sends through
+    sdk_note: str | None = None     # why a client was left out, in one line
+    driver: NodeDriver | None = None
+    loopback: LoopbackServer | None = None
 
     @classmethod
     def prepare(cls, options: Options) -> "ConformanceRun":
@@ -91,15 +105,16 @@ class ConformanceRun:
                                    f"names no case or docs claim: {', '.join(unknown)}")
         # From here on, every claim is the one that applies to this target (its profile's claims mode and features).
         docs = docs.for_target(target.claims, target.own_models, target.features)
-        return cls(options, docs, cases, target)
+        sdks, note = choose_sdks(options.sdk, recording=options.mode == RECORD)
+        return cls(options, docs, cases, target, sdks=sdks, sdk_note=note)
 
     def connect(self) -> None:
-        """Start the target's local server if needed, check it answers, build the shared sender."""
+        """Start the target's local server if needed, check it answers, build a sender per client."""
         target, mode = self.target, self.options.mode
         recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets if mode != REPLAY else [])
         if mode == REPLAY:
             # Answered from the cassettes: nothing is sent, so no key can come back and nothing needs scrubbing.
-            sender = Sender(PythonOpenAI(REPLAY_URL, REPLAY_KEY, transport=CassetteTransport(recorder)))
+            senders = self._senders(REPLAY_URL, REPLAY_KEY, recorder)
         else:
             if target.base_url is None and target.start is not None:  # a local server: start it here
                 self.server = LocalServer(target.name, target.start, target.api_key, target.secrets)
@@ -108,21 +123,42 @@ class ConformanceRun:
             if target.base_url is None:
                 raise ConformanceError(f"target '{target.name}' has no base URL: pass --base-url")
             check_key(target)
-            # Retries help live runs through throttling; recording never stores a 429 or 5xx.
-            rate = self.options.rate_limit / max(1, self.options.workers) if self.options.rate_limit else None
-            client = PythonOpenAI(target.base_url, target.api_key, timeout=self.options.request_timeout)
-            # The key, and credentials riding in the URL (httpx sends user:password@ as Basic auth).
-            sender = Sender(client, max_retries=2, requests_per_minute=rate, secrets=target.secrets)
-            check_reachable(target, sender)
             recorder = Recorder(mode, self.options.cassette_dir, target.name, target.secrets,
                                 host=urlsplit(target.base_url).hostname if target.base_url else None)
+            senders = self._senders(target.base_url, target.api_key, recorder)
+            check_reachable(target, next(iter(senders.values())))
             if mode == RECORD:
                 self._write_manifest()
-        self.runner = Runner(sender, recorder, self.docs, target.name, mode, self.options.cassette_dir,
+        first = next(iter(senders.values()))
+        self.runner = Runner(first, recorder, self.docs, target.name, mode, self.options.cassette_dir,
                              self.record_command(), random_draws=self.options.random_draws,
                              deadline_at=None if self.options.deadline is None else
                              time.monotonic() + self.options.deadline,
-                             budget=self._budget_share())
+                             budget=self._budget_share(), senders=senders)
+
+    def _senders(self, base_url: str, api_key: str, recorder: Recorder) -> dict:
+        """A sender per client: the Python SDK in-process, the Node.js clients through their driver
+        and this process's loopback server (answering from the cassettes, or forwarding to the target)."""
+        replay, timeout = self.options.mode == REPLAY, self.options.request_timeout
+        senders = {}
+        for sdk in self.sdks:
+            if sdk == PYTHON:
+                client = PythonOpenAI(base_url, api_key, timeout=timeout,
+                                      transport=CassetteTransport(recorder) if replay else None)
+            else:
+                if self.driver is None:
+                    self.driver = NodeDriver()
+                    self.loopback = LoopbackServer(timeout).serve_from(recorder) if replay else \
+                        LoopbackServer(timeout).forward_to(base_url, api_key)
+                client = NodeClient(sdk, self.driver, self.loopback, timeout)
+            if replay:
+                senders[sdk] = Sender(client)
+            else:
+                # Retries help live runs through throttling (recording never stores a 429 or 5xx); the key,
+                # and credentials riding in the URL, are scrubbed from whatever comes back.
+                rate = self.options.rate_limit / max(1, self.options.workers) if self.options.rate_limit else None
+                senders[sdk] = Sender(client, max_retries=2, requests_per_minute=rate, secrets=self.target.secrets)
+        return senders
 
     def _write_manifest(self) -> None:
         """Beside the cassettes: what replaying them needs to know, so replay needs no URL or models.
@@ -147,9 +183,9 @@ class ConformanceRun:
         return " ".join(shlex.quote(w) if i else w for i, w in enumerate(words))
 
     def plan(self, pairs=None) -> dict:
-        """What a live run of these (case, model) pairs (default: all) sends, per model."""
+        """What a live run of these (case, model) pairs (default: all, through each client) sends, per model."""
         if pairs is None:
-            pairs = [(c, m) for c in self.cases for m in self.target.models if self.runs(c, m)]
+            pairs = [(c, m) for c in self.cases for m in self.target.models if self.runs(c, m) for _ in self.sdks]
         draws = self.options.random_draws if self.options.mode == LIVE else 0
         per_model: dict = {}
         for case, model in pairs:
@@ -200,13 +236,13 @@ class ConformanceRun:
             "finished_at": now(),
             "suite_version": __version__,
             "openai_sdk": openai.__version__,
-            "sdks": [self.runner.client.sdk] if self.runner else [],
+            "sdks": [sender.sdk for sender in (self.runner.senders or {}).values()] if self.runner else [],
             "python": platform.python_version(),
         }
 
-    def run_test(self, case: Case, model: str, test_id: str) -> TestOutcome:
-        """One test: the case on one model, its results marked expected or not and kept."""
-        results = self.runner.run(case, model, test_id)
+    def run_test(self, case: Case, model: str, test_id: str, sdk: str = PYTHON) -> TestOutcome:
+        """One test: the case on one model through one client, its results marked expected or not and kept."""
+        results = self.runner.run(case, model, test_id, sdk)
         outcome = decide(results, self.known_difference(case, model))
         self.record(results)
         return outcome
@@ -216,8 +252,8 @@ class ConformanceRun:
         for case in self.cases:
             test_file = case.file.relative_to(self.options.cases_dir.parent).as_posix()
             for model in self.target.models:
-                if self.runs(case, model):
-                    self.run_test(case, model, f"{test_file}::{case.id}[{model}]")
+                for sdk in self.sdks if self.runs(case, model) else ():
+                    self.run_test(case, model, f"{test_file}::{case.id}[{test_param_id(model, sdk)}]", sdk)
         return self.results
 
     def open_shards(self, run_dir: Path | None, narrowed: dict | None = None) -> dict | None:
@@ -267,6 +303,12 @@ class ConformanceRun:
         return data
 
     def close(self) -> None:
+        if self.driver is not None:
+            self.driver.stop()
+            self.driver = None
+        if self.loopback is not None:
+            self.loopback.stop()
+            self.loopback = None
         if self.server is not None:
             self.server.stop()
             self.server = None

@@ -47,7 +47,11 @@ class Suite:
         self.results = root / "reports" / "results.json"
 
     def run(self, *args: str, env: dict | None = None, select: str | None = None) -> SuiteRun:
+        """Run the suite as a user would; through the Python SDK alone unless `--sdk` says otherwise
+        (the Node.js clients have tests of their own)."""
         target = str(self.cases) if select is None else f"{self.cases}/{select}"
+        if not any(a == "--sdk" or a.startswith("--sdk=") for a in args):
+            args = (*args, "--sdk", "python")
         cmd = [sys.executable, "-m", "pytest", target, "-q", "-p", "no:cacheprovider",
                "--cases-dir", str(self.cases), "--cassette-dir", str(self.cassettes),
                "--results", str(self.results), "--report", str(self.root / "reports" / "index.html"), *args]

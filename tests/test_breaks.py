@@ -144,7 +144,7 @@ def server_root():
 
 def run_in_process(base_url: str, tmp_path, random_draws: int = 0) -> dict:
     """(row -> set of verdicts) of a live run of every case against base_url."""
-    options = Options(mode="live", target="reference", base_url=base_url, models=MODELS,
+    options = Options(mode="live", target="reference", base_url=base_url, models=MODELS, sdk="python",
                       cases_dir=ROOT / "cases", results=tmp_path / "results.json", report=None,
                       random_draws=random_draws)
     run = ConformanceRun.prepare(options)

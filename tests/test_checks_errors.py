@@ -78,7 +78,7 @@ def test_the_wrong_status_type_or_exception_differs_naming_what_was_wrong():
     wrong_type = checks.error_contract(answered(), refused(400, body), **BAD_REQUEST)
     assert wrong_type.observed == ERROR and "error.type is 'server_error'" in wrong_type.reason
     no_exception = checks.error_contract(answered(), refused(sdk_exception=None), **BAD_REQUEST)
-    assert "the openai SDK raised no exception, not BadRequestError" in no_exception.reason
+    assert "openai-python raised no exception, not BadRequestError" in no_exception.reason
     missing_code = refused(body={"error": {"message": "m", "type": "invalid_request_error"}})
     assert "error.code missing" in checks.error_contract(answered(), missing_code, **BAD_REQUEST).reason
 

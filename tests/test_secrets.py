@@ -90,7 +90,7 @@ def test_credentials_in_the_base_url_reach_no_cassette_results_or_record_command
     from conftest import ROOT
 
     from conformance.session import ConformanceRun, Options
-    options = Options(mode="replay", target="adhoc", base_url=url + "?token=q-SECRET", models=["m"],
+    options = Options(mode="replay", sdk="python", target="adhoc", base_url=url + "?token=q-SECRET", models=["m"],
                       cases_dir=ROOT / "cases")
     command = ConformanceRun.prepare(options).record_command()
     assert "SECRET" not in command and "--base-url" in command

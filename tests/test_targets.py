@@ -144,8 +144,8 @@ def test_observe_only_judges_nothing_and_shows_every_observation():
 # --- runs -----------------------------------------------------------------------------------------
 
 def options(tmp_path, **kw) -> Options:
-    return Options(cases_dir=ROOT / "cases", cassette_dir=ROOT / "cassettes", results=tmp_path / "results.json",
-                   report=None, **kw)
+    return Options(sdk="python", cases_dir=ROOT / "cases", cassette_dir=ROOT / "cassettes",
+                   results=tmp_path / "results.json", report=None, **kw)
 
 
 def run_some(run: ConformanceRun, ids=("model", "stop", "sdk-response"), models=("claude-4-5-haiku",)) -> dict:

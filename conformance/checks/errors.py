@@ -49,6 +49,22 @@ def _raised(ex: Exchange) -> str | None:
     return ex.sdk.exception_class if ex.sdk is not None else None
 
 
+def _exception_problem(ex: Exchange, classes: list) -> str | None:
+    """What the client raised, against the openai SDKs' class for the status; a client with one class
+    for every status (the AI SDK) must raise it carrying the status."""
+    view = ex.sdk
+    if view is None or view.sent_by != "sdk":
+        return None  # sent around the client: there is nothing it raised
+    if view.status_classes:
+        raised = view.exception_class
+        return None if raised in classes else f"{view.client} raised {raised or 'no exception'}, not {_one_of(classes)}"
+    status = (view.exception or {}).get("status")
+    if view.outcome != "raised":
+        return f"{view.client} raised no exception"
+    return None if status == ex.status else f"{view.client} raised {view.exception_class} with status {status!r}, " \
+                                            f"not {ex.status}"
+
+
 def _one_of(values: list) -> str:
     return " or ".join(str(v) for v in values)
 
@@ -63,8 +79,8 @@ def _contract_problems(ex: Exchange, status: list, error_type: list | None, sdk_
         problems.append(shape)
     elif error_type and ex.body["error"]["type"] not in error_type:
         problems.append(f"error.type is {ex.body['error']['type']!r}, not {_one_of(error_type)}")
-    if sdk_exception and _raised(ex) not in sdk_exception:
-        problems.append(f"the openai SDK raised {_raised(ex) or 'no exception'}, not {_one_of(sdk_exception)}")
+    if sdk_exception and (problem := _exception_problem(ex, sdk_exception)):
+        problems.append(problem)
     return problems
 
 
