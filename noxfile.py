@@ -7,12 +7,32 @@
     python3 -m nox -s tests                             # the harness's own tests
     python3 -m nox -s peer                              # llama.cpp's llama-server, built here, as a target
 """
+import hashlib
+import shutil
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "conformance"]
 nox.options.reuse_existing_virtualenvs = True
 
 REPORTS = "reports"
+NODE_CLIENTS = Path("conformance/clients/js")  # package.json and its lockfile: the Node.js clients
+
+
+def _node_clients(session) -> None:
+    """Install the Node.js clients from their lockfile (`npm ci`) with the machine's Node.js, when
+    the lockfile changed since the last install; without Node.js the run says how to install it."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        session.log("Node.js is not installed: the Node.js clients will be skipped")
+        return
+    lock = hashlib.sha256((NODE_CLIENTS / "package-lock.json").read_bytes()).hexdigest()
+    stamp = NODE_CLIENTS / "node_modules" / ".conformance-lock"
+    if stamp.is_file() and stamp.read_text() == lock:
+        return
+    session.run("npm", "ci", "--prefix", str(NODE_CLIENTS), "--no-audit", "--no-fund", "--loglevel=error",
+                external=True)
+    stamp.write_text(lock)
 
 
 def _cases_args(posargs: list[str]) -> list[str]:
@@ -35,6 +55,7 @@ def conformance(session):
     """Replay every target recorded under cassettes/ into one report (reports/<target>/ each, then
     reports/index.html side by side); `-- --target NAME` runs that one; `-- --mode live` with a target."""
     session.install("-e", ".[reference]")
+    _node_clients(session)
     if _one_target(session.posargs):
         session.run("pytest", *_cases_args(session.posargs), f"--junitxml={REPORTS}/junit.xml",
                     *session.posargs)
@@ -47,6 +68,7 @@ def record(session):
     """Record cassettes: real requests to the target (the reference server unless --target says otherwise);
     a target whose profile says how to start it is started on loopback and stopped after."""
     session.install("-e", ".[reference]")
+    _node_clients(session)
     session.run("pytest", *_cases_args(session.posargs), "--mode", "record",
                 f"--junitxml={REPORTS}/junit.xml", *session.posargs)
 
@@ -55,6 +77,7 @@ def record(session):
 def tests(session):
     """The harness's own tests."""
     session.install("-e", ".[test]")
+    _node_clients(session)
     session.run("pytest", "tests", "-n", "auto", *session.posargs)
 
 
@@ -84,6 +107,7 @@ def lint(session):
 def benchmark(session):
     """Print speed and cost figures: replay overhead, a parallel live run, report rendering, tokens."""
     session.install("-e", ".[test]")  # the live figure runs pytest-xdist workers
+    _node_clients(session)
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
@@ -97,6 +121,7 @@ def peer(session):
     the record run's pytest.
     """
     session.install("-e", ".[reference,peer]")
+    _node_clients(session)
     session.run("python", "-m", "peer.llama_cpp", "build")
     session.run("python", "-m", "peer.llama_cpp", "model")
     session.run("pytest", *_cases_args(session.posargs), "--mode", "record", "--target", "llama-cpp",
