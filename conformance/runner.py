@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import checks
 from .cases import Case
+from .checks.common import client_problem
 from .docs import DocsTables
 from .errors import describe_error
 from .evidence import exchange_evidence
@@ -93,6 +94,7 @@ class Runner:
             evidence["cassette"] = cassette.as_posix()
             if self.mode == REPLAY:
                 evidence["provenance"] = self.recorder.replayed_provenance
+        problem = next((f"{ex.sdk.client}: {found}" for ex in exchanges if (found := client_problem(ex))), None)
         results = []
         for row in case.rows:
             claim = self.docs.claim_for(row, model)
@@ -104,7 +106,7 @@ class Runner:
                 row=claim.id, table=claim.table, documented=claim.level, observed=finding.observed,
                 verdict=verdict, reason=reason, status=finding.status, params=params, evidence=evidence,
                 tokens=tokens_of(exchanges), elapsed_ms=sum(ex.elapsed_ms or 0 for ex in exchanges),
-                obtained=obtained(finding), sdk=self.client.sdk,
+                obtained=obtained(finding), sdk=self.client.sdk, client_problem=problem,
             ))
         return results
 

@@ -27,16 +27,18 @@ def not_json(ex: Exchange) -> str:
 
 
 def client_problem(ex: Exchange) -> str | None:
-    """Why the client that sent this request could not hand its user the answer, or None: what it
-    reported it could not use, or an exception it raised on an answer that was not an HTTP error."""
+    """What the client that sent this request could not use of the answer, or None: what it reported
+    it could not use, or an exception it raised on an answer that was not an HTTP error. The text does
+    not name the client (`ex.sdk.client` does)."""
     view = ex.sdk
     if view is None or view.sent_by != "sdk":
         return None  # sent around the client (it has no call for this request): nothing to say of it
     if view.problem:
         return view.problem
     if view.outcome == "raised" and ex.ok:
-        message = (view.exception or {}).get("message") or ""
-        return f"{view.client} raised {view.exception_class}" + (f": {message}" if message else "")
+        exception = view.exception or {}
+        said = f"raised {view.exception_class}" + (f": {exception['message']}" if exception.get("message") else "")
+        return said + (f" ({exception['cause']})" if exception.get("cause") else "")
     return None
 
 

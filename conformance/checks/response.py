@@ -60,13 +60,13 @@ def completion_shape(probe: Exchange) -> Finding:
     """A plain completion reaches the user of the client that sent it: answered as JSON, and the
     client hands it over (the Python SDK: its own types accept it, in OpenAI's standard format).
 
-    Sample: "the response was answered, but not a chat completion the openai SDK accepts
-    (usage.completion_tokens: Field required)"
+    Sample: "the response was answered, but openai-python could not use it: not a chat completion the
+    openai SDK accepts (usage.completion_tokens: Field required)"
     """
     if finding := not_answered(probe):
         return finding
     if problem := client_problem(probe):
-        return Finding(ERROR, f"the response was answered, but {problem}")
+        return Finding(ERROR, f"the response was answered, but {_client(probe)} could not use it: {problem}")
     return Finding(HONOURED, f"a chat completion that {_client(probe)} hands its user"
                              + (" (its types accept it)" if _client(probe) == "openai-python" else ""))
 
@@ -76,18 +76,19 @@ def sdk_types_accept(probe: Exchange, streamed: Exchange) -> Finding:
     """The client accepts the plain response and every chunk of the streamed one: the Python SDK's
     own types accept them; a Node.js client neither throws nor yields a chunk it cannot use.
 
-    Sample: "the plain request was answered, but not a chat completion the openai SDK accepts (created: Input
-    should be a valid integer, unable to parse string as an integer)"
+    Sample: "the plain request was answered, but ai-sdk could not use it: raised AI_APICallError: Invalid JSON
+    response (AI_TypeValidationError: choices.0.message.reasoning: Invalid input: expected string)"
     """
     if finding := not_answered(probe, "the plain request") or not_answered(streamed, "the streamed request"):
         return finding
     if problem := client_problem(probe):
-        return Finding(ERROR, f"the plain request was answered, but {problem}")
+        return Finding(ERROR, f"the plain request was answered, but {_client(probe)} could not use it: {problem}")
     if _stream_ignored(streamed):
         return Finding(HONOURED, f"{_client(probe)} accepts the plain response, and the streamed request's "
                                  "answer (one JSON body, not a stream: core.stream's business)")
     if problem := client_problem(streamed):
-        return Finding(ERROR, f"the streamed request was answered, but {problem}")
+        return Finding(ERROR, f"the streamed request was answered, but {_client(streamed)} could not use it: "
+                              f"{problem}")
     if not streamed.events:
         return _unusable(streamed, "the streamed request") or Finding(ERROR, "the stream carried no chunks")
     count = streamed.sdk.chunk_count if streamed.sdk is not None and streamed.sdk.chunk_count is not None \

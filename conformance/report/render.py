@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..atomic import write_text_atomic
 from ..docs import applies, marks_of, row_level
+from ..results import sdk_name
 from .diff import KINDS, Change
 from .labels import host_of, host_warning, provenance_warning, recorded_when, when
 
@@ -34,6 +35,12 @@ LEGEND = {
     NOT_COVERED: "the row applies, but no case checks it yet",
     NOT_APPLICABLE: "the docs' row does not speak about this model",
 }
+
+
+def most_important(results: list[dict]) -> str:
+    """The verdict that matters most among results: differs, agrees, not recorded, inconclusive."""
+    found = {r["verdict"] for r in results}
+    return next((v for v in ORDER if v in found), results[0]["verdict"])
 
 
 def css_class(verdict: str) -> str:
@@ -170,7 +177,8 @@ def result_view(r: dict, shown: set, bodies: Bodies) -> dict:
         "test_id": r.get("test_id", ""), "part": r["row"].split("/", 1)[1] if "/" in r["row"] else None,
         "params": ", ".join(f"{k}={v!r}" for k, v in params.items()),
         "documented": r.get("documented", ""), "observed": r.get("observed", ""), "status": r.get("status"),
-        "reason": r.get("reason", ""),
+        "reason": r.get("reason", ""), "sdk": sdk_name(r), "client_problem": r.get("client_problem"),
+        "known": r.get("known") if r["verdict"] == "differs" else None,
         "requests": [] if repeat else [exchange_view(x, bodies) for x in evidence.get("requests") or []
                                        if isinstance(x, dict)],
         "repeat": repeat, "lists": lists, "others": others,
@@ -211,9 +219,15 @@ def cell(results: list[dict], applicable: bool, anchor: str, target: dict, model
     for r in results:
         counts[r["verdict"]] += 1
     if results:
-        verdict = next((v for v in ORDER if counts.get(v)), results[0]["verdict"])
+        verdict = most_important(results)
     else:
         verdict = NOT_IN_RUN if not in_run else NOT_APPLICABLE if not applicable else NOT_COVERED
+    by_client: dict[str, list] = defaultdict(list)
+    for r in results:
+        by_client[sdk_name(r)].append(r)
+    clients = [{"name": name, "verdict": most_important(found), "symbol": SYMBOLS.get(most_important(found), ""),
+                "cls": css_class(most_important(found))} for name, found in sorted(by_client.items())]
+    disagree = len({c["verdict"] for c in clients}) > 1
     shown: set = set()
     views = [result_view(r, shown, bodies) for r in results]
     ranges = set()
@@ -226,6 +240,10 @@ def cell(results: list[dict], applicable: bool, anchor: str, target: dict, model
         note = (note + "; " if note else "") + "the docs' row does not speak about this model"
     return {
         "verdict": verdict, "symbol": SYMBOLS.get(verdict, ""), "cls": css_class(verdict), "note": note,
+        # Each client's verdict where they disagree about the same answers; the clients an answer broke.
+        "disagree": disagree, "clients": clients if disagree else [],
+        "breaks": sorted({r["client_problem"].split(":", 1)[0] for r in results if r.get("client_problem")}),
+        "known": bool(counts.get("differs")) and all(r.get("known") for r in results if r["verdict"] == "differs"),
         "anchor": anchor, "target": target["name"], "target_index": target["index"], "model": model,
         "first": model == target["models"][0] if target["models"] else False,
         "documented": documented, "documented_differs": bool(row_level) and documented != row_level,
@@ -399,19 +417,46 @@ def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict
                 entry["models"].append(r["model"])
                 entry["links"].append((r["model"], anchor_of.get((t["index"], r["row"].split("/", 1)[0], r["model"]))))
     not_covered: dict[tuple, dict] = {}
+    disagree: dict[tuple, dict] = {}
     for table in tables:
         for row in table["rows"]:
             for c in row["cells"]:
+                claim = row["claim"] or f"{table['table']['id']}.{row['row']['id']}.{c.get('column')}"
+                if c["disagree"]:
+                    entry = disagree.setdefault((c["target_index"], claim), {
+                        **describe_claim(labels, claim), "target": c["target"], "models": [], "links": [],
+                        "clients": {}})
+                    entry["models"].append(c["model"])
+                    entry["links"].append((c["model"], c["anchor"]))
+                    for client in c["clients"]:
+                        entry["clients"].setdefault(client["name"], set()).add(client["verdict"])
                 if c["verdict"] == NOT_COVERED and row["claim"]:
                     entry = not_covered.setdefault((c["target_index"], row["claim"]), {
                         **describe_claim(labels, row["claim"]), "target": c["target"], "models": [], "links": []})
                     entry["models"].append(c["model"])
                     entry["links"].append((c["model"], c["anchor"]))
 
-    def ordered(entries: dict) -> list[dict]:
-        return sorted(entries.values(), key=lambda e: (e["target"], order.get(e["claim"], len(order)), e["claim"]))
+    breaks: dict[tuple, dict] = {}
+    for t in targets:
+        for r in t["results"]:
+            if r.get("client_problem"):
+                client, _, problem = r["client_problem"].partition(": ")
+                entry = breaks.setdefault((t["index"], client, r["row"]), {
+                    **describe_claim(labels, r["row"]), "target": t["name"], "client": client, "models": [],
+                    "links": [], "problem": first_line(problem)})
+                if r["model"] not in entry["models"]:
+                    entry["models"].append(r["model"])
+                    anchor = anchor_of.get((t["index"], r["row"].split("/", 1)[0], r["model"]))
+                    entry["links"].append((r["model"], anchor))
+    for entry in disagree.values():
+        entry["clients"] = [(name, sorted(verdicts)) for name, verdicts in sorted(entry["clients"].items())]
 
-    return {"differs": ordered(differs), "undecided": ordered(undecided), "not_covered": ordered(not_covered)}
+    def ordered(entries: dict) -> list[dict]:
+        return sorted(entries.values(), key=lambda e: (e["target"], order.get(e["claim"], len(order)), e["claim"],
+                                                       e.get("client", "")))
+
+    return {"differs": ordered(differs), "undecided": ordered(undecided), "not_covered": ordered(not_covered),
+            "disagree": ordered(disagree), "breaks": ordered(breaks)}
 
 
 def diff_view(changes: list[Change], targets: list[dict], labels: dict, anchor_of: dict) -> list[dict]:

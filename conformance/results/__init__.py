@@ -50,6 +50,9 @@ class Result:
     # difference was expected (a target's known difference, or a case marked xfail).
     expected: bool = True
     known: str | None = None
+    # What the client could not use of an answer the server gave it ("ai-sdk: …"), a warning beside
+    # the verdict: an answer correct by OpenAI's spec can still break a named client.
+    client_problem: str | None = None
 
 
 def now() -> str:
