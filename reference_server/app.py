@@ -77,14 +77,22 @@ def chunks(done: dict, body: dict, breaks: frozenset[str]):
     deltas += [{"content": piece} for piece in responder.pieces(choice["message"]["content"])]
     if choice["message"].get("tool_calls"):  # OpenAI's form: each call opened by index, then its arguments in pieces
         deltas += tools.stream_deltas(choice["message"]["tool_calls"], breaks)
+    if "stream-role-every-delta" in breaks:
+        deltas = [{"role": "assistant", **d} for d in deltas]
     events = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
-    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
+    finish = None if "stream-no-finish" in breaks else choice["finish_reason"]
+    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    if "stream-empty-choices" in breaks:
+        events.insert(1, {**base, "choices": []})
     if (body.get("stream_options") or {}).get("include_usage"):
         events.append({**base, "choices": [], "usage": done["usage"]})
+    named = "event: message\n" if "stream-named-events" in breaks else ""
     for i, event in enumerate(events):
         if "stream-chunks" in breaks:
             event["id"] = f"{event['id']}-{i}"
-        yield f"data: {json.dumps(event)}\n\n"
+        if "stream-not-json" in breaks and i == 1:
+            yield "data: ping\n\n"
+        yield f"{named}data: {json.dumps(event)}\n\n"
     if "stream-done" not in breaks:
         yield "data: [DONE]\n\n"
 

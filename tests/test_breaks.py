@@ -47,6 +47,9 @@ VISION_ROWS = {"models.claude-4-5-haiku.vision", "models.claude-4-5-sonnet.visio
 LIMITATION_ROWS = {"limitations.batch-api", "limitations.tool-content"}
 ALL_ROWS |= VISION_ROWS | LIMITATION_ROWS
 ALL_ROWS |= {"limitations.ignored-params", "limitations.response-format"}
+FRAMING_ROWS = {f"streaming.framing/{v}" for v in ("data-json", "done-last", "unnamed-events", "role-first",
+                                                    "one-finish", "usage-when-asked")}
+ALL_ROWS |= FRAMING_ROWS
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -56,8 +59,15 @@ BROKEN_ROWS = {
     "temperature": {"core.temperature"},
     "top_p": {"core.top_p"},
     "stream": {"core.stream", "devcenter.stream_options", "advanced.tools"},  # a streamed call comes as one body
-    "stream-done": {"core.stream"},
+    "stream-done": {"core.stream", "streaming.framing/done-last"},
     "stream-chunks": {"core.stream"},
+    # a line that is no chunk: OpenAI's schema rejects it, and the Python SDK raises on it mid-stream
+    "stream-not-json": {"core.stream", "streaming.framing/data-json", "prose.response-structure/openai-schema",
+                        "prose.response-structure/sdk-types"},
+    "stream-named-events": {"streaming.framing/unnamed-events"},
+    "stream-role-every-delta": {"streaming.framing/role-first"},
+    "stream-no-finish": {"core.stream", "streaming.framing/one-finish", "advanced.tools"},  # the streamed call too
+    "stream-empty-choices": {"streaming.framing/usage-when-asked"},
     "stop": {"core.stop", "requests.stop-whitespace"},
     "shape": SDK_ROWS | {"prose.response-structure/sdk-types", "prose.response-structure/openai-schema"},
     "max_completion_tokens": {"devcenter.max_completion_tokens"},
@@ -126,7 +136,9 @@ BROKEN_ROWS["response-format-schema"] = BROKEN_ROWS["response-format-schema"] | 
 
 # Switches whose deviation a check can only call unproven: every schema feature followed neither
 # shows nor refutes "limited support" (valid answers show the model, not enforcement).
-MADE_INCONCLUSIVE = {"response-format-schemas": {"limitations.response-format"}}
+MADE_INCONCLUSIVE = {"response-format-schemas": {"limitations.response-format"},
+                     # one JSON body: no stream whose framing could be judged
+                     "stream": FRAMING_ROWS}
 
 
 def expected_differs(switch: str) -> set[str]:

@@ -6,7 +6,20 @@ the case's `expect` values as keyword arguments, and, in explored cases, `param`
 hold. One module per docs table keeps each small.
 """
 # importing registers their checks
-from . import core, devcenter, errors, limitations, models, parameters, requests, response, thinking, tools, vision  # noqa: F401
+from . import (  # noqa: F401,E501
+    core,
+    devcenter,
+    errors,
+    limitations,
+    models,
+    parameters,
+    requests,
+    response,
+    streaming,
+    thinking,
+    tools,
+    vision,
+)
 
 # isort: off
 from . import tool_scenarios  # noqa: F401 (a line of its own, so that branches adding modules merge)
