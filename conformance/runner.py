@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import checks
 from .cases import Case
-from .checks.common import client_problem
+from .checks.common import client_problem, dropped
 from .docs import DocsTables
 from .errors import describe_error
 from .evidence import exchange_evidence
@@ -94,7 +94,9 @@ class Runner:
             evidence["cassette"] = cassette.as_posix()
             if self.mode == REPLAY:
                 evidence["provenance"] = self.recorder.replayed_provenance
-        problem = next((f"{ex.sdk.client}: {found}" for ex in exchanges if (found := client_problem(ex))), None)
+        # What a client could not use, or dropped, of an answer: a warning beside the verdict.
+        problem = next((f"{ex.sdk.client}: {found}" for ex in exchanges
+                        if (found := client_problem(ex) or dropped(ex))), None)
         results = []
         for row in case.rows:
             claim = self.docs.claim_for(row, model)

@@ -86,7 +86,7 @@ def chunks(done: dict, body: dict, breaks: frozenset[str]):
         events.insert(1, {**base, "choices": []})
     if (body.get("stream_options") or {}).get("include_usage"):
         events.append({**base, "choices": [], "usage": done["usage"]})
-    named = "event: message\n" if "stream-named-events" in breaks else ""
+    named = "event: chunk\n" if "stream-named-events" in breaks else ""
     for i, event in enumerate(events):
         if "stream-chunks" in breaks:
             event["id"] = f"{event['id']}-{i}"

@@ -15,7 +15,7 @@ BREAKS = {
     "stream-done": "streams without the closing `data: [DONE]`",
     "stream-chunks": "streams chunks whose id changes from chunk to chunk",
     "stream-not-json": "streams a `data: ping` line (not JSON) among the chunks",
-    "stream-named-events": "names every event of a stream (`event: message`), as Heroku's agents endpoint does",
+    "stream-named-events": "names every event of a stream (`event: chunk`)",
     "stream-role-every-delta": "repeats role 'assistant' in every delta of a stream",
     "stream-no-finish": "streams no finish_reason in any chunk",
     "stream-empty-choices": "streams a chunk with `choices: []` and no usage, unasked",

@@ -2,7 +2,7 @@
 import json
 import re
 
-from ..exchange import Exchange
+from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 
 INTEGER = re.compile(r"-?\d+")
@@ -40,6 +40,70 @@ def client_problem(ex: Exchange) -> str | None:
         said = f"raised {view.exception_class}" + (f": {exception['message']}" if exception.get("message") else "")
         return said + (f" ({exception['cause']})" if exception.get("cause") else "")
     return None
+
+
+def _wire_calls(ex: Exchange) -> list[dict]:
+    """The tool calls of choice 0 as they came: the message's, or a stream's fragments joined by index."""
+    if not ex.stream:
+        calls = (ex.choice.get("message") or {}).get("tool_calls") if isinstance(ex.choice, dict) else None
+        return [c.get("function") or {} for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+    joined: dict = {}
+    for e in ex.events:
+        for c in e.get("choices") or []:
+            for call in (c.get("delta") or {}).get("tool_calls") or [] if isinstance(c, dict) else []:
+                if not isinstance(call, dict):
+                    continue
+                into = joined.setdefault(call.get("index", 0), {"name": None, "arguments": ""})
+                function = call.get("function") or {}
+                into["name"] = into["name"] or function.get("name")
+                into["arguments"] += function.get("arguments") or ""
+    return [joined[i] for i in sorted(joined, key=str)]
+
+
+def _json(text):
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return None
+
+
+def _wire_reasoning(ex: Exchange) -> bool:
+    keys = ("reasoning", "reasoning_content")
+    if not ex.stream:
+        message = ex.choice.get("message") if isinstance(ex.choice, dict) else None
+        return isinstance(message, dict) and any(message.get(k) for k in keys)
+    return any(isinstance(c, dict) and any((c.get("delta") or {}).get(k) for k in keys)
+               for e in ex.events for c in e.get("choices") or [])
+
+
+def dropped(ex: Exchange) -> str | None:
+    """What of a successful answer the client did not hand its user though it came (the text, the
+    finish reason, the tool calls, the reasoning), or None. Only single-choice answers are compared."""
+    result = ex.sdk.result if ex.sdk is not None and ex.sdk.sent_by == "sdk" else None
+    if not result or not ex.ok or (not ex.events and not isinstance(ex.body, dict)):
+        return None
+    indexes = {c.get("index", 0) for e in ex.events for c in e.get("choices") or [] if isinstance(c, dict)}
+    if len(indexes) > 1 or (isinstance(ex.body, dict) and len(ex.body.get("choices") or []) > 1):
+        return None
+    lost = []
+    if ex.text and (result.get("text") or "") != ex.text:
+        lost.append(f"the text ({clip(ex.text, 30)}, handed over as {clip(result.get('text') or '', 30)})")
+    if ex.finish_reason and result.get("finish_reason") != ex.finish_reason:
+        lost.append(f"finish_reason {ex.finish_reason!r} (handed over as {result.get('finish_reason')!r})")
+    wire, given = _wire_calls(ex), result.get("tool_calls") or []
+    if len(wire) != len(given):
+        lost.append(f"tool calls ({len(wire)} came, {len(given)} handed over)")
+    else:
+        for sent, got in zip(wire, given, strict=True):
+            arguments = _json(sent.get("arguments"))  # compared as JSON: a client may re-serialise them
+            changed = arguments is not None and arguments != _json(got.get("arguments"))
+            if sent.get("name") != got.get("name") or changed:
+                lost.append(f"tool call {sent.get('name')!r} (handed over as {got.get('name')!r} "
+                            f"{clip(str(got.get('arguments')), 40)})")
+                break
+    if _wire_reasoning(ex) and not result.get("reasoning"):
+        lost.append("the reasoning")
+    return "drops " + "; ".join(lost) if lost else None
 
 
 def answered(ex: Exchange, what: str = "the request") -> Finding | None:

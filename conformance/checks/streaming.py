@@ -12,8 +12,9 @@ from ..findings import ERROR, HONOURED, UNCLEAR, Finding
 from .common import not_answered
 from .registry import check
 
-# The one named event OpenAI's clients understand: both openai SDKs raise its error.
-ALLOWED_EVENTS = {"error"}
+# `message` is what an event without a name is (the SSE standard's default type); `error` is the one
+# named event OpenAI's clients understand: both openai SDKs raise it.
+ALLOWED_EVENTS = {"message", "error"}
 
 
 def _no_stream(ex: Exchange, what: str = "the streamed request") -> Finding | None:
@@ -69,10 +70,10 @@ def stream_ends_with_done(probe: Exchange) -> Finding:
 
 @check
 def stream_events_unnamed(probe: Exchange) -> Finding:
-    """No event carries an `event:` name but `error` (the Node.js SDK hands a named event over as an
-    `{event, data}` wrapper without `choices`).
+    """No event carries an `event:` name but `error` (or `message`, the SSE standard's name for an event
+    without one): the Node.js SDK hands a named event over as an `{event, data}` wrapper without `choices`.
 
-    Sample: "the stream carries named events: ping (2)"
+    Sample: "the stream carries named events: 'chunk' (11)"
     """
     if finding := _no_stream(probe):
         return finding

@@ -350,7 +350,7 @@ class ChunkAccumulator {
     this.count += 1;
     if (chunk?.usage) this.usage = pickUsage(chunk.usage);
     if (!Array.isArray(chunk?.choices)) {
-      this.choiceless.push({ n: this.count, chunk });
+      this.choiceless.push({ n: this.count - 1, chunk }); // numbered from 0, as the harness numbers chunks
       return;
     }
     const choice = chunk.choices.find((c) => c?.index === 0) ?? chunk.choices[0];
