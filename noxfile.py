@@ -6,6 +6,7 @@
     python3 -m nox -s record -- --target heroku        # real requests, cassettes under cassettes/heroku/
     python3 -m nox -s tests                             # the harness's own tests
     python3 -m nox -s peer                              # llama.cpp's llama-server, built here, as a target
+    python3 -m nox -s sdk-matrix                        # every recorded target through old, pinned and new clients
 """
 import hashlib
 import shutil
@@ -48,6 +49,49 @@ def _one_target(posargs: list[str]) -> bool:
     modes = [posargs[i + 1] for i, a in enumerate(posargs[:-1]) if a == "--mode"]
     modes += [a.split("=", 1)[1] for a in posargs if a.startswith("--mode=")]
     return any(m != "replay" for m in modes)
+
+
+# The clients' releases `nox -s sdk-matrix` replays through: the Python openai package and the Node.js
+# packages. pinned: pyproject's range as it resolves today, and the Node.js lockfile; oldest: the oldest
+# releases README says are supported (pyproject's lower bound; the oldest the Node.js driver runs).
+NODE_PACKAGES = ("openai", "ai", "@ai-sdk/openai-compatible")
+SDK_RELEASES = {
+    "oldest": ("openai==1.50.0", ("openai@4.50.0", "ai@5.0.0", "@ai-sdk/openai-compatible@1.0.0")),
+    "pinned": (None, None),
+    "newest": ("openai", tuple(f"{name}@latest" for name in NODE_PACKAGES)),
+}
+
+
+@nox.session(name="sdk-matrix")
+@nox.parametrize("release", list(SDK_RELEASES))
+def sdk_matrix(session, release):
+    """Replay every recorded target through the oldest supported, the pinned and the newest release of
+    each client: reports/sdk-matrix/<release>/, and reports/sdk-matrix/index.html with every release
+    side by side (each client named with its version)."""
+    python_package, node_packages = SDK_RELEASES[release]
+    session.install("-e", ".[reference]")
+    if python_package:
+        session.install("--upgrade", python_package)
+    env = {}
+    if shutil.which("node") and shutil.which("npm"):
+        copy = Path(session.create_tmp()) / "node-clients"  # this release's clients, beside the pinned ones
+        copy.mkdir(exist_ok=True)
+        for name in ("package.json", "package-lock.json", "driver.mjs"):
+            shutil.copy(NODE_CLIENTS / name, copy / name)
+        quiet = ("--no-audit", "--no-fund", "--loglevel=error")
+        if node_packages:
+            session.run("npm", "install", "--prefix", str(copy), *quiet, *node_packages, external=True)
+        else:
+            session.run("npm", "ci", "--prefix", str(copy), *quiet, external=True)
+        env["CONFORMANCE_NODE_CLIENTS"] = str(copy)
+    else:
+        session.log("Node.js is not installed: only the Python client is replayed")
+    out = Path(REPORTS) / "sdk-matrix"
+    # A client release that changes a verdict fails its targets: shown on the page, not a stop.
+    session.run("python", "-m", "conformance.matrix", "--reports", str(out / release), *session.posargs, env=env,
+                success_codes=[0, 1])
+    done = sorted(str(p) for p in out.glob("*/*/results.json"))
+    session.run("python", "-m", "conformance.report", *done, "-o", str(out / "index.html"))
 
 
 @nox.session

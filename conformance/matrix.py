@@ -2,7 +2,8 @@
 
 Each target with cassettes under cassettes/ (the profiles' order first, then ad-hoc targets by
 name) is replayed by its own pytest run, writing reports/<target>/results.json, index.html and
-junit.xml; then reports/results.json and reports/index.html hold all of them side by side. The exit
+junit.xml; then reports/results.json and reports/index.html hold all of them side by side
+(`--reports DIR` writes them elsewhere). The exit
 status is the first failing target's (0 when every target passed), so CI fails when any does.
 """
 import argparse
@@ -33,13 +34,28 @@ def pytest_command(target: str, reports: Path, cases_dir: Path, passed: list[str
             f"--junitxml={out / 'junit.xml'}", *passed]
 
 
+def without_option(argv: list[str], option: str) -> list[str]:
+    """argv without `option VALUE` or `option=VALUE`."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == option:
+            skip = True
+        elif not arg.startswith(option + "="):
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--cases-dir", default="cases")
     parser.add_argument("--cassette-dir", default="cassettes")
     parser.add_argument("--mode", default="replay")
+    parser.add_argument("--reports", default="reports", help="where each target's results and the page go")
     known, _ = parser.parse_known_args(argv)
+    argv = without_option(argv, "--reports")  # the matrix's own: not pytest's
     if known.mode != "replay":
         print("conformance-matrix: replays only; a live or record run is of one target: --target NAME",
               file=sys.stderr)
@@ -49,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"conformance-matrix: {owned[0].split('=')[0]} is set per target here; to run one target pass "
               "--target NAME (nox -s conformance -- --target NAME)", file=sys.stderr)
         return 4
-    cases_dir, cassette_dir, reports = Path(known.cases_dir), Path(known.cassette_dir), Path("reports")
+    cases_dir, cassette_dir, reports = Path(known.cases_dir), Path(known.cassette_dir), Path(known.reports)
     try:
         targets = targets_to_replay(cases_dir, cassette_dir)
     except ConformanceError as err:

@@ -21,7 +21,9 @@ from ..wire.cassettes import NotRecorded, json_or_raw
 from ..wire.keys import WRONG_KEY
 from ..wire.loopback import EXCHANGE_HEADER, PLACEHOLDER_KEY, LoopbackServer
 
-JS_DIR = Path(__file__).resolve().parent / "js"
+# The driver and its installed packages; CONFORMANCE_NODE_CLIENTS names another copy (nox -s sdk-matrix
+# installs other releases of the clients there).
+JS_DIR = Path(os.environ.get("CONFORMANCE_NODE_CLIENTS") or Path(__file__).resolve().parent / "js").resolve()
 DRIVER = JS_DIR / "driver.mjs"
 NODE_CLIENTS = ("openai-node", "ai-sdk")
 MIN_NODE = (20, 6)
@@ -69,7 +71,9 @@ class NodeDriver:
         if not ready.get("ready"):
             self.stop()
             raise DriverError(f"the Node.js driver did not start: {ready.get('error') or ready}")
-        self.versions = {name: info.get("version") for name, info in ready["clients"].items()}
+        # The AI SDK is two packages: the provider, and `ai` that drives it.
+        self.versions = {name: info.get("version") + (f" (ai {info['ai']})" if info.get("ai") else "")
+                         for name, info in ready["clients"].items()}
         self.versions["node"] = ready.get("node")
 
     def ask(self, line: dict, timeout: float) -> dict:

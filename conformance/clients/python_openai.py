@@ -269,9 +269,13 @@ class PythonOpenAI:
         try:
             raw = sdk.post("/chat/completions", cast_to=http_transport.Response, content=body.encode("utf-8"),
                            options=options)
-        except TypeError:  # an SDK without `content=`: raw bytes went in `body`
-            raw = sdk.post("/chat/completions", cast_to=http_transport.Response, body=body.encode("utf-8"),
-                           options=options)
+        except TypeError:  # openai 1.x has no `content=`: its HTTP client sends them, its error classes still apply
+            headers = {k: v for k, v in {**sdk.default_headers, **sdk.auth_headers}.items() if isinstance(v, str)}
+            raw = sdk._client.post(f"{str(sdk.base_url).rstrip('/')}/chat/completions", content=body.encode("utf-8"),
+                                   headers={**headers, **options["headers"]})
+            if raw.status_code >= 400:
+                raw.read()
+                raise sdk._make_status_error_from_response(raw) from None
         take_answer(exchange, raw.status_code, raw.headers, raw.content)
 
     def _send_elsewhere(self, sdk: openai.OpenAI, path: str, method: str, request: dict, exchange: Exchange) -> None:

@@ -157,11 +157,11 @@ def range_text(param: str, observed: dict) -> str | None:
         return f"{param}: {pretty(observed)}"
 
 
-def result_view(r: dict, shown: set, bodies: Bodies) -> dict:
+def result_view(r: dict, shown: set, bodies: Bodies, client_label=sdk_name) -> dict:
     """A result's evidence; the requests of a probe already shown in the same cell are not repeated."""
     evidence = r.get("evidence") or {}
     params = r.get("params") or {}
-    probe = (r.get("test_id"), json.dumps(params, sort_keys=True))
+    probe = (client_label(r), r.get("test_id"), json.dumps(params, sort_keys=True))
     repeat = probe in shown
     shown.add(probe)
     provenance = evidence.get("provenance") or {}
@@ -177,7 +177,7 @@ def result_view(r: dict, shown: set, bodies: Bodies) -> dict:
         "test_id": r.get("test_id", ""), "part": r["row"].split("/", 1)[1] if "/" in r["row"] else None,
         "params": ", ".join(f"{k}={v!r}" for k, v in params.items()),
         "documented": r.get("documented", ""), "observed": r.get("observed", ""), "status": r.get("status"),
-        "reason": r.get("reason", ""), "sdk": sdk_name(r), "client_problem": r.get("client_problem"),
+        "reason": r.get("reason", ""), "sdk": client_label(r), "client_problem": r.get("client_problem"),
         "known": r.get("known") if r["verdict"] == "differs" else None,
         "requests": [] if repeat else [exchange_view(x, bodies) for x in evidence.get("requests") or []
                                        if isinstance(x, dict)],
@@ -224,12 +224,12 @@ def cell(results: list[dict], applicable: bool, anchor: str, target: dict, model
         verdict = NOT_IN_RUN if not in_run else NOT_APPLICABLE if not applicable else NOT_COVERED
     by_client: dict[str, list] = defaultdict(list)
     for r in results:
-        by_client[sdk_name(r)].append(r)
+        by_client[target["client_label"](r)].append(r)
     clients = [{"name": name, "verdict": most_important(found), "symbol": SYMBOLS.get(most_important(found), ""),
                 "cls": css_class(most_important(found))} for name, found in sorted(by_client.items())]
     disagree = len({c["verdict"] for c in clients}) > 1
     shown: set = set()
-    views = [result_view(r, shown, bodies) for r in results]
+    views = [result_view(r, shown, bodies, target["client_label"]) for r in results]
     ranges = set()
     for view in views:  # an explored range is the same for every value explored: say it once
         if view.range in ranges:
@@ -295,7 +295,18 @@ def target_view(index: int, doc: dict, sources: list[str]) -> dict:
         # Results that fail the run, as the library decided (results.json's `expected`).
         "unexpected": sum(1 for r in results if r.get("expected") is False),
         "clients": clients_of(run, results),
+        "client_label": labeller(results),
     }
+
+
+def labeller(results: list[dict]):
+    """How a result's client is named on the page: by name, and by version too where results of
+    several versions of one client stand side by side (nox -s sdk-matrix)."""
+    versions: dict = defaultdict(set)
+    for r in results:
+        versions[sdk_name(r)].add((r.get("sdk") or {}).get("version"))
+    several = {name for name, found in versions.items() if len(found) > 1}
+    return lambda r: f"{sdk_name(r)} {(r.get('sdk') or {}).get('version')}" if sdk_name(r) in several else sdk_name(r)
 
 
 def clients_of(run: dict, results: list[dict]) -> list[str]:
