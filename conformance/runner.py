@@ -183,7 +183,7 @@ class Runner:
         if sdk is not None and self.senders is not None:
             self.client = self.senders[sdk]
         cassette = self.cassette_for(case, model)
-        provenance = {"case": case.id, "model": model, "test_id": test_id}
+        provenance = {"case": case.id, "model": model, "test_id": test_id, "client": self.client.sdk}
         try:
             with self.recorder.cassette(cassette, provenance) as used:
                 if case.explore is None:

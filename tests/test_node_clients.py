@@ -219,7 +219,7 @@ def test_recording_through_node_scrubs_the_key_and_replays_through_every_client(
     assert recorded.code == 0, recorded.output
     texts = [p.read_text() for p in suite.cassettes.rglob("*.yaml")]
     assert texts and not any(SECRET in t or "placeholder" in t for t in texts)
-    assert all("OpenAI/JS" in t for t in texts)  # sent by the Node.js SDK
+    assert all("name: openai-node" in t for t in texts)  # the provenance names the client that recorded
     replayed = suite.run("--sdk", "all", "--models=claude-4-5-haiku", select="core.yaml")
     assert replayed.code == 0, replayed.output
     by_probe: dict = {}

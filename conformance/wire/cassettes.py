@@ -72,6 +72,7 @@ class Cassette:
 
     def __init__(self, path: Path | None = None, interactions: list[dict] | None = None):
         self.path, self.interactions, self.played = path, interactions or [], set()
+        self.bodies: dict[int, object] = {}  # recorded request bodies, parsed once
 
     def answer(self, method: str, path: str, body) -> tuple[int, list[tuple[str, str]], bytes] | None:
         """(status, headers, content) recorded for this request, played once; None when there is none."""
@@ -80,7 +81,9 @@ class Cassette:
             recorded = it["request"]
             if i in self.played or recorded["method"].upper() != method or urlsplit(recorded["uri"]).path != path:
                 continue
-            if json_or_raw(recorded.get("body")) != wanted:
+            if i not in self.bodies:
+                self.bodies[i] = json_or_raw(recorded.get("body"))
+            if self.bodies[i] != wanted:
                 continue
             self.played.add(i)
             return recorded_answer(it["response"])

@@ -87,6 +87,7 @@ def json_body_matcher(r1, r2) -> None:
 
 # The header that marks a recorded request as sent with the suite's deliberately wrong key.
 WRONG_KEY_MARK = "x-conformance-wrong-key"
+KEPT_REQUEST_HEADERS = {"content-type", WRONG_KEY_MARK}
 
 
 def _malformed_json(body) -> bool:
@@ -114,7 +115,7 @@ class Scrubber:
         return scrub_text(value, self.secrets)
 
     def request(self, request):
-        # The mark stays in the cassette, where no key does: replay loads cassettes through these filters too.
+        # The mark stays in the cassette, where no key does: it says which refusal was asked for.
         self.sent_wrong_key = any(
             (name.lower() == "authorization" and value == f"Bearer {WRONG_KEY}") or name.lower() == WRONG_KEY_MARK
             for name, value in request.headers.items())
@@ -122,7 +123,10 @@ class Scrubber:
         if self.sent_wrong_key:
             request.headers[WRONG_KEY_MARK] = "the suite's deliberately wrong key was sent"
         for name in list(request.headers):
-            if name.lower() in SECRET_HEADERS:
+            # A recording keeps what replay matches on (method, path, body) and the content type: the
+            # client's own headers say nothing replay needs (the provenance names the client), and each
+            # one kept is read again at every replay.
+            if name.lower() not in KEPT_REQUEST_HEADERS:
                 del request.headers[name]
             elif self.secrets:
                 request.headers[name] = self.text(request.headers[name])
