@@ -5,6 +5,7 @@ SDK through an in-process transport (wire/replay.py), other clients over loopbac
 A request finds its answer by method, path and JSON body (key order aside), each recorded answer
 played once, in order, as vcrpy plays them. Nothing here can reach the network.
 """
+import functools
 import json
 import re
 from pathlib import Path
@@ -51,7 +52,17 @@ def json_or_raw(body):
 
 
 def load_interactions(path: Path) -> tuple[list[dict], dict]:
-    """(interactions, provenance) of a cassette file."""
+    """(interactions, provenance) of a cassette file. The last few read are kept: a case replayed
+    through each client reads its cassette once, not once per client."""
+    try:
+        stat = path.stat()
+    except OSError as err:
+        raise UnreadableCassette(f"{path} is not a readable cassette ({describe_error(err)})") from None
+    return _load(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: Path, mtime_ns: int, size: int) -> tuple[list[dict], dict]:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         interactions = data["interactions"]

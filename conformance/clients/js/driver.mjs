@@ -488,14 +488,16 @@ async function runOpenAI(line, signal) {
 // ---------------------------------------------------------------------------
 // ai-sdk
 
-const aiProviders = new Map();
+const aiModels = new Map();
 
-function aiProvider(baseURL, apiKey) {
-  const key = JSON.stringify([baseURL, apiKey]);
-  if (!aiProviders.has(key)) {
-    aiProviders.set(key, lib.createOpenAICompatible({ name: 'heroku', baseURL, apiKey, fetch: replacingFetch }));
+/** One provider model per (base_url, api_key, model id): building one per request costs a tenth of a replay. */
+function aiModel(baseURL, apiKey, modelId) {
+  const key = JSON.stringify([baseURL, apiKey, modelId]);
+  if (!aiModels.has(key)) {
+    const provider = lib.createOpenAICompatible({ name: 'heroku', baseURL, apiKey, fetch: replacingFetch });
+    aiModels.set(key, provider.chatModel(modelId));
   }
-  return aiProviders.get(key);
+  return aiModels.get(key);
 }
 
 /**
@@ -670,7 +672,7 @@ async function runAISDK(line, signal) {
   const view = newView('ai-sdk');
   const request = line.kind === 'chat' ? line.request : {};
   const args = {
-    model: aiProvider(line.baseURL, line.apiKey).chatModel(String(request.model ?? 'model')),
+    model: aiModel(line.baseURL, line.apiKey, String(request.model ?? 'model')),
     prompt: lastUserText(request),
     maxRetries: 0,
     headers: { ...line.headers },
