@@ -1,6 +1,7 @@
 """The Node.js clients beside the Python SDK: the same answers through every client, what each makes
 of them, and where they disagree, flagged in the results and the report."""
 import json
+import re
 import shutil
 
 import pytest
@@ -260,3 +261,31 @@ def test_a_driver_that_dies_is_a_one_line_harness_error(tmp_path, monkeypatch):
     with pytest.raises(DriverError, match="the Node.js driver exited .*boom: out of memory"):
         driver.ask({"client": "openai-node"}, timeout=10)
     driver.stop()
+
+
+@needs_node
+def test_jobs_split_by_client_merge_into_one_page(recorded_suite, tmp_path):
+    """CI's job matrix: each job replays (or records) one target through one client; their results
+    files merge into one page, where every client stands beside the others and none is mistaken for
+    another's conflicting verdict."""
+    import subprocess
+    import sys
+
+    files = []
+    for sdk in ("python", "node", "ai-sdk"):
+        files.append(tmp_path / f"{sdk}.json")
+        run = recorded_suite.run("--sdk", sdk, "--results", str(files[-1]), select="response.yaml")
+        assert run.code == 0, run.output
+    merged = tmp_path / "merged.json"
+    proc = subprocess.run([sys.executable, "-m", "conformance.report", *map(str, files), "--write-results", str(merged),
+                           "-o", str(tmp_path / "page.html")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(merged.read_text())
+    by_test = {}
+    for r in data["results"]:
+        by_test.setdefault((r["case_id"], r["model"], r["row"]), set()).add(r["sdk"]["name"])
+    assert by_test and all(found == {"openai-python", "openai-node", "ai-sdk"} for found in by_test.values())
+    page = (tmp_path / "page.html").read_text()
+    for name in ("openai-python", "openai-node", "ai-sdk"):  # each with its version
+        assert re.search(rf"{name} \d+\.\d+", page), name
+    assert "Clients disagree (0)" in page
