@@ -31,6 +31,13 @@ def _no_stream(ex: Exchange, what: str = "the streamed request") -> Finding | No
     return None
 
 
+def _cut(ex: Exchange, unknown: str) -> Finding | None:
+    """UNCLEAR when the connection broke: what the rest of the stream would have held is not known."""
+    if ex.stream_cut:
+        return Finding(UNCLEAR, f"the connection broke after {len(ex.events)} event(s) ({ex.stream_cut}): {unknown}")
+    return None
+
+
 def _choices(event: dict) -> list:
     choices = event.get("choices")
     return [c for c in choices if isinstance(c, dict)] if isinstance(choices, list) else []
@@ -56,11 +63,8 @@ def stream_ends_with_done(probe: Exchange) -> Finding:
 
     Sample: "the stream ended after 9 events without `data: [DONE]`"
     """
-    if finding := _no_stream(probe):
+    if finding := _no_stream(probe) or _cut(probe, "how the stream would have ended is not known"):
         return finding
-    if probe.stream_cut:
-        return Finding(UNCLEAR, f"the connection broke after {len(probe.events)} event(s) ({probe.stream_cut}): "
-                                "how the stream would have ended is not known")
     if not probe.done_marker:
         return Finding(ERROR, f"the stream ended after {len(probe.events)} events without `data: [DONE]`")
     if probe.after_done:
@@ -119,11 +123,8 @@ def stream_one_finish_reason(probe: Exchange) -> Finding:
 
     Sample: "choice 0 carries no finish_reason in any of its 12 deltas"
     """
-    if finding := _no_stream(probe):
+    if finding := _no_stream(probe) or _cut(probe, "the finish may not have come yet"):
         return finding
-    if probe.stream_cut:
-        return Finding(UNCLEAR, f"the connection broke after {len(probe.events)} event(s) ({probe.stream_cut}): "
-                                "the finish may not have come yet")
     by_index: dict = {}
     for e in probe.events:
         for c in _choices(e):
