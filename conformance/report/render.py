@@ -423,7 +423,9 @@ def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict
             entry = into.setdefault(key, {**describe_claim(labels, r["row"]), "target": t["name"], "models": [],
                                           "verdict": r["verdict"], "observed": r.get("observed", ""),
                                           "documented": r.get("documented", ""), "reason": first_line(r["reason"]),
-                                          "links": []})
+                                          "links": [], "clients": []})
+            if (client := t["client_label"](r)) not in entry["clients"]:
+                entry["clients"].append(client)
             if r["model"] not in entry["models"]:
                 entry["models"].append(r["model"])
                 entry["links"].append((r["model"], anchor_of.get((t["index"], r["row"].split("/", 1)[0], r["model"]))))
@@ -447,14 +449,19 @@ def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict
                     entry["models"].append(c["model"])
                     entry["links"].append((c["model"], c["anchor"]))
 
+    # One line per client and what it could not use, naming the rows whose probes met it.
     breaks: dict[tuple, dict] = {}
     for t in targets:
         for r in t["results"]:
             if r.get("client_problem"):
                 client, _, problem = r["client_problem"].partition(": ")
-                entry = breaks.setdefault((t["index"], client, r["row"]), {
+                entry = breaks.setdefault((t["index"], client, first_line(problem)), {
                     **describe_claim(labels, r["row"]), "target": t["name"], "client": client, "models": [],
-                    "links": [], "problem": first_line(problem)})
+                    "links": [], "problem": first_line(problem), "rows": []})
+                label = describe_claim(labels, r["row"])
+                row = label["label"] + (f" ({label['variant']})" if label["variant"] else "")
+                if row not in entry["rows"]:
+                    entry["rows"].append(row)
                 if r["model"] not in entry["models"]:
                     entry["models"].append(r["model"])
                     anchor = anchor_of.get((t["index"], r["row"].split("/", 1)[0], r["model"]))
