@@ -20,6 +20,7 @@ from .explore import explore, in_range
 from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, Finding
 from .plan import PlannedRequest, baseline_request, follow_up, plan_requests
 from .results import Result
+from .secrets import scrub_text
 from .verdicts import NOT_ABOUT_THE_CLAIM, NOT_RECORDED, judge, obtained
 from .wire.cassettes import NetworkBlocked, NotRecorded, cassette_path
 from .wire.recording import LIVE, RECORD, REPLAY, Recorder
@@ -205,8 +206,9 @@ class Runner:
             return self.not_recorded(case, model, test_id, str(err), cassette=cassette)
 
     def harness_error(self, case: Case, model: str, test_id: str, err: Exception, params: dict) -> list[Result]:
-        """A probe the harness could not finish: recorded as inconclusive, never silently dropped."""
-        what = describe_error(err)
+        """A probe the harness could not finish: recorded as inconclusive, never silently dropped. What
+        went wrong may quote an answer (a client's message), so it is scrubbed as answers are."""
+        what = scrub_text(describe_error(err), self.client.secrets)
         finding = Finding(UNANSWERED, f"the harness could not finish this probe ({what})")
         results = self._results(case, model, test_id, finding, [], params, None)
         for result in results:

@@ -147,7 +147,7 @@ class ConformanceRun:
                                       transport=CassetteTransport(recorder) if replay else None)
             else:
                 if self.driver is None:
-                    self.driver = NodeDriver()
+                    self.driver = NodeDriver(secrets=self.target.secrets)
                     self.loopback = LoopbackServer(timeout).serve_from(recorder) if replay else \
                         LoopbackServer(timeout).forward_to(base_url, api_key)
                 client = NodeClient(sdk, self.driver, self.loopback, timeout)

@@ -289,3 +289,153 @@ def test_jobs_split_by_client_merge_into_one_page(recorded_suite, tmp_path):
     for name in ("openai-python", "openai-node", "ai-sdk"):  # each with its version
         assert re.search(rf"{name} \d+\.\d+", page), name
     assert "Clients disagree (0)" in page
+
+
+def test_the_loopback_server_sends_the_key_only_to_the_target(tmp_path):
+    """A request line that is not a path (`POST 8/steal`, `POST @evil/x`) would glue another host
+    onto the target's: it is refused, never forwarded with the key."""
+    import http.client
+
+    hits = []
+
+    class Records(Base):
+        def do_POST(self):
+            hits.append(self.headers.get("authorization"))
+            self.send_json(200, {})
+
+    url, stop = serve(Records)
+    loopback = LoopbackServer(5).forward_to(url, SECRET)
+    port = int(loopback.base_url.rsplit(":", 1)[1].split("/")[0])
+    try:
+        for target in ("8/steal", "@127.0.0.1:1/x", "http://127.0.0.1:9/x"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.putrequest("POST", target, skip_host=True, skip_accept_encoding=True)
+            conn.putheader("authorization", f"Bearer {loopback.placeholder}")
+            conn.putheader("content-length", "0")
+            conn.endheaders()
+            assert conn.getresponse().status == 400, target
+            conn.close()
+    finally:
+        loopback.stop()
+        stop()
+    assert hits == []
+    assert LoopbackServer().placeholder != LoopbackServer().placeholder  # made for each server
+
+
+@needs_node
+def test_the_driver_process_inherits_no_variable_holding_a_key(monkeypatch):
+    monkeypatch.setenv("INFERENCE_KEY", SECRET)
+    monkeypatch.setenv("SOME_URL", f"https://user:{SECRET}@example.invalid")
+    driver = NodeDriver(secrets=[SECRET])
+    driver.start()
+    try:
+        environ = open(f"/proc/{driver.process.pid}/environ", "rb").read()
+    finally:
+        driver.stop()
+    assert SECRET.encode() not in environ and b"PATH=" in environ
+
+
+class RedirectsToItself(Base):
+    """Answers /v1/chat/completions with a 307 to /moved/v1/chat/completions, where it answers."""
+
+    def do_POST(self):
+        body = self.body()
+        if not self.path.startswith("/moved"):
+            self.send_response(307)
+            self.send_header("location", "/moved" + self.path)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        self.send_json(200, completion(body.get("model") or "m", "1, 2, 3"))
+
+
+@needs_node
+def test_a_redirect_is_followed_by_every_client_and_replay_never_goes_live(suite, fake):
+    for path in suite.cases.glob("*.yaml"):
+        if path.name not in ("models.yaml", "docs-tables.yaml", "targets.yaml"):
+            path.unlink()
+    url = fake(RedirectsToItself)
+    env = {"OPENAI_API_KEY": "k-123456"}
+    args = ("--target", "moved", "--base-url", url, "--models=m1", "-k", "sdk-response")
+    live = suite.run("--mode", "live", *args, "--sdk", "all", env=env)
+    assert {(r["sdk"]["name"], r["verdict"]) for r in live.results["results"]} == {
+        ("openai-python", "agrees"), ("openai-node", "agrees"), ("ai-sdk", "agrees")}, live.output
+    recorded = suite.run("--mode", "record", *args, env=env)
+    assert recorded.code == 0, recorded.output
+    RedirectsToItself.served = 0
+    replay = suite.run("--target", "moved", "--models=m1", "-k", "sdk-response", "--sdk", "all",
+                       env={"OPENAI_API_KEY": "unused"})
+    assert replay.code == 0, replay.output
+    assert {r["verdict"] for r in replay.results["results"]} == {"agrees"}
+
+
+class SlowStream(Base):
+    """Streams a count, one chunk every 0.8 s: slow, but never silent for longer than the timeout."""
+
+    def do_POST(self):
+        import time
+
+        body = self.body()
+        if not body.get("stream"):
+            return self.send_json(200, completion(body.get("model") or "m", "1, 2, 3"))
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.end_headers()
+        for delta, finish in (({"role": "assistant", "content": "1"}, None), ({"content": ", 2"}, None),
+                              ({"content": ", 3"}, None), ({}, "stop")):
+            self.wfile.write(f"data: {json.dumps(chunk(delta, finish))}\n\n".encode())
+            self.wfile.flush()
+            time.sleep(0.8)
+        self.wfile.write(b"data: [DONE]\n\n")
+
+
+@needs_node
+def test_a_slow_stream_is_as_slow_for_every_client(driver):
+    url, stop = serve(SlowStream)
+    loopback = LoopbackServer(2).forward_to(url, SECRET)
+    request = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    try:
+        answers = {name: Sender(NodeClient(name, driver, loopback, 2)).send(request)
+                   for name in ("openai-node", "ai-sdk")}
+    finally:
+        loopback.stop()
+        stop()
+    for name, ex in answers.items():  # each read timeout of 2 s is met: the whole stream takes 3.2 s
+        assert ex.status == 200 and ex.done_marker and len(ex.events) == 4, (name, ex.summary(), ex.sdk)
+        assert ex.sdk.result["text"] == "1, 2, 3", name
+
+
+class ClosesAfterEachAnswer(Base):
+    """Announces keep-alive, then closes the connection after each answer, as llama-server does."""
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        body = self.body()
+        self.send_json(200, completion(body.get("model") or "m", "OK"))
+        self.close_connection = True
+
+
+@needs_node
+def test_a_connection_closed_after_an_answer_is_opened_again_for_every_client(driver):
+    url, stop = serve(ClosesAfterEachAnswer)
+    loopback = LoopbackServer(5).forward_to(url, SECRET)
+    request = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    try:
+        sender = Sender(NodeClient("openai-node", driver, loopback, 5), max_retries=2)
+        answers = [sender.send(request) for _ in range(4)]
+    finally:
+        loopback.stop()
+        stop()
+    assert [ex.status for ex in answers] == [200] * 4, [ex.transport_error for ex in answers]
+
+
+@needs_node
+def test_a_client_that_sends_nothing_leaves_nothing_to_judge_not_a_harness_error(driver):
+    loopback = LoopbackServer(5).forward_to("http://127.0.0.1:9/v1", SECRET)
+    try:
+        # a path the AI SDK has no call for goes by plain fetch; a GET to a closed port gets no answer
+        ex = Sender(NodeClient("openai-node", driver, loopback, 5)).send(
+            {"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    finally:
+        loopback.stop()
+    assert ex.status is None and ex.transport_error  # unanswered: inconclusive, never a crash

@@ -24,8 +24,21 @@ MAX_WAIT = 30.0  # never sleep longer than this before a retry, whatever the ser
 TRANSPORTS = ("api_key", "raw_body", "path", "method")
 
 # A persistent connection the server had already closed: the request got no byte back, so it was never
-# answered (llama-server closes the connection after every stream while announcing keep-alive).
+# answered (llama-server closes the connection after every stream while announcing keep-alive). Sent
+# again once, on a fresh connection, whichever client met it.
 CLOSED_UNANSWERED = "the server closed the connection without answering"
+# How httpx, httpx2 and urllib say so.
+UNANSWERED_CLOSE = ("Server disconnected without sending a response", "Remote end closed connection without response")
+
+
+def closed_unanswered(err: BaseException) -> str | None:
+    """The transport error to report when err (or what caused it) is such a close; else None."""
+    cause = err
+    while cause is not None:
+        if any(text in str(cause) for text in UNANSWERED_CLOSE):
+            return f"{CLOSED_UNANSWERED} ({type(err).__name__}: {err})"
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _seconds(text: str | None) -> float | None:

@@ -286,8 +286,12 @@ async function checkingFetch(url, init = {}) {
     }
   }
   if (line) line.fetchCalls = (line.fetchCalls ?? 0) + 1;
-  const response = await fetch(url, init);
-  if (line) line.httpStatus = response.status;
+  // The harness's loopback server follows redirects as the Python SDK does: never around it.
+  const response = await fetch(url, { ...init, redirect: 'manual' });
+  if (line) {
+    line.httpStatus = response.status;
+    line.touch?.();
+  }
   return response;
 }
 
@@ -421,6 +425,7 @@ async function openaiStream(client, line, options, view) {
   const helper = startStreamHelper();
   try {
     for await (const chunk of stream) {
+      line.touch();
       acc.add(chunk);
       helper.push(chunk);
     }
@@ -511,8 +516,9 @@ async function replacingFetch(url, init = {}) {
   headers.set('content-type', 'application/json');
   line.fetchCalls = (line.fetchCalls ?? 0) + 1;
   const body = line.kind === 'raw_body' ? line.rawBody : JSON.stringify(line.planned);
-  const response = await fetch(url, { ...init, headers, body });
+  const response = await fetch(url, { ...init, headers, body, redirect: 'manual' });
   line.httpStatus = response.status;
+  line.touch?.();
   return response;
 }
 
@@ -596,7 +602,9 @@ async function aiStream(args, view) {
   const r = lib.streamText({ ...args, onError: ({ error }) => noteError(error) });
   const out = { text: '', reasoning: null, finish: undefined, usage: null, toolCalls: [] };
   let count = 0;
+  const line = currentLine.getStore();
   for await (const part of r.fullStream) {
+    line.touch();
     count += 1;
     switch (part.type) {
       case 'text-delta': out.text += part.text ?? ''; break;
@@ -644,7 +652,7 @@ async function aiStream(args, view) {
 async function plainFetch(line, signal) {
   const view = newView(line.client, 'fetch');
   const headers = { ...line.headers, Authorization: `Bearer ${line.apiKey}` };
-  const init = { method: line.method, headers, signal };
+  const init = { method: line.method, headers, signal, redirect: 'manual' };
   if (line.method === 'POST') {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(line.planned);
@@ -676,7 +684,9 @@ async function runAISDK(line, signal) {
     prompt: lastUserText(request),
     maxRetries: 0,
     headers: { ...line.headers },
-    abortSignal: AbortSignal.any([AbortSignal.timeout(line.timeoutMs), signal]),
+    // No total timeout of its own: the driver's watchdog waits timeout_ms for each sign of progress,
+    // as the Python SDK waits that long for each read, so a slow stream is as slow for every client.
+    abortSignal: signal,
   };
   const streamed = line.kind === 'chat' && request.stream === true;
   try {
@@ -708,19 +718,27 @@ async function handle(text) {
   // A backstop: the clients' own timeouts should fire first and be reported by them.
   // If they do not (a stalled stream), the driver aborts the client and reports what
   // it then says; if it does not even give up then, the line gets a driver_error.
+  // The watchdog waits for progress, not for the whole answer: every response and
+  // chunk a client receives starts its wait again, as a read timeout would.
   const watchdog = new AbortController();
   const budget = line.timeoutMs + WATCHDOG_GRACE_MS;
   let timer;
   let hardTimer;
+  let fire;
   const expired = new Promise((resolve) => {
-    timer = setTimeout(() => {
+    fire = () => {
       line.watchdogFired = true;
-      watchdog.abort(new Error(`driver watchdog: no answer within ${budget} ms`));
+      watchdog.abort(new Error(`driver watchdog: no progress within ${budget} ms`));
       hardTimer = setTimeout(() => {
         resolve({ id, driver_error: `${line.client} gave no answer within ${budget} ms and did not stop when aborted` });
       }, HARD_STOP_MS);
-    }, budget);
+    };
   });
+  line.touch = () => {
+    clearTimeout(timer);
+    if (!line.watchdogFired) timer = setTimeout(fire, budget);
+  };
+  line.touch();
   try {
     const runner = line.client === 'openai-node' ? runOpenAI : runAISDK;
     const run = currentLine.run(line, () => runner(line, watchdog.signal));
