@@ -150,7 +150,7 @@ def test_stop_sequence():
     (lambda s: setattr(s, "done_marker", False), "did not end with `data: [DONE]`"),
     (lambda s: s.events[2].update(id="other"), "the chunks disagree on id"),
     (lambda s: s.events[1].update(object="chat.completion"), "not 'chat.completion.chunk'"),
-    (lambda s: s.events[-2]["choices"][0].update(finish_reason="stop"), "2 chunks carry a finish_reason"),
+    (lambda s: s.events[-2]["choices"][0].update(finish_reason="stop"), "2 chunks of choice 0 carry a finish_reason"),
     (lambda s: s.malformed_events.append("{oops"), "an SSE event is not JSON"),
     (lambda s: setattr(s, "after_done", 1), "came after `data: [DONE]`"),
     (lambda s: s.events[1].pop("choices"), "chunk 1 has no choices list"),

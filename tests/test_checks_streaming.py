@@ -101,3 +101,42 @@ def test_a_usage_chunk_only_when_asked():
     bare = copy.deepcopy(asked)
     del bare.events[-1]["usage"]
     assert "carry choices: [] and no usage" in checks.stream_usage_chunk_when_asked(GOOD, bare).reason
+
+
+def test_an_answer_going_on_after_its_finish_differs_but_an_empty_delta_after_it_does_not():
+    trailing = copy.deepcopy(GOOD)
+    trailing.events.append({**BASE, "choices": [{"index": 0, "delta": {}, "finish_reason": None}],
+                            "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}})
+    assert checks.stream_one_finish_reason(trailing).observed == HONOURED
+    more = copy.deepcopy(GOOD)
+    more.events.append({**BASE, "choices": [{"index": 0, "delta": {"content": "4"}, "finish_reason": None}]})
+    found = checks.stream_one_finish_reason(more)
+    assert found.observed == ERROR and "goes on after its finish_reason 'stop'" in found.reason
+
+
+def test_the_usage_row_needs_both_streams_and_leaves_a_refused_ask_to_stream_options():
+    refused = Exchange(request={"stream": True}, stream=True, status=400, body={"error": {"message": "no"}})
+    found = checks.stream_usage_chunk_when_asked(GOOD, refused)
+    assert found.observed == UNCLEAR and "stream_options" in found.reason
+    junk = Exchange(request={"stream": True}, stream=True, status=200, malformed_events=["ping"], done_marker=True)
+    assert checks.stream_usage_chunk_when_asked(junk, GOOD).observed == UNCLEAR
+
+
+def test_an_event_split_over_several_data_lines_is_one_event_as_the_sse_standard_reads_it():
+    from conformance.wire.answers import take_stream
+
+    chunk = '{"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",\n' \
+            '"choices": [{"index": 0, "delta": {"role": "assistant", "content": "1"}, "finish_reason": "stop"}]}'
+    text = "".join(f"data: {line}\n" for line in chunk.split("\n")) + "\n: keep-alive\n\ndata: [DONE]"
+    ex = Exchange(request={"stream": True}, stream=True)
+    take_stream(ex, 200, {"content-type": "text/event-stream"}, text)
+    assert len(ex.events) == 1 and not ex.malformed_events and ex.done_marker  # no blank line after [DONE]: still read
+    assert checks.stream_data_is_json(ex).observed == HONOURED
+    glued = "data: {\"a\": 1}\ndata: {\"b\": 2}\n\n"  # two events without the blank line between: one, not JSON
+    ex = Exchange(request={"stream": True}, stream=True)
+    take_stream(ex, 200, {"content-type": "text/event-stream"}, glued)
+    assert ex.malformed_events == ['{"a": 1}\n{"b": 2}']
+    named = "event: ping\n\nevent: chunk\ndata: {\"x\": 1}\n\n"
+    ex = Exchange(request={"stream": True}, stream=True)
+    take_stream(ex, 200, {"content-type": "text/event-stream"}, named)
+    assert ex.named_events == ["ping", "chunk"] and ex.events == [{"x": 1}]

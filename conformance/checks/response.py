@@ -41,9 +41,14 @@ def stream_problem(probe: Exchange) -> str | None:
         values = {event.get(key) for event in probe.events}
         if len(values) > 1:
             return f"the chunks disagree on {key}: {sorted(map(str, values))[:3]}"
-    finishes = [c.get("finish_reason") for e in probe.events for c in e.get("choices") or [] if c.get("finish_reason")]
-    if len(finishes) != 1:
-        return f"{len(finishes)} chunks carry a finish_reason, expected exactly one"
+    finishes: dict = {}  # per choice: a stream of n choices finishes each once
+    for e in probe.events:
+        for c in e.get("choices") or []:
+            finishes.setdefault(c.get("index", 0), []).append(c.get("finish_reason"))
+    for index, reasons in finishes.items():
+        given = [r for r in reasons if r]
+        if len(given) != 1:
+            return f"{len(given)} chunks of choice {index} carry a finish_reason, expected exactly one"
     if not probe.done_marker:
         return "the stream did not end with `data: [DONE]`"
     if probe.after_done:

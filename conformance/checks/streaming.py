@@ -1,7 +1,8 @@
 """Streams as OpenAI's clients read them (cases/streaming.yaml): the framing of a streamed answer,
 judged on the wire whichever client sent the request. Each part is one thing OpenAI's stream format
-has and its official clients rely on; a server that breaks one breaks some client, and which one is
-the client's view (shown beside the verdict as "breaks …").
+has and some client relies on (an older release, a stricter parser, a user's own code reading
+`choices[0]`); whether the clients this run sent through broke on it is their view, shown beside the
+verdict as "breaks …".
 
 Every check here reads the SSE events exactly as they came (parsed JSON, `event:` names, the
 `[DONE]` marker and anything after it). A request that got no stream to judge (refused, not
@@ -75,7 +76,8 @@ def stream_ends_with_done(probe: Exchange) -> Finding:
 @check
 def stream_events_unnamed(probe: Exchange) -> Finding:
     """No event carries an `event:` name but `error` (or `message`, the SSE standard's name for an event
-    without one): the Node.js SDK hands a named event over as an `{event, data}` wrapper without `choices`.
+    without one): openai-node 4.x handed a named event over as an `{event, data}` wrapper without
+    `choices`, and a keep-alive `event: ping` with `{}` breaks every client.
 
     Sample: "the stream carries named events: 'chunk' (11)"
     """
@@ -92,7 +94,8 @@ def stream_events_unnamed(probe: Exchange) -> Finding:
 
 @check
 def stream_role_first_only(probe: Exchange) -> Finding:
-    """The role comes once, as "assistant", in the first delta of the choice, and never as "".
+    """The role comes once, as "assistant", in the first delta of the choice, and never as "" (the
+    openai-node stream helper throws without a role; the AI SDK 5 and 6 reject an empty one).
 
     Sample: "delta 0 has role '' (the AI SDK's schema wants 'assistant')"
     """
@@ -119,7 +122,8 @@ def stream_role_first_only(probe: Exchange) -> Finding:
 
 @check
 def stream_one_finish_reason(probe: Exchange) -> Finding:
-    """Each choice's finish_reason comes exactly once, in its last delta.
+    """Each choice's finish_reason comes exactly once, and nothing of the answer comes after it (an
+    empty delta, say with usage, may): the openai-node stream helper and the AI SDK throw without one.
 
     Sample: "choice 0 carries no finish_reason in any of its 12 deltas"
     """
@@ -128,21 +132,29 @@ def stream_one_finish_reason(probe: Exchange) -> Finding:
     by_index: dict = {}
     for e in probe.events:
         for c in _choices(e):
-            by_index.setdefault(c.get("index", 0), []).append(c.get("finish_reason"))
+            by_index.setdefault(c.get("index", 0), []).append(c)
     if not by_index:
         return Finding(UNCLEAR, "no event carried a choice: no finish to judge")
-    for index, reasons in sorted(by_index.items(), key=lambda kv: str(kv[0])):
-        given = [i for i, reason in enumerate(reasons) if reason]
+    for index, choices in sorted(by_index.items(), key=lambda kv: str(kv[0])):
+        given = [i for i, c in enumerate(choices) if c.get("finish_reason")]
         if not given:
-            return Finding(ERROR, f"choice {index} carries no finish_reason in any of its {len(reasons)} deltas")
+            return Finding(ERROR, f"choice {index} carries no finish_reason in any of its {len(choices)} deltas")
         if len(given) > 1:
             return Finding(ERROR, f"choice {index} carries a finish_reason {len(given)} times "
-                                  f"({[reasons[i] for i in given][:3]})")
-        if given[0] != len(reasons) - 1:
-            return Finding(ERROR, f"choice {index}'s finish_reason {reasons[given[0]]!r} comes in delta "
-                                  f"{given[0]}, before {len(reasons) - 1 - given[0]} more")
-    return Finding(HONOURED, "each choice's finish_reason comes once, last: "
-                             + ", ".join(f"{i}: {[r for r in rs if r][0]!r}" for i, rs in by_index.items()))
+                                  f"({[choices[i]['finish_reason'] for i in given][:3]})")
+        later = [c for c in choices[given[0] + 1:] if _says_something(c.get("delta"))]
+        if later:
+            return Finding(ERROR, f"choice {index}'s answer goes on after its finish_reason "
+                                  f"{choices[given[0]]['finish_reason']!r}: {clip(str(later[0].get('delta')), 60)}")
+    return Finding(HONOURED, "each choice's finish_reason comes once, at its end: "
+                             + ", ".join(f"{i}: {next(c['finish_reason'] for c in cs if c.get('finish_reason'))!r}"
+                                         for i, cs in by_index.items()))
+
+
+def _says_something(delta) -> bool:
+    """A delta that carries part of the answer: text, a tool call, reasoning."""
+    return isinstance(delta, dict) and any(delta.get(k) for k in ("content", "tool_calls", "reasoning",
+                                                                   "reasoning_content", "function_call"))
 
 
 def _empty_choice_chunks(ex: Exchange) -> list[dict]:
@@ -153,11 +165,17 @@ def _empty_choice_chunks(ex: Exchange) -> list[dict]:
 def stream_usage_chunk_when_asked(probe: Exchange, asked: Exchange) -> Finding:
     """A chunk with `choices: []` comes only when `stream_options.include_usage` asks for usage, and
     then it carries the usage (a client that reads `choices[0]` of every chunk would fail on it otherwise).
+    Whether usage comes at all when asked is devcenter.stream_options' row.
 
     Sample: "without include_usage, 1 chunk(s) carry choices: [] (the last: usage {...})"
     """
-    if finding := _no_stream(probe, "the stream without include_usage") or _no_stream(asked, "the stream with it"):
+    if finding := _no_stream(probe, "the stream without include_usage"):
         return finding
+    if not asked.ok or not asked.events:
+        return Finding(UNCLEAR, f"the stream with include_usage brought no chunks to judge ({asked.summary()}): "
+                                "whether usage comes when asked is devcenter.stream_options' row")
+    if not probe.events:
+        return Finding(UNCLEAR, "the stream without include_usage carried no chunk that is JSON: nothing to judge")
     unasked = _empty_choice_chunks(probe)
     if unasked:
         return Finding(ERROR, f"without include_usage, {len(unasked)} chunk(s) carry choices: [] "

@@ -51,26 +51,42 @@ def take_stream(exchange: Exchange, status: int, headers, content: bytes | str) 
 
 
 def parse_sse(lines, exchange: Exchange) -> None:
-    """The lines of a server-sent event stream into the exchange: each `data:` line's JSON, in
-    order, the `[DONE]` marker and anything after it, and the names of named events."""
-    for line in lines:
-        if line.startswith("event:"):
-            exchange.named_events.append(line[len("event:"):].strip())
-            continue
-        if not line.startswith("data:"):
-            continue  # comments and blank separators
-        data = line[len("data:"):].strip()
-        if data == "[DONE]":
-            exchange.done_marker = True
-            continue
-        if exchange.done_marker:
-            exchange.after_done += 1
-        try:
-            event = json.loads(data)
-        except ValueError:
-            exchange.malformed_events.append(data[:200])
-            continue
-        if isinstance(event, dict):
-            exchange.events.append(event)
-        else:
-            exchange.malformed_events.append(data[:200])
+    """The lines of a server-sent event stream into the exchange, read as the SSE standard (and the
+    openai SDKs' decoders) read them: an event is its lines up to a blank one, its data the `data:`
+    lines joined by newlines. Each event's data is JSON, in order, or `[DONE]` (and anything after
+    it is counted); the names of named events are kept."""
+    data: list[str] = []
+    name: str | None = None
+    for line in [*lines, ""]:  # a last event without its blank line still counts
+        if line:
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "data":
+                data.append(value)
+            elif field == "event":
+                name = value
+            continue  # comments (":…"), `id:`, `retry:` and unknown fields say nothing here
+        if data or name is not None:
+            _dispatch("\n".join(data) if data else None, name, exchange)
+        data, name = [], None
+
+
+def _dispatch(data: str | None, name: str | None, exchange: Exchange) -> None:
+    if name is not None:
+        exchange.named_events.append(name)
+    if data is None:
+        return
+    if data.strip() == "[DONE]":
+        exchange.done_marker = True
+        return
+    if exchange.done_marker:
+        exchange.after_done += 1
+    try:
+        event = json.loads(data)
+    except ValueError:
+        exchange.malformed_events.append(data[:200])
+        return
+    if isinstance(event, dict):
+        exchange.events.append(event)
+    else:
+        exchange.malformed_events.append(data[:200])
