@@ -89,12 +89,6 @@ class Exchange:
         return ""
 
     @property
-    def error_code(self) -> str:
-        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
-            return str(self.body["error"].get("code") or "")
-        return ""
-
-    @property
     def choice(self) -> dict:
         if isinstance(self.body, dict) and self.body.get("choices"):
             first = self.body["choices"][0]

@@ -67,6 +67,9 @@ def decide(results: list, known: KnownDifference | None) -> TestOutcome:
         return TestOutcome(FAILED, "differs from the docs:\n  " + "\n  ".join(lines))
     if gone:
         return TestOutcome(FAILED, gone)
+    unobtained = [r for r in results if not r.obtained]
+    if unobtained:  # nothing could be learnt (no answer, throttled, past the deadline): the test says so too
+        return TestOutcome(FAILED, f"could not be obtained: {unobtained[0].reason}")
     if missing:
         return TestOutcome(SKIPPED, missing[0].reason)
     if covered:

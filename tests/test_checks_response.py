@@ -197,3 +197,39 @@ def test_a_stream_cut_before_any_choice_is_unclear():
     cut = Exchange(request={"stream": True}, stream=True, status=200, stream_cut="ReadError",
                    events=[{"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": []}])
     assert checks.one_choice(plain(), cut).observed == UNCLEAR
+
+
+# -- the Python SDK's view -------------------------------------------------------------------------------
+
+def test_the_python_sdks_view_keeps_reasoning_in_every_shape_servers_send_it():
+    from conformance.checks.common import dropped
+
+    probe = plain(choices__0__message__reasoning_content="because")  # vLLM, DeepSeek, llama.cpp
+    seen = through_python(probe)
+    assert seen.sdk.result["reasoning"] == "because" and dropped(seen) is None
+    chunks = streamed()
+    chunks.events[1]["choices"][0]["delta"]["reasoning_content"] = "be"
+    chunks.events[2]["choices"][0]["delta"]["reasoning_content"] = "cause"
+    seen = through_python(chunks)
+    assert seen.sdk.result["reasoning"] == "because" and dropped(seen) is None  # fragments joined
+
+
+def test_the_python_sdk_meets_a_stream_that_broke_off_as_its_user_would():
+    from senders import python_sender
+
+    from conformance.wire.http import http_transport
+
+    class BreaksOff(http_transport.SyncByteStream):
+        def __iter__(self):
+            yield b'data: {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", ' \
+                  b'"choices": [{"index": 0, "delta": {"content": "1"}, "finish_reason": null}]}\n\n'
+            raise http_transport.RemoteProtocolError("peer closed connection without sending complete message body")
+
+    def answer(request):
+        return http_transport.Response(200, headers={"content-type": "text/event-stream"}, stream=BreaksOff())
+
+    sender = python_sender("http://127.0.0.1:9/v1", "k-123456", transport=http_transport.MockTransport(answer))
+    cut = sender.send({"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True})
+    assert cut.stream_cut and len(cut.events) == 1  # the wire: what came before the break
+    assert cut.sdk.outcome == "raised" and cut.sdk.exception_class == "APIConnectionError"
+    assert cut.sdk.result["text"] == "1"  # what the user had read by then

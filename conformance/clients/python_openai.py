@@ -20,7 +20,7 @@ from ..wire.answers import take_answer, take_stream
 from ..wire.cassettes import NetworkBlocked, NotRecorded
 from ..wire.http import http_transport
 from ..wire.keys import WRONG_KEY
-from ..wire.sender import CLOSED_UNANSWERED
+from ..wire.sender import closed_unanswered
 
 SDK_PARAMS = frozenset(inspect.signature(Completions.create).parameters) - {"self", "extra_body"}
 NAME = "openai-python"
@@ -56,15 +56,6 @@ def _stream_cut(err: BaseException) -> str | None:
     return None
 
 
-# A persistent connection the server had already closed: the request got no byte back, so it was never
-# answered (llama-server closes the connection after every stream while announcing keep-alive).
-UNANSWERED_CLOSE = ("Server disconnected without sending a response", "Remote end closed connection without response")
-
-
-def _closed_unanswered(err: BaseException) -> bool:
-    return any(text in str(cause) for cause in _cause_chain(err) for text in UNANSWERED_CLOSE)
-
-
 def _connection_problem(err: BaseException) -> str:
     """The SDK's connection error and what lies under it ("Connection error." alone says little)."""
     causes = list(_cause_chain(err.__cause__ or err.__context__))
@@ -87,7 +78,7 @@ def _first_validation_error(err: pydantic.ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-def completion_problem(body) -> str | None:
+def completion_types_problem(body) -> str | None:
     """What keeps a plain answer from being the ChatCompletion the SDK's types describe, or None."""
     if not isinstance(body, dict):
         return "the body is not a JSON object"
@@ -115,7 +106,7 @@ def completion_problem(body) -> str | None:
     return None
 
 
-def chunk_problem(i: int, event: dict) -> str | None:
+def chunk_types_problem(i: int, event: dict) -> str | None:
     """What keeps one streamed chunk from being the ChatCompletionChunk the SDK's types describe."""
     try:
         ChatCompletionChunk.model_validate(event)
@@ -128,13 +119,18 @@ def chunk_problem(i: int, event: dict) -> str | None:
 
 # ---- what it hands its user -------------------------------------------------------------------
 
-def _reasoning_text(value) -> str | None:
-    """Heroku's `reasoning: {"thinking": "..."}` or a plain string, as text."""
-    if isinstance(value, dict):
-        value = value.get("thinking")
-    elif value is not None and not isinstance(value, str):
-        value = getattr(value, "thinking", None)
-    return value if isinstance(value, str) else None
+def _reasoning_text(message) -> str | None:
+    """The reasoning a message or delta carries, as text: Heroku's `reasoning: {"thinking": "..."}`, or
+    a `reasoning` or `reasoning_content` string as other servers send it (vLLM, DeepSeek, llama.cpp)."""
+    for name in ("reasoning", "reasoning_content"):
+        value = getattr(message, name, None)
+        if isinstance(value, dict):
+            value = value.get("thinking")
+        elif value is not None and not isinstance(value, str):
+            value = getattr(value, "thinking", None)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _calls(calls) -> list[dict]:
@@ -164,7 +160,7 @@ def completion_result(parsed) -> dict:
     return {"text": getattr(message, "content", None), "finish_reason": getattr(choice, "finish_reason", None),
             "tool_calls": _calls(getattr(message, "tool_calls", None)),
             "usage": _usage(getattr(parsed, "usage", None)),
-            "reasoning": _reasoning_text(getattr(message, "reasoning", None)),
+            "reasoning": _reasoning_text(message),
             "message_fields": _exposed_fields(message) if message is not None else []}
 
 
@@ -195,7 +191,8 @@ class StreamReader:
         delta = getattr(choice, "delta", None)
         self.fields |= set(_exposed_fields(delta)) if delta is not None else set()
         self.text += getattr(delta, "content", None) or ""
-        self.reasoning = _reasoning_text(getattr(delta, "reasoning", None)) or self.reasoning
+        if piece := _reasoning_text(delta):  # streamed in fragments, like the text
+            self.reasoning = (self.reasoning or "") + piece
         for call in getattr(delta, "tool_calls", None) or []:  # fragments joined by index, as the SDK's helper does
             into = self.calls.setdefault(getattr(call, "index", 0), {"id": None, "name": None, "arguments": ""})
             function = getattr(call, "function", None)
@@ -208,6 +205,17 @@ class StreamReader:
         return {"text": self.text, "finish_reason": self.finish_reason,
                 "tool_calls": [self.calls[i] for i in sorted(self.calls)], "usage": self.usage,
                 "reasoning": self.reasoning, "message_fields": sorted(self.fields)}
+
+
+class _BrokenOff(http_transport.SyncByteStream):
+    """The bytes that came, then the connection breaking, as the SDK met them while reading."""
+
+    def __init__(self, content: bytes, cut: str):
+        self.content, self.cut = content, cut
+
+    def __iter__(self):
+        yield self.content
+        raise http_transport.RemoteProtocolError(self.cut)
 
 
 # ---- the client -------------------------------------------------------------------------------
@@ -248,8 +256,8 @@ class PythonOpenAI:
         except openai.APIConnectionError as err:
             _raise_if_replay_miss(err)
             cut = _stream_cut(err) if exchange.stream else None
-            if _closed_unanswered(err):
-                exchange.transport_error = f"{CLOSED_UNANSWERED} ({type(err).__name__}: {err})"
+            if closed := closed_unanswered(err):
+                exchange.transport_error = closed
             elif cut:
                 # While recording, vcrpy reads the whole body before the SDK sees a chunk, so a cut
                 # stream surfaces here rather than mid-iteration: the same outcome, fewer chunks.
@@ -302,7 +310,7 @@ class PythonOpenAI:
         if exchange.not_json is not None:
             view.problem = f"the response is not JSON: {exchange.not_json[:120]!r}"
         else:
-            view.problem = completion_problem(exchange.body)
+            view.problem = completion_types_problem(exchange.body)
 
     def _send_streaming(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange) -> None:
         raw = sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None)
@@ -321,10 +329,12 @@ class PythonOpenAI:
         self._view_of_stream(sdk, response, content, exchange)
 
     def _view_of_stream(self, sdk: openai.OpenAI, response, content: bytes, exchange: Exchange) -> None:
-        """The same bytes through the SDK's own Stream, iterated as its user would."""
+        """The same bytes through the SDK's own Stream, iterated as its user would (a stream that broke
+        off breaks off there again)."""
         view, reader = exchange.sdk, StreamReader()
-        replayed = http_transport.Response(response.status_code, headers=response.headers, content=content,
-                                           request=response.request)
+        body = _BrokenOff(content, exchange.stream_cut) if exchange.stream_cut else None
+        replayed = http_transport.Response(response.status_code, headers=response.headers,
+                                           content=None if body else content, stream=body, request=response.request)
         try:
             reader.read(openai.Stream(cast_to=ChatCompletionChunk, response=replayed, client=sdk))
         except Exception as err:  # noqa: BLE001 - whatever the SDK raises mid-stream is what its user meets
@@ -334,4 +344,4 @@ class PythonOpenAI:
         view.request_id = response.headers.get("x-request-id")
         view.chunk_count, view.result = reader.count, reader.result()
         view.problem = reader.problem or next(
-            (p for i, e in enumerate(exchange.events) if (p := chunk_problem(i, e))), None)
+            (p for i, e in enumerate(exchange.events) if (p := chunk_types_problem(i, e))), None)

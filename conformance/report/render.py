@@ -310,12 +310,10 @@ def labeller(results: list[dict]):
 
 
 def clients_of(run: dict, results: list[dict]) -> list[str]:
-    """Every client a target's results went through, with its version: "openai-python 3.57.0"."""
-    seen = {(r.get("sdk") or {}).get("name", "openai-python"): (r.get("sdk") or {}).get("version")
-            for r in results}
-    if not seen:
-        seen = {"openai-python": run.get("openai_sdk")}
-    return [f"{name} {version or '?'}" for name, version in sorted(seen.items())]
+    """Every client a target's results went through, with each of its versions: "openai-python 3.57.0"."""
+    seen = {(sdk_name(r), (r.get("sdk") or {}).get("version")) for r in results} or \
+        {("openai-python", run.get("openai_sdk"))}
+    return [f"{name} {version or '?'}" for name, version in sorted(seen, key=lambda nv: (nv[0], str(nv[1])))]
 
 
 def banners(run: dict, results: list[dict]) -> list[dict]:

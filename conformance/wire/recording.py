@@ -1,15 +1,16 @@
-"""Cassettes: where they live, what goes into them, and how replay finds a request.
+"""Recording: what goes into a cassette, and the recorder that opens the right one around each test.
 
-vcrpy records them; replay reads them back (wire/cassettes.py) for every client, matching method,
-path and JSON body.
+vcrpy records the requests of every client (the Python SDK's own, and the loopback server's for the
+Node.js clients); replay reads them back (wire/cassettes.py), matching method, path and JSON body.
 
 Measured pitfalls this module answers (see the project notes on recording):
-- secrets: request AND response headers are scrubbed, and the key's value anywhere in a body;
+- secrets: request AND response headers are scrubbed, and the key's value anywhere in a body; of a
+  request only what replay matches on and its content type are kept;
 - the request body is matched (as parsed JSON), so a changed parameter never replays an old answer;
 - 401 (except the refusal of the suite's own wrong key), 429 and 5xx answers are never recorded, so replay
   never replays a refused key or sleeps through SDK back-off;
 - compressed bodies are stored decoded and SSE bodies as readable literal blocks;
-- each cassette carries provenance: target, model, case, suite version, recorded-at;
+- each cassette carries provenance: target, model, case, the client, suite version, recorded-at;
 - cassettes are written whole, through a temporary file: never half-written.
 """
 import contextlib
@@ -58,7 +59,7 @@ class ReadableYamlSerializer:
 class AtomicPersister:
     """Writes a cassette whole (temp file + rename) and stamps it with provenance. Recording starts
     every cassette empty: the old file stays until the new one replaces it (replay reads cassettes
-    itself, conformance/replay.py)."""
+    itself, wire/cassettes.py)."""
 
     def __init__(self):
         self.provenance: dict = {}
@@ -78,6 +79,7 @@ class AtomicPersister:
         stamped = dict(cassette_dict)
         stamped["metadata"] = {**(cassette_dict.get("metadata") or {}), "provenance": self.provenance}
         write_text_atomic(Path(cassette_path), serialize(stamped, serializer))
+
 
 def json_body_matcher(r1, r2) -> None:
     """Bodies match when they are the same JSON (key order aside); no diff is built on a miss."""
