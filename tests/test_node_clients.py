@@ -337,8 +337,10 @@ def test_the_driver_process_inherits_no_variable_holding_a_key(monkeypatch):
 
 class RedirectsToItself(Base):
     """Answers /v1/chat/completions with a 307 to /moved/v1/chat/completions, where it answers."""
+    served = 0
 
     def do_POST(self):
+        RedirectsToItself.served += 1
         body = self.body()
         if not self.path.startswith("/moved"):
             self.send_response(307)
@@ -362,11 +364,12 @@ def test_a_redirect_is_followed_by_every_client_and_replay_never_goes_live(suite
         ("openai-python", "agrees"), ("openai-node", "agrees"), ("ai-sdk", "agrees")}, live.output
     recorded = suite.run("--mode", "record", *args, env=env)
     assert recorded.code == 0, recorded.output
-    RedirectsToItself.served = 0
+    served = RedirectsToItself.served
     replay = suite.run("--target", "moved", "--models=m1", "-k", "sdk-response", "--sdk", "all",
                        env={"OPENAI_API_KEY": "unused"})
     assert replay.code == 0, replay.output
     assert {r["verdict"] for r in replay.results["results"]} == {"agrees"}
+    assert RedirectsToItself.served == served  # the recorded redirect was followed in the recording
 
 
 class SlowStream(Base):
