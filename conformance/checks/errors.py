@@ -88,7 +88,8 @@ def _contract_problems(ex: Exchange, status: list, error_type: list | None, sdk_
 def error_contract(probe: Exchange, refused: Exchange, status: list, error_type: list | None = None,
                    sdk_exception: list | None = None) -> Finding:
     """The `refused` request gets the documented error: status, body {"error": {message, type, code}},
-    and the openai SDK's exception class; the probe (the same request without the fault) is answered.
+    and the client's exception class (the openai SDKs' class for the status; a client with one class for
+    every status must carry it); the probe (the same request without the fault) is answered.
 
     Never REJECTED for the faulty request's 4xx, so the runner sends no baseline: for an unknown model id
     the baseline would be refused too and wrongly blame the model. When the probe itself is refused, the
