@@ -7,7 +7,9 @@ docs/images/two-targets.png is the replay of every recorded target (reports/resu
 reference server and llama.cpp side by side). Besides the replay it makes one live run, against the
 reference server started with two claims broken (`--break stop,seed`), for two of the models: that
 run is the "new" run of docs/images/diff.png, whose baseline is the reference replay (its results
-stay in reports/broken-peer.json).
+stay in reports/broken-peer.json). docs/images/clients.png is a live run through every client against
+the reference server streaming no finish_reason (`--break stream-no-finish`), where the clients
+disagree (reports/clients.json).
 """
 import subprocess
 import sys
@@ -26,6 +28,7 @@ REPLAY = ROOT / "reports" / "reference" / "results.json"
 ALL_TARGETS = ROOT / "reports" / "results.json"
 PEER = ROOT / "reports" / "broken-peer.json"
 PEER_MODELS = "claude-4-5-haiku,nova-pro"
+CLIENTS = ROOT / "reports" / "clients.json"
 
 
 def live_run_against_a_broken_server(out: Path) -> None:
@@ -35,6 +38,20 @@ def live_run_against_a_broken_server(out: Path) -> None:
                         "--models", PEER_MODELS, "--random-draws", "0", "--results", str(out), "--report", "",
                         "-n", "2"], cwd=ROOT, env={**__import__("os").environ, "PEER_KEY": "reference-key"},
                        capture_output=True, check=False)
+    if not out.exists():
+        raise SystemExit(f"screenshots: the live run wrote no {out}")
+
+
+def live_run_through_every_client(out: Path) -> None:
+    """The response and streaming rows through every client, against a server whose streams end
+    without a finish_reason: the wire differs for all, and two of the clients break on it."""
+    with ReferenceServer(breaks="stream-no-finish") as server:
+        subprocess.run([sys.executable, "-m", "pytest", "cases/response.yaml", "cases/streaming.yaml", "-q",
+                        "-p", "no:cacheprovider", "--mode", "live", "--target", "no-finish", "--base-url",
+                        server.url, "--api-key-env", "PEER_KEY", "--models", "claude-4-5-haiku", "--sdk", "all",
+                        "--results", str(out), "--report", ""], cwd=ROOT,
+                       env={**__import__("os").environ, "PEER_KEY": "reference-key"}, capture_output=True,
+                       check=False)
     if not out.exists():
         raise SystemExit(f"screenshots: the live run wrote no {out}")
 
@@ -71,7 +88,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         live_run_against_a_broken_server(PEER)
+        live_run_through_every_client(CLIENTS)
         replay, peer = (str(p.relative_to(ROOT)) for p in (REPLAY, PEER))  # as the page names them
+        clients = report([str(CLIENTS.relative_to(ROOT))], tmp / "clients.html")
         one = report([replay], tmp / "one.html")
         two = report([str(ALL_TARGETS.relative_to(ROOT))], tmp / "two.html")
         diff = report([peer, "--baseline", replay], tmp / "diff.html")
@@ -82,6 +101,7 @@ def main() -> int:
                   open_cell='tr#row-core\\.stop td.cell[data-model="claude-4-5-haiku"]')
             shoot(browser, two, IMAGES / "two-targets.png", scroll_to="#table-core")
             shoot(browser, diff, IMAGES / "diff.png", scroll_to="#drift-h", height=600)
+            shoot(browser, clients, IMAGES / "clients.png", scroll_to="#differs", height=700)
             browser.close()
     return 0
 
