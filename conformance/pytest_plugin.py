@@ -257,11 +257,13 @@ class ConformancePlugin:
         if now - self.last_progress < PROGRESS_EVERY:
             return
         self.last_progress = now
-        client, runner = self.run.runner.client, self.run.runner
+        runner = self.run.runner
+        senders = list((runner.senders or {runner.client.sdk["name"]: runner.client}).values())
+        sent, waited = sum(s.sent for s in senders), sum(s.waited for s in senders) + senders[0].paced
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.write_line(f"progress: {self.done} of {self.planned or '?'} tests, {client.sent} requests, "
-                                f"{runner.tokens_used:,} tokens, waited {client.waited + client.paced:.0f} s "
+            reporter.write_line(f"progress: {self.done} of {self.planned or '?'} tests, {sent} requests, "
+                                f"{runner.tokens_used:,} tokens, waited {waited:.0f} s "
                                 "(throttling, pacing)")
 
     def pytest_runtest_logfinish(self, nodeid, location):
@@ -361,7 +363,7 @@ class ConformancePlugin:
         if self.run.options.mode != REPLAY and len(summary.get("tokens_by_model", {})) > 1:
             used = summary["tokens_by_model"].items()
             tr.write_line("  per model: " + ", ".join(f"{model} {t['total']}" for model, t in used))
-        waited = self.run.runner.client.waited if self.run.runner else 0
+        waited = sum(s.waited for s in (self.run.runner.senders or {}).values()) if self.run.runner else 0
         if waited:
             tr.write_line(f"waited {waited:.1f} s before retries (throttled or upstream down)")
         if self.unobtained:

@@ -442,3 +442,27 @@ def test_a_client_that_sends_nothing_leaves_nothing_to_judge_not_a_harness_error
     finally:
         loopback.stop()
     assert ex.status is None and ex.transport_error  # unanswered: inconclusive, never a crash
+
+
+def test_every_client_of_a_process_shares_one_pace_per_model():
+    """The rate limit is the model's: requests through several clients are spaced together (a fake
+    clock: nothing here depends on the machine's speed)."""
+    from conformance.exchange import Exchange
+    from conformance.wire.sender import Pacer
+
+    now = [100.0]
+
+    class Answers:
+        name, version = "stub", "0"
+
+        def attempt(self, request, transport):
+            return Exchange(request=request, status=200, body={}), {}
+
+    pacer = Pacer(requests_per_minute=60, clock=lambda: now[0])  # one a second per model
+    senders = [Sender(Answers(), pacer=pacer) for _ in range(3)]
+    for sender in senders:
+        sender.sleep = lambda seconds: now.__setitem__(0, now[0] + seconds)
+    for i in range(6):
+        senders[i % 3].send({"model": "m1"})
+    senders[0].send({"model": "m2"})  # another model is not held up
+    assert now[0] == 105.0 and pacer.paced == 5.0

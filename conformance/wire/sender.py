@@ -68,23 +68,43 @@ def retry_wait(headers, attempt: int, status: int = 429) -> float:
     return min(wait, MAX_WAIT)
 
 
+class Pacer:
+    """Heroku's limits are per model (150-200 requests a minute): each model's requests are spaced,
+    whichever client sends them (one pacer for all the senders of a process)."""
+
+    def __init__(self, requests_per_minute: float | None = None, clock=time.monotonic):
+        self.interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
+        self.last_sent: dict[str, float] = {}
+        self.paced = 0.0       # seconds spent pacing requests under the rate limit
+        self.clock = clock
+
+    def wait(self, model: str, sleep) -> None:
+        if self.interval:
+            due = self.last_sent.get(model, 0.0) + self.interval - self.clock()
+            if due > 0:
+                self.paced += due
+                sleep(due)
+            self.last_sent[model] = self.clock()
+
+
 class Sender:
     """Sends through one client. `client.attempt(request, transport)` returns (Exchange, the answer's
     headers); it raises NotRecorded or NetworkBlocked when replay has no answer."""
 
     def __init__(self, client, max_retries: int = 0, requests_per_minute: float | None = None,
-                 secrets: list[str] | None = None):
+                 secrets: list[str] | None = None, pacer: Pacer | None = None):
         self.client = client
         self.secrets = meaningful(secrets or [])
         self.retries = max_retries
         self.silent = 0        # requests in a row that got no HTTP answer
         self.waited = 0.0      # seconds spent waiting before retries, for the run's summary
-        self.paced = 0.0       # seconds spent pacing requests under the rate limit
         self.sent = 0          # HTTP requests sent, retries included
         self.sleep = time.sleep
-        # Heroku's limits are per model (150-200 requests a minute): space each model's requests.
-        self.interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
-        self.last_sent: dict[str, float] = {}
+        self.pacer = pacer or Pacer(requests_per_minute)
+
+    @property
+    def paced(self) -> float:
+        return self.pacer.paced
 
     @property
     def sdk(self) -> dict:
@@ -107,7 +127,7 @@ class Sender:
         # A deliberately faulty request: its error is the observation, not worth a retry.
         retries = 0 if transport else self.retries
         for attempt in range(retries + 1):
-            self._pace(str(request.get("model")))
+            self.pacer.wait(str(request.get("model")), self.sleep)
             exchange, headers = self.client.attempt(request, transport)
             self.sent += 1
             if (exchange.transport_error or "").startswith(CLOSED_UNANSWERED):
@@ -121,14 +141,6 @@ class Sender:
             self.sleep(wait)
         self.silent = self.silent + 1 if exchange.transport_error else 0
         return self._scrubbed(exchange)
-
-    def _pace(self, model: str) -> None:
-        if self.interval:
-            due = self.last_sent.get(model, 0.0) + self.interval - time.monotonic()
-            if due > 0:
-                self.paced += due
-                self.sleep(due)
-            self.last_sent[model] = time.monotonic()
 
     def _scrubbed(self, exchange: Exchange) -> Exchange:
         """A server may echo the key (e.g. in a 401 message): it must not reach results or output."""
