@@ -29,6 +29,6 @@ def through_python(exchange):
 
     client = PythonOpenAI("http://127.0.0.1:9/v1", "k", transport=http_transport.MockTransport(answer))
     request = {"model": "m", "messages": [{"role": "user", "content": "hi"}], **exchange.request}  # as the SDK wants
-    sent, _ = client.attempt(request, {})
+    sent = client.attempt(request, {})
     sent.request = exchange.request
     return sent

@@ -142,8 +142,8 @@ class NodeClient:
             driver.start()
         self.version = driver.versions.get(name)
 
-    def attempt(self, request: dict, transport: dict) -> tuple[Exchange, dict]:
-        """One attempt: (the exchange, the answer's headers)."""
+    def attempt(self, request: dict, transport: dict) -> Exchange:
+        """One attempt: what came back, and what the client made of it."""
         exchange_id = self.loopback.new_exchange()
         line = {"client": self.name, "base_url": self.loopback.base_url, "timeout_ms": int(self.timeout * 1000),
                 "api_key": WRONG_KEY if transport.get("api_key") else self.loopback.placeholder,
@@ -164,16 +164,16 @@ class NodeClient:
         if capture is None:  # nothing reached the wire: nothing about the server to judge
             said = view.get("problem") or (view.get("exception") or {}).get("message") or "no reason given"
             exchange.transport_error = f"{self.name} sent no request ({said})"
-            return exchange, {}
+            return exchange
         self._check_sent(capture.body, request, transport)
         if capture.transport_error:
             exchange.transport_error = capture.transport_error
-            return exchange, {}
+            return exchange
         reader = take_stream if exchange.stream and "path" not in transport and "raw_body" not in transport \
             and 200 <= capture.status < 300 else take_answer
         reader(exchange, capture.status, capture.headers, capture.content)
         exchange.stream_cut = capture.stream_cut
-        return exchange, exchange.headers
+        return exchange
 
     def _check_sent(self, body: bytes, request: dict, transport: dict) -> None:
         """The client sent the planned bytes: recordings are matched on them, and every client must

@@ -232,8 +232,8 @@ class PythonOpenAI:
         self.sdk = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout,
                                  http_client=http_client)
 
-    def attempt(self, request: dict, transport: dict) -> tuple[Exchange, dict]:
-        """One attempt: (the exchange, the answer's headers)."""
+    def attempt(self, request: dict, transport: dict) -> Exchange:
+        """One attempt: what came back, and what the SDK made of it."""
         exchange = Exchange(request=request, stream=bool(request.get("stream")))
         view = exchange.sdk = ClientView(NAME, self.version)
         known, extra = split_params(request)
@@ -269,7 +269,7 @@ class PythonOpenAI:
             _raise_if_replay_miss(err)  # vcrpy's "no match in cassette" can arrive unwrapped
             raise
         exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-        return exchange, exchange.headers
+        return exchange
 
     def _send_raw(self, sdk: openai.OpenAI, body: str, exchange: Exchange) -> None:
         """Bytes the SDK would never send (malformed JSON): through the SDK's own transport."""

@@ -88,8 +88,8 @@ class Pacer:
 
 
 class Sender:
-    """Sends through one client. `client.attempt(request, transport)` returns (Exchange, the answer's
-    headers); it raises NotRecorded or NetworkBlocked when replay has no answer."""
+    """Sends through one client. `client.attempt(request, transport)` returns the Exchange; it raises
+    NotRecorded or NetworkBlocked when replay has no answer."""
 
     def __init__(self, client, max_retries: int = 0, requests_per_minute: float | None = None,
                  secrets: list[str] | None = None, pacer: Pacer | None = None):
@@ -128,15 +128,15 @@ class Sender:
         retries = 0 if transport else self.retries
         for attempt in range(retries + 1):
             self.pacer.wait(str(request.get("model")), self.sleep)
-            exchange, headers = self.client.attempt(request, transport)
+            exchange = self.client.attempt(request, transport)
             self.sent += 1
             if (exchange.transport_error or "").startswith(CLOSED_UNANSWERED):
                 # Nothing was answered, so nothing was done: once more, on a fresh connection.
-                exchange, headers = self.client.attempt(request, transport)
+                exchange = self.client.attempt(request, transport)
                 self.sent += 1
             if exchange.status not in RETRYABLE or attempt == retries:
                 break
-            wait = retry_wait(headers, attempt, exchange.status)
+            wait = retry_wait(exchange.headers, attempt, exchange.status)
             self.waited += wait
             self.sleep(wait)
         self.silent = self.silent + 1 if exchange.transport_error else 0
