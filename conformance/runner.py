@@ -12,6 +12,7 @@ from pathlib import Path
 from . import checks
 from .cases import Case
 from .checks.common import client_problem, dropped
+from .clients import PYTHON
 from .docs import DocsTables
 from .errors import describe_error
 from .evidence import exchange_evidence
@@ -115,7 +116,10 @@ class Runner:
 
     def not_recorded(self, case: Case, model: str, test_id: str, why: str, params: dict | None = None,
                      cassette: Path | None = None) -> list[Result]:
-        command = f"{self.record_command} --models {shlex.quote(model)} {shlex.quote(test_id)}"
+        # Through the test's own client, so that its test id is one the recording run collects.
+        client = self.client.sdk["name"]
+        through = "" if client == PYTHON else f" --sdk {client}"
+        command = f"{self.record_command}{through} --models {shlex.quote(model)} {shlex.quote(test_id)}"
         reason = f"not recorded ({why}); record it with: {command}"
         evidence = {"cassette": cassette.as_posix()} if cassette else {}
         claims = [self.docs.claim_for(row, model) for row in case.rows]

@@ -205,7 +205,8 @@ def test_replay_through_node_never_goes_live_and_names_what_to_record(recorded_s
     assert run.code == 0, run.output  # not recorded is a skip, with the command that records it
     stop = [r for r in run.results["results"] if r["case_id"] == "stop" and r["model"] == "claude-4-5-haiku"]
     assert [r["verdict"] for r in stop] == ["not recorded"]
-    assert stop[0]["sdk"]["name"] == "openai-node" and "nox -s record" in stop[0]["reason"]
+    assert stop[0]["sdk"]["name"] == "openai-node"
+    assert "nox -s record -- --target reference --sdk openai-node --models claude-4-5-haiku" in stop[0]["reason"]
     assert "[claude-4-5-haiku@openai-node]" in stop[0]["test_id"]
     others = [r for r in run.results["results"] if r["verdict"] != "not recorded"]
     assert others and all(r["sdk"]["name"] == "openai-node" for r in others)
@@ -456,7 +457,7 @@ def test_every_client_of_a_process_shares_one_pace_per_model():
         name, version = "stub", "0"
 
         def attempt(self, request, transport):
-            return Exchange(request=request, status=200, body={}), {}
+            return Exchange(request=request, status=200, body={})
 
     pacer = Pacer(requests_per_minute=60, clock=lambda: now[0])  # one a second per model
     senders = [Sender(Answers(), pacer=pacer) for _ in range(3)]
