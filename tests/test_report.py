@@ -13,6 +13,7 @@ import pytest
 from conformance.docs import load_docs
 from conformance.errors import ConformanceError
 from conformance.report.cli import main as report_main
+from conformance.report.cli import split_by_target
 from conformance.report.diff import compare
 from conformance.report.labels import host_warning
 from conformance.report.publish import publish
@@ -119,7 +120,9 @@ def test_coverage_counts_decided_cells_over_documented_ones_per_table():
     core = next(c for c in view["targets"][0]["coverage"] if c["table"] == "core")
     assert (core["decided"], core["documented"]) == (2, 14)  # 7 rows x 2 models
     thinking = next(c for c in view["targets"][0]["coverage"] if c["table"] == "thinking")
-    assert thinking["documented"] == 0  # m1 and m2 are not thinking models
+    # whether m1 and m2 (in no model table, no features declared) can think is not known: the thinking
+    # rows may apply to them, so they are run and observed, and count among the cells
+    assert thinking["documented"] == 6
     drift = view["drift"]
     assert [d["claim"] for d in drift["differs"]] == ["core.stop"]
     assert [(d["claim"], d["verdict"]) for d in drift["undecided"]] == [("core.top_p", "inconclusive")]
@@ -403,11 +406,12 @@ def test_a_profiles_own_models_are_shown_with_the_levels_their_features_give():
     limitation = html[html.index('id="row-limitations.thinking-models"'):]
     first = re.search(r'data-model="tiny"[^>]*>.*?</td>', limitation, re.S).group(0)
     assert "not applicable" not in first and "not covered" in first
-    # Without the profile's word, a model the docs do not list has no thinking mark: not applicable.
+    # Without the profile's word (or --features), whether a model the docs do not list has thinking is
+    # not known: the row may apply, so it is run and observed, and with no result it is not covered.
     plain = render(doc([], models=["tiny"]))
     plain_cell = re.search(r'data-model="tiny"[^>]*>.*?</td>',
                            plain[plain.index('id="row-limitations.thinking-models"'):], re.S).group(0)
-    assert "not applicable" in plain_cell
+    assert "not covered" in plain_cell
 
 
 def test_a_replay_labelled_heroku_of_cassettes_recorded_from_loopback_is_warned_about():
@@ -420,3 +424,60 @@ def test_a_replay_labelled_heroku_of_cassettes_recorded_from_loopback_is_warned_
     assert provenance_warning("heroku", "replay", real) is None
     assert provenance_warning("my-server", "replay", [{"evidence": {"provenance": {"target": "my-server",
                                                                                   "host": "127.0.0.1"}}}]) is None
+
+
+# ---- what a reader can bet on (issue: verdicts a user can bet on) ----------------------------
+
+def test_a_page_without_any_observation_of_heroku_says_so_above_the_tables_with_the_record_command():
+    html = render([doc([result("core.stop", "m1", "agrees")], target="reference"),
+                   doc([result("core.stop", "tiny", "agrees", target="llama-cpp")], target="llama-cpp",
+                       models=["tiny"])])
+    banner = html[html.index('id="no-heroku"'):]
+    assert html.index('id="no-heroku"') < html.index('id="runs"')
+    assert "No observation of Heroku" in banner and "nox -s record -- --target heroku" in banner
+    # a replay of Heroku's own cassettes (or a live run) is an observation: no banner then
+    heroku = render([doc([result("core.stop", "m1", "agrees", target="heroku")], target="heroku")])
+    assert 'id="no-heroku"' not in heroku
+    unrecorded = render([doc([result("core.stop", "m1", "not recorded", target="heroku")], target="heroku")])
+    assert 'id="no-heroku"' in unrecorded
+
+
+def test_each_targets_card_shows_its_own_tokens_in_a_merged_file():
+    tokens = {"prompt": 10, "completion": 5, "total": 15, "requests": 1}
+    merged = doc([result("core.stop", "m1", "agrees", target="a", tokens=tokens),
+                  result("core.stop", "m1", "agrees", target="b", tokens=tokens),
+                  result("core.top_p", "m1", "agrees", target="b", tokens=tokens)], target="a")
+    view = build_view(split_by_target(merged))
+    assert [(t["name"], t["tokens"]["total"]) for t in view["targets"]] == [("a", 15), ("b", 30)]
+
+
+def test_known_differences_are_marked_known_in_the_drift_list():
+    view = build_view([doc([result("core.stop", "m1", "differs", known="known difference of t (core.stop): x"),
+                            result("core.top_p", "m1", "differs")])])
+    known = {d["claim"]: d["known"] for d in view["drift"]["differs"]}
+    assert known == {"core.stop": True, "core.top_p": False}
+    html = render(doc([result("core.stop", "m1", "differs", known="why")]))
+    assert "1 of them known" in html and "known difference of this target" in html
+
+
+def test_the_docs_contradicting_themselves_is_its_own_finding_not_a_difference():
+    reason = ("logprobs is None; the docs contradict themselves (listed as Full and Ignored): what was seen agrees "
+              "with the Ignored listing and contradicts the Full one; not held against the service")
+    data = doc([result("devcenter.logprobs", "m1", "inconclusive", reason=reason, documented="Contradictory",
+                       observed="ignored")])
+    view = build_view([data])
+    assert [d["claim"] for d in view["drift"]["contradictions"]] == ["devcenter.logprobs"]
+    assert view["drift"]["undecided"] == [] and view["drift"]["differs"] == []
+    html = render(data)
+    assert "The docs contradict themselves (1)" in html
+    assert "the docs contradict themselves; observed ignored" in html  # the cell says so too
+    assert "listed as Full and Ignored" in html
+
+
+def test_a_rows_source_tier_is_shown_when_it_is_not_herokus_published_page():
+    html = render(doc([]))
+    row = html[html.index('id="row-devcenter.unknown-params"'):]
+    row = row[:row.index("</tr>")]
+    assert "a third party, not Heroku's published page: observed, never judged" in row
+    stop = html[html.index('id="row-core.stop"'):]
+    assert "observed, never judged" not in stop[:stop.index("</tr>")]

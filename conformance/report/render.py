@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..atomic import write_text_atomic
 from ..docs import applies, marks_of, row_level
-from ..results import sdk_name
+from ..results import sdk_name, totals_of
 from .diff import KINDS, Change
 from .labels import host_of, host_warning, provenance_warning, recorded_when, when
 
@@ -290,7 +290,8 @@ def target_view(index: int, doc: dict, sources: list[str]) -> dict:
         or provenance_warning(name, str(run.get("mode", "")), results),
         "recorded": recorded_when(run, results), "banners": banners(run, results),
         "is_reference": name == "reference", "version": doc.get("version"),
-        "tokens": (doc.get("totals") or {}).get("tokens") or {},
+        # From the target's own results: a merged file's totals are every target's together.
+        "tokens": totals_of(results)["tokens"],
         "result_count": len(results),
         # Results that fail the run, as the library decided (results.json's `expected`).
         "unexpected": sum(1 for r in results if r.get("expected") is False),
@@ -401,18 +402,31 @@ def table_rows(table: dict, docs: dict, targets: list[dict], by_cell: dict, anch
                 anchor = anchors.make(str(t["index"]), claim, m)
                 applicable = applies(docs, table["id"], row["id"], m, marks[(t["index"], m)])
                 cells.append(cell(found, applicable, anchor, t, m, level, row.get("level"), bodies))
+                if row.get("listed_as") and found:  # one finding, not a verdict on the service
+                    seen = ", ".join(sorted({r.get("observed", "") for r in found}))
+                    cells[-1]["note"] = f"the docs contradict themselves; observed {seen}"
         rows.append({"row": row, "claim": claim, "cells": cells, "models": []})
     return rows
 
 
-def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict) -> dict:
-    """The rows where service and docs disagree, and what could not be decided and why."""
+def contradictory_levels(docs: dict) -> set[str]:
+    """The levels of claims the docs make twice with different answers (promise docs-contradict)."""
+    return {level for level, spec in (docs.get("levels") or {}).items() if spec.get("promise") == "docs-contradict"}
+
+
+def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict, docs: dict | None = None) -> dict:
+    """The rows where service and docs disagree, where the docs disagree with themselves, and what
+    could not be decided and why."""
     order = {claim: i for i, claim in enumerate(labels)}
+    contradictory = contradictory_levels(docs or {})
     differs: dict[tuple, dict] = {}
     undecided: dict[tuple, dict] = {}
+    contradictions: dict[tuple, dict] = {}
     for t in targets:
         for r in t["results"]:
-            if r["verdict"] == "differs":
+            if r.get("documented") in contradictory and r["verdict"] != "not recorded":
+                key, into = (t["index"], r["row"], r.get("observed", "")), contradictions
+            elif r["verdict"] == "differs":
                 key, into = (t["index"], r["row"]), differs
             elif r["verdict"] in ("inconclusive", "not recorded"):
                 key, into = (t["index"], r["row"], r["verdict"], r.get("observed", "")), undecided
@@ -421,7 +435,8 @@ def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict
             entry = into.setdefault(key, {**describe_claim(labels, r["row"]), "target": t["name"], "models": [],
                                           "verdict": r["verdict"], "observed": r.get("observed", ""),
                                           "documented": r.get("documented", ""), "reason": first_line(r["reason"]),
-                                          "links": [], "clients": []})
+                                          "links": [], "clients": [], "known": True})
+            entry["known"] = entry["known"] and bool(r.get("known"))
             if (client := t["client_label"](r)) not in entry["clients"]:
                 entry["clients"].append(client)
             if r["model"] not in entry["models"]:
@@ -472,7 +487,7 @@ def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict
                                                        e.get("client", "")))
 
     return {"differs": ordered(differs), "undecided": ordered(undecided), "not_covered": ordered(not_covered),
-            "disagree": ordered(disagree), "breaks": ordered(breaks)}
+            "disagree": ordered(disagree), "breaks": ordered(breaks), "contradictions": ordered(contradictions)}
 
 
 def diff_view(changes: list[Change], targets: list[dict], labels: dict, anchor_of: dict) -> list[dict]:
@@ -527,11 +542,14 @@ def build_view(documents: list[dict], sources: list[list[str]] | None = None, ch
         t["decided"] = sum(c["decided"] for c in t["coverage"])
         t["counts"] = cell_counts(tables, t)
     models = list(dict.fromkeys(m for t in targets for m in t["models"]))
+    # Whether the page holds any answer of Heroku's own (recorded or live): without one, it says so first.
+    observed_heroku = any(t["name"] == "heroku" and any(r["verdict"] != "not recorded" for r in t["results"])
+                          for t in targets)
     other_docs = [t["name"] for t, doc in zip(targets, documents, strict=True) if doc["docs"] != docs]
     return {
-        "other_docs": other_docs,
+        "other_docs": other_docs, "observed_heroku": observed_heroku,
         "docs": docs, "targets": targets, "tables": tables, "models": models, "drift": drift(targets, tables, labels,
-                                                                                            anchor_of),
+                                                                                            anchor_of, docs),
         "changes": diff_view(changes or [], targets, labels, anchor_of) if changes is not None else None,
         "baseline": baseline, "symbols": SYMBOLS, "legend": LEGEND, "cell_verdicts": CELL_VERDICTS,
         "css_class": css_class, "bodies": bodies.json(),
