@@ -12,7 +12,17 @@ from pathlib import Path
 
 from .errors import ConformanceError
 from .schema import load_validated
-from .verdicts import NOT_HELD_AGAINST_THE_DOCS, OBSERVED_ONLY_LEVEL, PROMISES, UNDOCUMENTED_LEVEL
+from .verdicts import (
+    DOCS_CONTRADICT,
+    FEATURE_UNKNOWN,
+    FEATURE_UNKNOWN_LEVEL,
+    JUDGED_TIERS,
+    NOT_HELD_AGAINST_THE_DOCS,
+    OBSERVED_ONLY_LEVEL,
+    PROMISES,
+    UNDOCUMENTED_LEVEL,
+    UNPUBLISHED_SOURCE,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,8 @@ class Claim:
     promise: str
     column: str | None = None
     variant: str | None = None
+    tier: str = "heroku"  # how sure the claim's source is; only JUDGED_TIERS are held against a server
+    listings: tuple = ()  # ((level, promise), ...) where the docs give it two levels (Contradictory)
 
 
 MODEL_PLACEHOLDER = "{model}"
@@ -71,7 +83,20 @@ class DocsTables:
         claim = self._documented_claim(row, model_id)
         if self.claims_mode == OBSERVE_ONLY:
             return replace(claim, level=OBSERVED_ONLY_LEVEL, promise=NOT_HELD_AGAINST_THE_DOCS)
+        if claim.tier not in JUDGED_TIERS:
+            return replace(claim, promise=UNPUBLISHED_SOURCE)
+        if self.unknown_features(claim, model_id):
+            return replace(claim, level=FEATURE_UNKNOWN_LEVEL, promise=FEATURE_UNKNOWN)
         return claim
+
+    def unknown_features(self, claim: Claim, model_id: str) -> list[str]:
+        """The model-table columns a claim depends on (its own column, `levels_when`, `applies_when`)
+        that nobody declared for this model: a model the docs' table does not list, without
+        --features or a profile's `features` for them. Such claims are observed, not judged."""
+        if self.model_row(model_id) is not None and model_id not in self.own_models:
+            return []  # the docs' model table declares every column of its models
+        marks = self.model_marks(model_id)
+        return [c for c in feature_columns(self.data, claim.table, claim.row, claim.column) if c not in marks]
 
     def _documented_claim(self, row: str, model_id: str) -> Claim:
         own = model_id in self.own_models
@@ -133,6 +158,15 @@ class DocsTables:
         return None
 
 
+def feature_columns(data: dict, table_id: str, row_id: str, column: str | None = None) -> list[str]:
+    """The model-table columns a row depends on, other than the SDK column every model has: its own
+    column (model table), and those its `levels_when` or `applies_when` name."""
+    row = row_spec(data, table_id, row_id) or {}
+    named = [column] if column else []
+    named += list(row.get("levels_when", {})) + list(applies_when_of(data, table_id, row_id) or {})
+    return [c for c in dict.fromkeys(named) if c not in UNLISTED_MODEL_LEVELS]
+
+
 def model_levels_of(data: dict, model_id: str) -> dict[str, str] | None:
     """The model table's documented levels for a model id ({column: level}), None when unlisted."""
     for table in data["tables"]:
@@ -188,13 +222,15 @@ def level_by_mark(row: dict, marks: dict[str, str]) -> str | None:
 def applies(data: dict, table_id: str, row_id: str, model_id: str, marks: dict | None = None) -> bool:
     """Whether a row speaks about a model: every column its `applies_when` names has one of the
     listed levels for the model. A model the model table does not list has no documented level,
-    so a row limited to some levels does not apply to it. Works on the raw data (results.json's
-    `docs` part), so the report decides it from data alone."""
+    so whether a row limited to some levels applies is not known: it does, observed. Works on the
+    raw data (results.json's `docs` part), so the report decides it from data alone."""
     when = applies_when_of(data, table_id, row_id)
     if not when:
         return True
     levels = marks if marks is not None else (model_levels_of(data, model_id) or {})
-    return all(levels.get(column) in allowed for column, allowed in when.items())
+    # A column nobody declared for the model (an ad-hoc server without --features): the row is run
+    # and observed, not judged (DocsTables.unknown_features), rather than silently left out.
+    return all(column not in levels or levels[column] in allowed for column, allowed in when.items())
 
 
 def _check_applies_when(path: Path, data: dict, promises: dict[str, str]) -> None:
@@ -242,7 +278,14 @@ def load_docs(path: Path) -> DocsTables:
         if claim_id in claims:
             raise ConformanceError(f"{path}: duplicate docs row '{claim_id}'")
         promise = _promise_of(path, f"row '{claim_id}'", level, promises)
-        claims[claim_id] = Claim(claim_id, table["id"], row["id"], row["label"], level, promise, **extra)
+        listings = tuple((listed, _promise_of(path, f"row '{claim_id}': listed_as", listed, promises))
+                         for listed in row.get("listed_as", []))
+        if (promise == DOCS_CONTRADICT) != bool(listings):
+            raise ConformanceError(f"{path}: row '{claim_id}': a Contradictory level needs listed_as (the levels "
+                                   "the docs give), and listed_as needs a Contradictory level")
+        tier = row.get("tier", table.get("tier", "heroku"))
+        claims[claim_id] = Claim(claim_id, table["id"], row["id"], row["label"], level, promise, tier=tier,
+                                 listings=listings, **extra)
 
     for table in data["tables"]:
         for row in table["rows"]:

@@ -41,6 +41,10 @@ def pytest_addoption(parser):
     group.addoption("--env-prefix", default=None,
                     help="the add-on attachment's config var prefix, e.g. INFERENCE_4 for INFERENCE_4_URL")
     group.addoption("--models", default=None, help="comma-separated model ids (default: the target's)")
+    group.addoption("--features", default=None,
+                    help="with --base-url: what the models the docs' table does not list have, as the model "
+                         "table's columns, e.g. thinking=false,vision=true; rows bound to a feature nobody "
+                         "declared are observed, not judged")
     group.addoption("--cases-dir", default="cases", help="where the case files are (default: cases)")
     group.addoption("--cassette-dir", default="cassettes", help="where cassettes are (default: cassettes)")
     group.addoption("--results", default="reports/results.json", help="results file to write")
@@ -75,7 +79,7 @@ def _armed(config) -> Path | None:
 
 
 # Options that only mean something when the case files are collected.
-TARGET_OPTIONS = ("--base-url", "--api-key-env", "--env-prefix", "--models", "--sdk")
+TARGET_OPTIONS = ("--base-url", "--api-key-env", "--env-prefix", "--models", "--sdk", "--features")
 
 
 def _models(config) -> list[str] | None:
@@ -124,6 +128,7 @@ def pytest_configure(config):
         workers=_workers(config),
         rate_limit=config.getoption("--rate-limit"),
         sdk=config.getoption("--sdk"),
+        features=config.getoption("--features"),
     )
     role = _role(config)
     if role == WORKER:  # the controller checked the target, started any server and made the run folder

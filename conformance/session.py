@@ -26,9 +26,10 @@ from .preflight import check_key, check_reachable
 from .repro import write_repros
 from .results import Result, document, now, write_json_atomic
 from .results.shards import ShardWriter, read_shards, worker_name
+from .row_decisions import decide_partial_rows
 from .runner import Runner
 from .secrets import meaningful, scrub_json
-from .targets import Target, read_manifest, resolve_target, write_manifest
+from .targets import Target, parse_features, read_manifest, resolve_target, write_manifest
 from .wire.loopback import LoopbackServer
 from .wire.recording import LIVE, MODES, RECORD, REPLAY, Recorder
 from .wire.replay import CassetteTransport
@@ -60,6 +61,7 @@ class Options:
     rate_limit: float | None = None  # requests a minute per model, for the whole run
     record_command: str = "python3 -m nox -s record --"
     sdk: str | None = None          # --sdk as given: the clients to send through (None: every one available)
+    features: str | None = None     # --features as given: an ad-hoc target's model features (thinking=false,...)
 
 
 def test_param_id(model: str, sdk: str) -> str:
@@ -98,6 +100,7 @@ class ConformanceRun:
             options.cases_dir / TARGETS_FILE, docs, options.target, base_url=options.base_url,
             api_key_env=options.api_key_env, models=options.models, env_prefix=options.env_prefix,
             need_url=options.mode != REPLAY, cassette_dir=options.cassette_dir,
+            features=parse_features(options.features, docs) if options.features is not None else None,
         )
         unknown = sorted(k for k in target.known_differences if "." not in k and k not in {c.id for c in cases})
         if unknown:
@@ -255,7 +258,13 @@ class ConformanceRun:
             for model in self.target.models:
                 for sdk in self.sdks if self.runs(case, model) else ():
                     self.run_test(case, model, f"{test_file}::{case.id}[{test_param_id(model, sdk)}]", sdk)
+        self.decide_rows()
         return self.results
+
+    def decide_rows(self) -> None:
+        """What a row comes to across its parts (each a test of its own), once all are in: a Partial
+        row where no part works differs (row_decisions.py)."""
+        decide_partial_rows(self.results, self.docs.promises, self.target.known_differences)
 
     def open_shards(self, run_dir: Path | None, narrowed: dict | None = None) -> dict | None:
         """Start appending results to a shard in run_dir; without one, make the run's folder and
@@ -284,6 +293,7 @@ class ConformanceRun:
         """Every worker's results (this process's too), read back from the run's folder."""
         if self.run_dir is not None:
             self.results = read_shards(self.run_dir)
+        self.decide_rows()
         return self.results
 
     def write_results(self, extra: dict | None = None, status: str = "completed") -> dict:

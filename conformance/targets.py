@@ -109,6 +109,24 @@ def _known_differences_problem(spec: dict, docs: DocsTables) -> str | None:
     return None
 
 
+def parse_features(text: str, docs: DocsTables) -> dict:
+    """--features thinking=false,vision=true -> {"thinking": False, "vision": True}: columns of the
+    docs' model table other than the SDK's, each true or false. One-line error otherwise."""
+    columns = [c for c in docs.model_columns() if c != "sdk"]
+    features = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        column, _, value = part.partition("=")
+        column, value = column.strip(), value.strip().lower()
+        if column not in columns:
+            raise ConformanceError(f"--features: unknown feature '{column}': features are {', '.join(columns)}")
+        if value not in ("true", "false"):
+            raise ConformanceError(f"--features: {column}={value or '?'}: say true or false")
+        features[column] = value == "true"
+    if not features:
+        raise ConformanceError(f"--features names no feature: e.g. --features {columns[0]}=false")
+    return features
+
+
 def start_spec(spec: dict) -> StartSpec:
     port = spec.get("port", "auto")
     return StartSpec(command=tuple(spec["command"]), port=None if port == "auto" else int(port),
@@ -159,16 +177,22 @@ def resolve_target(
     need_url: bool = True,
     environ=os.environ,
     cassette_dir: Path | None = None,
+    features: dict | None = None,
 ) -> Target:
     """The target called `name`: a profile, an ad-hoc server given by --base-url, or (replay only)
-    an ad-hoc target recorded earlier, known from its cassettes' manifest."""
+    an ad-hoc target recorded earlier, known from its cassettes' manifest. `features` (--features)
+    describe an ad-hoc target's models that the docs' table does not list."""
     known = load_profiles(targets_file, docs)
     spec = known.get(name)
+    if spec is not None and features is not None:
+        raise ConformanceError(f"--features describes an ad-hoc target's models; target '{name}' is a profile "
+                               f"in {targets_file.name}, whose `features` say what its models have")
     profile = targets_file.as_posix() if spec is not None else None
     manifest = read_manifest(cassette_dir, name) if spec is None and not need_url and cassette_dir else None
     if spec is None and manifest is not None:
         spec = {"key": "", "models": manifest["models"] if manifest["own_models"] else "docs",
-                "claims": manifest["claims"], "features": manifest.get("features") or {}}
+                "claims": manifest["claims"], "features": manifest.get("features") or {},
+                "own_models": manifest["own_models"]}
         models = models or manifest["models"]
         profile = manifest_path(cassette_dir, name).as_posix()
     recorded = [t for t in recorded_targets(cassette_dir) if t not in known] if cassette_dir else []
@@ -218,6 +242,11 @@ def resolve_target(
     own = () if listed == "docs" or profile is None else tuple(listed)
     if not chosen:
         chosen = docs.model_ids if listed == "docs" else list(listed)
+    if "own_models" in spec:  # an ad-hoc target replayed from its manifest
+        own = tuple(spec["own_models"])
+    elif profile is None:  # ad-hoc: the models the docs' table lacks are described by --features (or unknown)
+        own = tuple(m for m in chosen if docs.model_row(m) is None)
+        spec["features"] = dict(features or {})
     return Target(name=name, base_url=url, api_key=key, key_source=source, models=tuple(chosen),
                   start=start_spec(spec["start"]) if spec.get("start") else None, base_path=base_path,
                   claims=spec.get("claims", CLAIMS_HEROKU), features=dict(spec.get("features", {})),

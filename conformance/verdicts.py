@@ -20,6 +20,14 @@ UNDOCUMENTED_LEVEL = "undocumented"
 # claim takes this level and promise, so each observation is shown and none is judged.
 OBSERVED_ONLY_LEVEL = "observed only"
 NOT_HELD_AGAINST_THE_DOCS = "not-held-against-the-docs"
+# A row bound to a model feature (thinking, vision) on a model whose feature nobody declared (an
+# ad-hoc target without --features): what it does is shown, never judged.
+FEATURE_UNKNOWN_LEVEL = "feature unknown"
+FEATURE_UNKNOWN = "feature-unknown"
+DOCS_CONTRADICT = "docs-contradict"
+UNPUBLISHED_SOURCE = "unpublished-source"
+# How sure a claim's source is (`tier` in cases/docs-tables.yaml); only Heroku's published pages are judged.
+JUDGED_TIERS = ("heroku",)
 
 # What each promise expects of each observation. A check reports HONOURED when what the row states
 # was seen: the effect of a Full parameter, the error a "rejected" claim promises, the limitation
@@ -48,6 +56,16 @@ RULES = {
     # The docs say nothing checkable: the observation is recorded, never judged.
     "observe-only": {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE,
                      REJECTED: INCONCLUSIVE, ERROR: INCONCLUSIVE},
+    # The docs give two levels for one thing (devcenter's logprobs): whatever is seen agrees with one
+    # listing and contradicts the other, so it is shown beside both and held against neither.
+    DOCS_CONTRADICT: {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE,
+                      REJECTED: INCONCLUSIVE, ERROR: INCONCLUSIVE},
+    # A claim read from a draft page or a third party: Heroku has not published it, so it is shown,
+    # never judged (only Heroku's own published statements can differ).
+    UNPUBLISHED_SOURCE: {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE,
+                         REJECTED: INCONCLUSIVE, ERROR: INCONCLUSIVE},
+    FEATURE_UNKNOWN: {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE,
+                      REJECTED: INCONCLUSIVE, ERROR: INCONCLUSIVE},
     NOT_HELD_AGAINST_THE_DOCS: {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE,
                                 REJECTED: INCONCLUSIVE, ERROR: INCONCLUSIVE},
     # Outside a documented range the docs promise nothing; a clean 4xx is what a careful API does.
@@ -59,7 +77,23 @@ WHY_INCONCLUSIVE = {
     UNDOCUMENTED_LEVEL: "the docs promise nothing here",
     "observe-only": "the docs promise nothing checkable here: observed, not judged",
     NOT_HELD_AGAINST_THE_DOCS: "this target is observed only: Heroku's docs are not held against it",
+    DOCS_CONTRADICT: "the docs contradict themselves here: observed, held against neither listing",
+    UNPUBLISHED_SOURCE: "this claim is not from a page Heroku published: observed, not judged",
+    FEATURE_UNKNOWN: ("whether this model has the feature this row depends on is not known: observed, not judged "
+                      "(declare it with --features, e.g. --features thinking=false,vision=true)"),
 }
+
+
+def docs_contradict(observed: str, listings: tuple) -> str:
+    """The one finding a self-contradicting claim comes to: which listing the observation bears out."""
+    levels = " and ".join(level for level, _ in listings)
+    borne = [level for level, promise in listings if RULES[promise][observed] == AGREES]
+    against = [level for level, promise in listings if RULES[promise][observed] == DIFFERS]
+    seen = (f"what was seen agrees with the {' and '.join(borne)} listing" if borne else
+            "what was seen bears out neither listing")
+    if borne and against:
+        seen += f" and contradicts the {' and '.join(against)} one"
+    return f"the docs contradict themselves (listed as {levels}): {seen}; not held against the service"
 
 
 def obtained(finding: Finding) -> bool:
@@ -71,7 +105,7 @@ def obtained(finding: Finding) -> bool:
 
 
 def judge(promise: str, finding: Finding, documented: bool = True, row_is_about_the_model: bool = False,
-          model_is_documented: bool = True, level: str = "") -> tuple[str, str]:
+          model_is_documented: bool = True, level: str = "", listings: tuple = ()) -> tuple[str, str]:
     """(verdict, reason) for one finding against one documented promise.
 
     `documented=False` means the probe used a value outside the documented range: whatever the
@@ -96,6 +130,8 @@ def judge(promise: str, finding: Finding, documented: bool = True, row_is_about_
     if not documented and promise != NOT_HELD_AGAINST_THE_DOCS:  # observed-only stays unjudged everywhere
         promise = UNDOCUMENTED_LEVEL
     verdict = RULES[promise][observed]
+    if promise == DOCS_CONTRADICT and listings:
+        return verdict, f"{reason}; {docs_contradict(observed, listings)}"
     if verdict == INCONCLUSIVE and promise in WHY_INCONCLUSIVE:
         return verdict, f"{reason}; {WHY_INCONCLUSIVE[promise]}"
     if verdict == DIFFERS and observed == HONOURED and level:

@@ -53,6 +53,8 @@ BREAKS = {
     "metadata": "answers metadata with nested values with a 500 (flat string values still work)",
     "metadata-strings": "answers metadata with a few string values with a 500",
     "metadata-many-keys": "answers metadata with more than 8 keys with a 500",
+    "metadata-refused": "refuses every metadata with a 400 naming it: no part of the Partial row works",
+    "response-format-refused": "refuses every response_format but text with a 400 naming it",
     "tools": "calls tools with arguments that are not JSON (the object's Python repr, single-quoted)",
     "tool-choice-required": "ignores tool_choice required: answers in text when the prompt names no tool",
     "tool-choice-named": "ignores a named tool_choice: calls another of the declared tools",

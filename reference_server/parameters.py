@@ -38,6 +38,8 @@ def validate_parameters(body: dict, breaks: frozenset[str]) -> None:
         raise bad("user is not supported")
     metadata = body.get("metadata")
     nested = isinstance(metadata, dict) and any(isinstance(v, (dict, list)) for v in metadata.values())
+    if "metadata-refused" in breaks and metadata is not None:
+        raise bad("metadata is not supported")
     if "metadata" in breaks and nested:
         raise RequestError(500, "Internal Server Error", "server_error")
     # Under "Partial" only a server error (or a changed answer) differs; each shape has its switch.
@@ -51,6 +53,8 @@ def validate_parameters(body: dict, breaks: frozenset[str]) -> None:
         return
     if not isinstance(response_format, dict) or response_format.get("type") not in FORMATS:
         raise bad(f"response_format.type must be one of {', '.join(sorted(FORMATS))}")
+    if "response-format-refused" in breaks and response_format.get("type") != "text":
+        raise bad(f"response_format {response_format.get('type')} is not supported")
     # Under "Partial" a mode that does not work is no difference; a server error is.
     if f"response-format-{response_format['type'].removeprefix('json_')}" in breaks:
         raise RequestError(500, "Failed to execute chat", "server_error")

@@ -14,8 +14,6 @@ from conformance.reference import ReferenceServer
 ROOT = Path(__file__).resolve().parent.parent
 # Rows that differ whatever a server does: the newer Dev Center page lists logprobs twice, as
 # supported and as ignored. The reference server ignores logprobs, so the first listing differs.
-SELF_CONTRADICTING = {"devcenter.logprobs"}
-
 
 @dataclass
 class SuiteRun:

@@ -69,7 +69,8 @@ def test_model_rows_resolve_per_model():
     assert DOCS.claim_for("models.{model}.vision", "claude-4-5-haiku").level == "✗"
     unlisted = DOCS.claim_for("models.{model}.sdk", "gpt-oss-120b")  # "All models ... work with the SDK"
     assert (unlisted.id, unlisted.level) == ("models.gpt-oss-120b.sdk", "✓")
-    assert DOCS.claim_for("models.{model}.vision", "gpt-oss-120b").level == "undocumented"
+    # nobody declared whether it has vision: observed, not judged
+    assert DOCS.claim_for("models.{model}.vision", "gpt-oss-120b").level == "feature unknown"
 
 
 def test_every_core_row_has_a_case():

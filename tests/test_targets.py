@@ -114,8 +114,8 @@ def test_features_are_the_model_table_of_a_profiles_own_models():
     assert (thinking.level, thinking.promise) == ("✓", "works-on-this-model")
     assert sdk.level == "✓"  # "all models work with the OpenAI SDK": the general sentence
     assert docs.model_row("tiny") == "tiny"  # the profile documents it: a refused model is a finding
-    # Without a profile saying so, an unlisted model's vision is undocumented, as before.
-    assert DOCS.claim_for("models.{model}.vision", "tiny").level == "undocumented"
+    # Without a profile (or --features) saying so, an unlisted model's vision is not known: observed.
+    assert DOCS.claim_for("models.{model}.vision", "tiny").level == "feature unknown"
 
 
 def test_a_profiles_own_models_get_each_rows_general_level_never_herokus_per_model_one():
@@ -222,7 +222,8 @@ def test_an_older_recording_without_its_manifest_replays_with_models(tmp_path):
                                                r"name the models to replay with --models a,b"):
         resolve("old-server", need_url=False, cassette_dir=tmp_path / "c")
     t = resolve("old-server", need_url=False, cassette_dir=tmp_path / "c", models=["m"])
-    assert (t.models, t.base_url, t.claims, t.own_models) == (("m",), None, "heroku", ())
+    # an ad-hoc target's models the docs' table lacks are its own (their features unknown)
+    assert (t.models, t.base_url, t.claims, t.own_models) == (("m",), None, "heroku", ("m",))
 
 
 # --- known differences: a peer's checked differences are expected failures ---------------------------
@@ -233,7 +234,8 @@ def test_a_rows_level_by_model_column_reaches_a_profiles_own_models():
     with_thinking = DOCS.for_target("heroku", ("tiny",), {"thinking": True})
     assert without.claim_for(row, "tiny").level == "Unstated"
     assert with_thinking.claim_for(row, "tiny").level == "Full"
-    assert DOCS.for_target("heroku", ("tiny",), {}).claim_for(row, "tiny").level == "Full"  # nothing said
+    # nothing said: whether it can reason is not known, so the row is observed, not held at Full
+    assert DOCS.for_target("heroku", ("tiny",), {}).claim_for(row, "tiny").level == "feature unknown"
     # Heroku's own models: the same answers as their explicit model_levels.
     for model in DOCS.model_ids:
         marks = DOCS.model_marks(model)

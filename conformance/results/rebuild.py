@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from ..errors import ConformanceError
+from ..row_decisions import decide_partial_rows
 from . import document
 from .shards import read_shards
 
@@ -14,6 +15,8 @@ def rebuild_from_run(run_dir: Path) -> dict:
     except (OSError, ValueError) as err:
         raise ConformanceError(f"{run_dir}: not a run folder (no readable run.json: {err})") from None
     results = read_shards(run_dir)
+    levels = meta["docs"].get("levels", {})
+    decide_partial_rows(results, {level: spec["promise"] for level, spec in levels.items()})
     run = {**meta["run"], "status": "interrupted", "rebuilt_from": run_dir.as_posix()}
     data = document(run, meta["docs"], results)
     return data
