@@ -145,6 +145,8 @@ BROKEN_ROWS["response-format-schema"] = BROKEN_ROWS["response-format-schema"] | 
 # Switches whose deviation a check can only call unproven: every schema feature followed neither
 # shows nor refutes "limited support" (valid answers show the model, not enforcement).
 MADE_INCONCLUSIVE = {"response-format-schemas": {"limitations.response-format"},
+                     # the schema ladder refused from its first step: nothing learnt of the limitation
+                     "response-format-refused": {"limitations.response-format"},
                      # one JSON body: no stream whose framing could be judged
                      "stream": FRAMING_ROWS}
 
