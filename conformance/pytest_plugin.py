@@ -354,6 +354,8 @@ class ConformancePlugin:
                                                   for s in self.run.runner.senders.values()))
         if self.run.sdk_note:
             tr.write_line(self.run.sdk_note, yellow=True)
+        for r in self.run.decided_rows:  # its tests passed one part at a time; the row as a whole differs
+            tr.write_line(f"  differs across its parts: {r.test_id} {r.row} ({r.documented}): {r.reason}", red=True)
         outside = [r for r in results if r.verdict == INCONCLUSIVE and self._outside_range(r)]
         for r in results:
             if r.verdict == INCONCLUSIVE and r not in outside:

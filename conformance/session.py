@@ -80,6 +80,7 @@ class ConformanceRun:
     server: LocalServer | None = None  # a target's local server, started from its profile
     results: list[Result] = field(default_factory=list)
     repros: list[Path] = field(default_factory=list)  # case files written for live failures
+    decided_rows: list = field(default_factory=list)  # results a row's decision across its parts changed
     run_dir: Path | None = None     # where every worker appends its finished results (shards)
     shards: ShardWriter | None = None
     narrowed: dict = field(default_factory=dict)
@@ -264,7 +265,7 @@ class ConformanceRun:
     def decide_rows(self) -> None:
         """What a row comes to across its parts (each a test of its own), once all are in: a Partial
         row where no part works differs (row_decisions.py)."""
-        decide_partial_rows(self.results, self.docs.promises, self.target.known_differences)
+        self.decided_rows = decide_partial_rows(self.results, self.docs.promises, self.target.known_differences)
 
     def open_shards(self, run_dir: Path | None, narrowed: dict | None = None) -> dict | None:
         """Start appending results to a shard in run_dir; without one, make the run's folder and

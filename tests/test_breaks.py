@@ -227,3 +227,13 @@ def test_every_claim_a_case_judges_has_a_switch_that_breaks_it():
     broken = set().union(*(expected_differs(switch) for switch in BROKEN_ROWS))
     # observe-only rows are never judged, so nothing can make them differ
     assert named - broken == OBSERVE_ONLY_ROWS
+
+
+def test_a_partial_row_where_nothing_works_fails_the_run_and_says_so(suite, reference_server):
+    """Each part's test passes alone (one part not working proves nothing); the row as a whole fails
+    the run, and the summary says which row, across which parts."""
+    url = reference_server(breaks="metadata-refused")
+    run = suite.run("--mode", "live", "--base-url", url, "--models=claude-4-5-haiku", "-k", "metadata")
+    assert run.code == 1, run.output
+    assert "differs across its parts" in run.output and "metadata.metadata/nested (Partial)" in run.output
+    assert run.rows_with("differs") == METADATA_ROWS
