@@ -6,6 +6,7 @@
     python3 -m nox -s record -- --target heroku        # real requests, cassettes under cassettes/heroku/
     python3 -m nox -s tests                             # the harness's own tests
     python3 -m nox -s peer                              # llama.cpp's llama-server, built here, as a target
+    python3 -m nox -s reference-server -- --port 8000   # the reference server on loopback, for any client
     python3 -m nox -s sdk-matrix                        # every recorded target through old, pinned and new clients
 """
 import hashlib
@@ -105,6 +106,14 @@ def conformance(session):
                     *session.posargs)
     else:
         session.run("python", "-m", "conformance.matrix", *session.posargs)
+
+
+@nox.session(name="reference-server")
+def reference_server(session):
+    """Serve this project's reference server on loopback: `-- --port 8000 [--api-key KEY] [--break SWITCH]`;
+    point any client at http://127.0.0.1:8000/v1 with that key (default reference-key)."""
+    session.install("-e", ".[reference]")
+    session.run("python", "-m", "reference_server", *session.posargs)
 
 
 @nox.session
