@@ -357,9 +357,13 @@ class ConformancePlugin:
         for r in self.run.decided_rows:  # its tests passed one part at a time; the row as a whole differs
             tr.write_line(f"  differs across its parts: {r.test_id} {r.row} ({r.documented}): {r.reason}", red=True)
         outside = [r for r in results if r.verdict == INCONCLUSIVE and self._outside_range(r)]
-        for r in results:
-            if r.verdict == INCONCLUSIVE and r not in outside:
+        undecided = [r for r in results if r.verdict == INCONCLUSIVE and r not in outside]
+        if tr.config.option.verbose > 0:
+            for r in undecided:
                 tr.write_line(f"  inconclusive: {r.test_id}{_params(r)} {r.row}: {r.reason}")
+        else:  # one line per row, naming its models; -v gives every result
+            for line in by_row(undecided):
+                tr.write_line(f"  inconclusive: {line}")
         if outside:
             tr.write_line(f"  inconclusive: {len(outside)} value(s) outside documented ranges were accepted "
                           "(the docs promise nothing there; see the report's evidence)")
@@ -380,6 +384,19 @@ class ConformancePlugin:
             tr.write_line(f"a live failure is written out as a case that reproduces it: {path}")
         tr.write_line(f"results: {self.run.options.results}"
                       + (f", report: {self.run.options.report}" if self.run.options.report else ""))
+
+
+def by_row(results: list) -> list[str]:
+    """One line per row: its models (and clients), how many results, and the first one's reason."""
+    rows: dict[str, list] = {}
+    for r in results:
+        rows.setdefault(r.row, []).append(r)
+    lines = []
+    for row, found in rows.items():
+        models = ", ".join(dict.fromkeys(r.model for r in found))
+        count = f" ({len(found)} results)" if len(found) > 1 else ""
+        lines.append(f"{row} on {models}{count}: {found[0].reason}")
+    return lines
 
 
 def _params(result) -> str:

@@ -118,3 +118,16 @@ def test_files_written_whole_are_readable_as_any_new_file(tmp_path):
     mask = os.umask(0o022)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask and path.read_text() == "<p>report</p>"
+
+
+def test_the_summary_gives_one_line_per_undecided_row_naming_its_models(suite, reference_server):
+    url = reference_server()
+    args = ("--mode", "live", "--base-url", url, "--models=claude-4-5-haiku,nova-lite", "-k", "unknown-params")
+    run = suite.run(*args)
+    lines = [line for line in run.output.splitlines() if line.strip().startswith("inconclusive:")]
+    rows = [line.split("inconclusive: ", 1)[1].split(" on ", 1)[0] for line in lines]
+    assert sorted(rows) == sorted(set(rows)) and "prose.unknown-params" in rows, run.output
+    assert any("on claude-4-5-haiku, nova-lite" in line for line in lines), run.output
+    verbose = suite.run(*args, "-vv")  # the suite runs with -q: -vv is a user's -v
+    every = [ln for ln in verbose.output.splitlines() if "inconclusive: cases/advanced.yaml::unknown-params[" in ln]
+    assert len(every) >= 4
