@@ -45,6 +45,10 @@ def pytest_addoption(parser):
                     help="with --base-url: what the models the docs' table does not list have, as the model "
                          "table's columns, e.g. thinking=false,vision=true; rows bound to a feature nobody "
                          "declared are observed, not judged")
+    group.addoption("--image-base-url", default=None,
+                    help="where a remote target can fetch the suite's images for the cases that send images by "
+                         "URL (red.png, blue.png, red.jpg, blue.jpg; `nox -s publish` puts them on your site); a "
+                         "local target gets the suite's own loopback image host")
     group.addoption("--cases-dir", default="cases", help="where the case files are (default: cases)")
     group.addoption("--cassette-dir", default="cassettes", help="where cassettes are (default: cassettes)")
     group.addoption("--results", default="reports/results.json", help="results file to write")
@@ -129,6 +133,7 @@ def pytest_configure(config):
         rate_limit=config.getoption("--rate-limit"),
         sdk=config.getoption("--sdk"),
         features=config.getoption("--features"),
+        image_base_url=config.getoption("--image-base-url"),
     )
     role = _role(config)
     if role == WORKER:  # the controller checked the target, started any server and made the run folder

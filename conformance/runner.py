@@ -18,7 +18,8 @@ from .errors import describe_error
 from .evidence import exchange_evidence
 from .exchange import Exchange
 from .explore import explore, in_range
-from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, Finding
+from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from .image_host import fill, uses_images_by_url
 from .plan import PlannedRequest, baseline_request, follow_up, plan_requests
 from .results import Result
 from .secrets import scrub_text
@@ -62,6 +63,11 @@ def tokens_of(exchanges: list[Exchange]) -> dict:
     return total
 
 
+NO_IMAGE_HOST = ("not covered: this case sends images by URL, and a remote server cannot fetch the suite's "
+                 "loopback images; pass --image-base-url URL (a host serving red.png, blue.png, red.jpg, blue.jpg, "
+                 "as `nox -s publish` writes them)")
+
+
 @dataclass
 class Runner:
     client: Sender                 # the sender of the test under way (one per client: `senders`)
@@ -78,6 +84,7 @@ class Runner:
     budget: int | None = None      # tokens this process may use; later probes are not sent
     tokens_used: int = 0
     senders: dict | None = None    # client name -> its sender; None: `client` only
+    image_base_url: str | None = None  # where `{image_base_url}` in a case points; None: no image host
 
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
@@ -134,7 +141,12 @@ class Runner:
     def probe(self, case: Case, model: str, explored: dict | None = None) -> tuple[Finding, list[Exchange]]:
         """Send the case's planned requests and run its check on what came back."""
         exchanges: list[Exchange] = []
-        for planned in plan_requests(case, model, explored):
+        plans = plan_requests(case, model, explored)
+        if any(uses_images_by_url(p.body) for p in plans):
+            if self.image_base_url is None:
+                return Finding(UNCLEAR, NO_IMAGE_HOST), []
+            plans = [dataclasses.replace(p, body=fill(p.body, self.image_base_url)) for p in plans]
+        for planned in plans:
             if planned.after is not None:  # built from an earlier answer; None when there is nothing to build on
                 earlier = next((ex for ex in exchanges if ex.role == planned.after), None)
                 planned = follow_up(planned, earlier)

@@ -20,6 +20,7 @@ from .clients.python_openai import PythonOpenAI
 from .docs import DocsTables, load_docs
 from .errors import ConformanceError
 from .expectations import KnownDifference, TestOutcome, decide
+from .image_host import ImageHost, local_base_url
 from .local_server import LocalServer
 from .plan import estimate
 from .preflight import check_key, check_reachable
@@ -62,6 +63,7 @@ class Options:
     record_command: str = "python3 -m nox -s record --"
     sdk: str | None = None          # --sdk as given: the clients to send through (None: every one available)
     features: str | None = None     # --features as given: an ad-hoc target's model features (thinking=false,...)
+    image_base_url: str | None = None  # --image-base-url: where a remote target can fetch the suite's images
 
 
 def test_param_id(model: str, sdk: str) -> str:
@@ -81,6 +83,7 @@ class ConformanceRun:
     results: list[Result] = field(default_factory=list)
     repros: list[Path] = field(default_factory=list)  # case files written for live failures
     decided_rows: list = field(default_factory=list)  # results a row's decision across its parts changed
+    image_host: "ImageHost | None" = None  # the suite's images by URL, for a local target's live run
     run_dir: Path | None = None     # where every worker appends its finished results (shards)
     shards: ShardWriter | None = None
     narrowed: dict = field(default_factory=dict)
@@ -138,7 +141,28 @@ class ConformanceRun:
                              self.record_command(), random_draws=self.options.random_draws,
                              deadline_at=None if self.options.deadline is None else
                              time.monotonic() + self.options.deadline,
-                             budget=self._budget_share(), senders=senders)
+                             budget=self._budget_share(), senders=senders, image_base_url=self._image_base_url())
+
+    def _is_local(self) -> bool:
+        """A target the suite starts, or one on loopback: it can fetch the suite's own image host."""
+        host = urlsplit(self.target.base_url).hostname if self.target.base_url else None
+        return self.target.start is not None or host in ("127.0.0.1", "localhost", "::1")
+
+    def _image_base_url(self) -> str | None:
+        """Where the images sent by URL are: --image-base-url; for a local target the suite's own
+        image host (started here for a live or record run); for a remote one recorded with an image
+        host, the one its manifest names; else None (those cases are not covered)."""
+        if self.options.image_base_url:
+            return self.options.image_base_url.rstrip("/")
+        if self.options.mode == REPLAY:
+            manifest = read_manifest(self.options.cassette_dir, self.target.name) or {}
+            return manifest.get("image_base_url") or (local_base_url() if self._is_local() else None)
+        if not self._is_local():
+            return None
+        # Recorded URLs must be the ones a replay plans: a recording serves on the fixed port, a live
+        # run (nothing kept) on any free one, so that live runs side by side never share a host.
+        self.image_host = ImageHost() if self.options.mode == RECORD else ImageHost(port=0)
+        return self.image_host.base_url
 
     def _senders(self, base_url: str, api_key: str, recorder: Recorder) -> dict:
         """A sender per client: the Python SDK in-process, the Node.js clients through their driver
@@ -170,7 +194,8 @@ class ConformanceRun:
         The models recorded so far stay listed: a narrowed recording adds to them."""
         earlier = read_manifest(self.options.cassette_dir, self.target.name) or {}
         models = tuple(dict.fromkeys([*earlier.get("models", []), *self.target.models]))
-        write_manifest(self.options.cassette_dir, dataclasses.replace(self.target, models=models))
+        write_manifest(self.options.cassette_dir, dataclasses.replace(self.target, models=models),
+                       self.options.image_base_url or earlier.get("image_base_url"))
 
     def _budget_share(self) -> int | None:
         """Each of the run's processes may spend its share of the budget."""
@@ -315,6 +340,9 @@ class ConformanceRun:
         return data
 
     def close(self) -> None:
+        if self.image_host is not None:
+            self.image_host.stop()
+            self.image_host = None
         if self.driver is not None:
             self.driver.stop()
             self.driver = None

@@ -138,10 +138,13 @@ def manifest_path(cassette_dir: Path, name: str) -> Path:
     return cassette_dir / safe_name(name) / MANIFEST
 
 
-def write_manifest(cassette_dir: Path, target: Target) -> None:
-    """Beside a target's cassettes: what replaying them needs (the models; for an ad-hoc target the rest too)."""
+def write_manifest(cassette_dir: Path, target: Target, image_base_url: str | None = None) -> None:
+    """Beside a target's cassettes: what replaying them needs (the models; for an ad-hoc target the
+    rest too; the image host its cases by URL were recorded with, when it was not the suite's own)."""
     data = {"target": target.name, "models": list(target.models), "claims": target.claims,
             "features": dict(target.features), "own_models": list(target.own_models), "profile": target.profile}
+    if image_base_url:
+        data["image_base_url"] = image_base_url
     write_text_atomic(manifest_path(cassette_dir, target.name), json.dumps(data, indent=1) + "\n")
 
 

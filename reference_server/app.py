@@ -164,8 +164,13 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             newer.validate_newer(body, breaks)
             thinking.validate_thinking(body, breaks)
             parameters.validate_parameters(body, breaks)
+            # Images by URL are fetched (loopback only) before anything is answered: one that cannot
+            # be used is a 400, as for any other bad part of the request.
+            body = {**body, "messages": vision.resolve_urls(body["messages"], breaks)}
         except RequestError as err:
             return error_response(err)
+        except vision.ImageURLError as err:
+            return error_response(RequestError(400, str(err)))
         body = newer.as_seen(body, breaks)
         done = newer.extend(complete(body, breaks), body, breaks)
         done = thinking.extend(done, body, breaks)

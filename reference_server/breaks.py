@@ -65,6 +65,7 @@ BREAKS = {
     "thinking-everywhere": "lets the models without extended thinking (Haiku, Nova) think and show reasoning too",
     "vision-dropped": "drops image parts on vision models silently: only the text is answered",
     "vision-everywhere": "lets models without vision accept images, and see them",
+    "vision-url": "cannot read images by URL on vision models: each is answered 'I cannot read this image.'",
     "batch-api": "serves /v1/batches: a list of batches, and a batch object for a create",
     "tool-content": "accepts an assistant message with tool_calls and empty, null or absent content",
     "tool-result-ignored": "answers a conversation that ends with tool results as if each result were empty",

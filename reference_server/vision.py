@@ -1,17 +1,21 @@
 """Vision for the scripted model: an image sent as a PNG data URL is decoded (zlib, the five PNG
 row filters; 8-bit RGB or RGBA, not interlaced), a JPEG one too (baseline: jpeg.py), and its
-dominant colour named. Models without vision refuse image parts (validation.py); other image forms
-(https URLs) are described, not seen.
+dominant colour named. Models without vision refuse image parts (validation.py). An image by URL is
+fetched, from loopback only (this server never reaches another host): a URL it cannot fetch, or
+that is not a PNG or JPEG, is refused with a 400 naming the URL, as a careful API does (`fetched`).
 
 Break switches: `vision-dropped` drops image parts on vision models (the text alone is answered);
 `vision-everywhere` lets models without vision accept and see images; `vision-jpeg` cannot read
-JPEG images (PNG still works).
+JPEG images (PNG still works); `vision-url` cannot read images by URL (base64 still works).
 """
 import base64
 import binascii
 import struct
+import urllib.error
+import urllib.request
 import zlib
 from collections import Counter
+from urllib.parse import urlsplit
 
 from .jpeg import decode_jpeg
 
@@ -78,6 +82,50 @@ def decode_png(png: bytes) -> list[tuple[int, int, int]]:
 
 def colour_name(rgb: tuple[int, int, int]) -> str:
     return min(NAMED, key=lambda name: sum((a - b) ** 2 for a, b in zip(NAMED[name], rgb, strict=True)))
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+IMAGE_TYPES = {"image/png": "data:image/png;base64,", "image/jpeg": "data:image/jpeg;base64,"}
+
+
+class ImageURLError(ValueError):
+    """An image URL that cannot be used: its message is the 400's."""
+
+
+def fetched(url: str) -> str:
+    """An http(s) image URL as the data URL of what it serves (PNG or JPEG), or ImageURLError."""
+    host = urlsplit(url).hostname or ""
+    if host not in LOOPBACK:
+        raise ImageURLError(f"image URL {url} cannot be fetched: this server reaches loopback only")
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 (loopback, checked above)
+            kind = answer.headers.get_content_type()
+            data = answer.read(4_000_000)
+    except urllib.error.HTTPError as err:
+        raise ImageURLError(f"image URL {url} could not be fetched: HTTP {err.code}") from None
+    except (urllib.error.URLError, OSError) as err:
+        raise ImageURLError(f"image URL {url} could not be fetched: {getattr(err, 'reason', err)}") from None
+    if kind not in IMAGE_TYPES:
+        raise ImageURLError(f"image URL {url} is not a PNG or JPEG image ({kind})")
+    return IMAGE_TYPES[kind] + base64.b64encode(data).decode("ascii")
+
+
+def resolve_urls(messages: list[dict], breaks: frozenset[str]) -> list[dict]:
+    """The messages with every http(s) image URL replaced by the data URL of what it serves; a URL
+    that cannot be used raises ImageURLError (a 400). `vision-url`: URLs are left as they are."""
+    if "vision-url" in breaks:
+        return messages
+    out = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            content = [{**p, "image_url": {**p["image_url"], "url": fetched(p["image_url"]["url"])}}
+                       if isinstance(p, dict) and p.get("type") == "image_url" and isinstance(p.get("image_url"), dict)
+                       and str(p["image_url"].get("url", "")).startswith(("http://", "https://")) else p
+                       for p in content]
+            message = {**message, "content": content}
+        out.append(message)
+    return out
 
 
 def describe(url: str, breaks: frozenset[str] = frozenset()) -> str:

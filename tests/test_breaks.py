@@ -33,7 +33,9 @@ PARAMETER_ROWS = ({f"advanced.{p}" for p in IGNORED_PARAMS if p != "presence_pen
 # which the page does not mention, among them).
 OBSERVE_ONLY_ROWS = {"prose.unknown-params", "thinking.enabled/with-temperature", "thinking.enabled/with-forced-tool",
                      # the docs contradict themselves; a third party's reading, not Heroku's page
-                     "devcenter.logprobs", "devcenter.unknown-params"}
+                     "devcenter.logprobs", "devcenter.unknown-params",
+                     # what an image URL that cannot be used gets
+                     "images.unusable-url"}
 # A presence penalty that changes nothing may still be honoured (one -2 logit rarely breaks a copy):
 # "no effect" is inconclusive there, and only an effect decides (it differs).
 WEAK_EVIDENCE_ROWS = {"advanced.presence_penalty"}
@@ -129,6 +131,7 @@ BROKEN_ROWS = {
     "tool-stream-fragments-broken": {"advanced.tools"},  # the streamed call
     "parallel-calls-same-id": {"advanced.tools"},  # two calls in one answer
     "vision-jpeg": {"models.claude-4-5-sonnet.vision"},  # the JPEG case; the ✗ model refuses any image first
+    "vision-url": {"models.claude-4-5-sonnet.vision"},  # the cases by URL; base64 still works
     # Every schema feature followed: the limitation is then only not seen (inconclusive), never refuted.
     "response-format-schemas": set(),
     # A model left out of the list that still answers: shown in the reason, no difference on the SDK row.

@@ -101,3 +101,34 @@ def image_colour_named(probe: Exchange, other: Exchange, control: Exchange, colo
         return Finding(ERROR, f"each image got its own answer, but neither names its colour: {said} (the image "
                               "reaches the model wrongly decoded)")
     return Finding(UNCLEAR, f"the answers do not name both colours: {said} (a model too weak to tell)")
+
+
+@check
+def unusable_image_url(probe: Exchange, other: Exchange, control: Exchange) -> Finding:
+    """An image URL that is not there (404) and one that is not an image (text/plain): a clear 4xx to
+    each, while the question alone is answered, is what a careful API does (HONOURED); an answer as if
+    no image had been sent is IGNORED; a 5xx or a malformed answer is ERROR. The row is observed
+    (Unstated): this records what happens, never judges it.
+
+    Sample: "both refused with HTTP 400: 'image URL http://127.0.0.1:47113/no-such-image.png could not be
+    fetched: HTTP 404' / '… is not a PNG or JPEG image (text/plain)'"
+    """
+    if control_problem := answered(control, "the question without an image"):
+        return Finding(UNCLEAR, f"{control_problem.reason}: nothing to compare with")
+    seen = []
+    for ex, what in ((probe, "a missing image"), (other, "a text file as an image")):
+        found = answered(ex, f"the request with {what}")
+        if found is not None and found.observed == REJECTED:
+            if (found.status or 0) >= 500:
+                return Finding(ERROR, f"{what}: {found.reason}: a server error, not a clean refusal", found.status)
+            if found.status in NOT_ABOUT_THE_CLAIM:
+                return found
+            seen.append(("refused", found.status, f"{what}: HTTP {found.status} {clip(ex.error_message, 100)}"))
+        elif found is not None:
+            return found
+        else:
+            seen.append(("answered", ex.status, f"{what}: answered {clip(ex.text, 60)}"))
+    said = "; ".join(text for _, _, text in seen)
+    if all(kind == "refused" for kind, _, _ in seen):
+        return Finding(HONOURED, f"each unusable URL is refused with a 4xx: {said}", seen[0][1])
+    return Finding(IGNORED, f"an unusable image URL is answered as if no image were sent: {said}")
