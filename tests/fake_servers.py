@@ -443,3 +443,24 @@ class NoisyParameters(ConformingParameters):
         import random
 
         return f"{text} (take {random.randint(1, 10**9)})"
+
+
+class DefaultSystemPromptTemplate(Base):
+    """A chat template like Qwen's: when the conversation does not open with a system (or developer)
+    turn, it puts in a default system prompt exactly as long as the requests cases' short developer
+    message, so that message's prompt count equals the count without it (every turn arrives). Its
+    model is weak: it never repeats a keyword, so only the counts can tell arrived from dropped."""
+
+    DEFAULT = "You are a helpful assistant. The secret keyword is HELIOTROPE."
+
+    def do_POST(self):
+        from reference_server import responder
+
+        body = self.body()
+        messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+        opening = messages[:1] if messages and messages[0].get("role") in ("system", "developer") else []
+        prompt = responder.count_tokens(self.DEFAULT) if not opening else 0
+        prompt += sum(responder.count_tokens(responder.text_of(m.get("content"))) for m in messages)
+        answer = completion(body["model"], "This small model gives the same short answer to everything.")
+        answer["usage"] = {"prompt_tokens": prompt, "completion_tokens": 11, "total_tokens": prompt + 11}
+        self.send_json(200, answer)
