@@ -302,3 +302,22 @@ def test_a_refusal_that_comes_with_or_without_the_flag_does_not_show_the_flag_wo
     assert found.observed == UNCLEAR and "the flag made no difference" in found.reason
     # answered without the flag: the flag is what refused it
     assert checks.refused_naming(strict, answer(), ["n"], without_flag=answer()).observed == HONOURED
+
+
+def repeats(times):
+    return " ".join(["apple"] * times)
+
+
+def test_a_penalty_is_judged_by_the_repeats_against_the_controls_own_spread():
+    def found(probe_times, control_times):
+        return checks.ignored_param_changes_nothing(answer(repeats(probe_times), frequency_penalty=2.0),
+                                                    controls(*map(repeats, control_times)), "frequency_penalty",
+                                                    repeated="apple")
+    # no effect: a count the controls give themselves
+    assert found(9, (10, 9, 10)).observed == IGNORED
+    # a clear effect, though the controls disagree among themselves
+    clear = found(1, (10, 9, 10))
+    assert clear.observed == HONOURED and "repeats of 'apple' 1 against 9-10 without it" in clear.reason
+    # small but real: two fewer than every control is unclear, never "ignored"
+    small = found(7, (10, 10, 10))
+    assert small.observed == UNCLEAR and "7 against 10" in small.reason

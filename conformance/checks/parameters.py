@@ -13,6 +13,7 @@ import jsonschema
 
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from .band import EFFECT, NO_EFFECT, band
 from .common import answered, error_text, spent_before_answering
 from .registry import check
 
@@ -77,7 +78,9 @@ def ignored_param_changes_nothing(probe: Exchange, control: list[Exchange], para
     penalty lowers a repeated token once, by 2 logits, which a strongly predicted copy can outweigh:
     its "no effect" proves too little (`weak_evidence`: ACCEPTED, inconclusive under Ignored). A
     penalty can only act on a word the controls do repeat (`repeated`, at least MIN_REPEATS times in
-    each): a model that does not repeat it (a weak one) shows nothing, UNCLEAR.
+    each): a model that does not repeat it (a weak one) shows nothing, UNCLEAR. With `repeated`, the
+    probe's count of it is held against the controls' counts (band.py): clearly fewer is an effect,
+    inside their spread none, anything between UNCLEAR.
     Sample: "with presence_penalty=2.0 the answer is 'apple'; without it, 3 controls all answered
     'apple apple apple apple apple apple apple apple'"
     """
@@ -85,15 +88,32 @@ def ignored_param_changes_nothing(probe: Exchange, control: list[Exchange], para
     if finding := probe_and_controls(probe, control, what):
         return finding
     if repeated:
-        counts = [normalised(ex.text).split().count(repeated.lower()) for ex in control]
-        if min(counts) < MIN_REPEATS:
-            return Finding(UNCLEAR, f"the controls repeat {repeated!r} {counts} times, under {MIN_REPEATS}: a "
-                                    f"penalty would have nothing to act on, so {what} could not show an effect")
+        return _repeats_compared(probe, control, what, repeated, weak_evidence)
     outcome, why = compared_with_controls(probe, control, what)
     if outcome == "same" and weak_evidence:
         return Finding(ACCEPTED, f"{why}; {what} at its strongest may still not break a confident copy, so "
                                  "this does not show it is ignored")
     return Finding({"same": IGNORED, "changed": HONOURED, "unclear": UNCLEAR}[outcome], why)
+
+
+def _repeats_compared(probe: Exchange, control: list[Exchange], what: str, repeated: str,
+                      weak_evidence: bool) -> Finding:
+    """A penalty acts on repeats: the probe's count of the repeated word against the controls' counts,
+    through the noise floor (band.py). Clearly fewer: its effect; inside their spread: none; else unclear."""
+    counts = [normalised(ex.text).split().count(repeated.lower()) for ex in control]
+    if min(counts) < MIN_REPEATS:
+        return Finding(UNCLEAR, f"the controls repeat {repeated!r} {counts} times, under {MIN_REPEATS}: a "
+                                f"penalty would have nothing to act on, so {what} could not show an effect")
+    moved = band(normalised(probe.text).split().count(repeated.lower()), counts)
+    why = f"with {what} the answer {clip(probe.text, 60)}: {moved.said(f'repeats of {repeated!r}')}"
+    if moved.outcome == EFFECT and moved.direction < 0:
+        return Finding(HONOURED, why)
+    if moved.outcome != NO_EFFECT:
+        return Finding(UNCLEAR, f"{why}: not clearly fewer repeats than the controls' own")
+    if weak_evidence:
+        return Finding(ACCEPTED, f"{why}; {what} at its strongest may still not break a confident copy, so "
+                                 "this does not show it is ignored")
+    return Finding(IGNORED, why)
 
 
 @check
