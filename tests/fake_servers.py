@@ -437,7 +437,8 @@ class ConformingParameters(Base):
 
 class NoisyParameters(ConformingParameters):
     """The same server with a model that never answers the same way twice (a weak or hot model):
-    every comparison with controls must then be inconclusive, never a difference."""
+    every comparison of whole answers with controls must then be inconclusive, never a difference.
+    (Its noise leaves a word's repeats alone, so a penalty's count of them still shows no effect.)"""
 
     def model(self, text: str) -> str:
         import random

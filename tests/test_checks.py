@@ -151,8 +151,8 @@ def test_max_tokens_respected_and_accepted_in_range():
     # a reasoning model that spent the limit thinking: nothing to judge, not a difference
     thought = completion("", finish="length", temperature=0.5)
     assert checks.accepted_in_range(thought, "temperature", 0.5, True).observed == UNCLEAR
-    assert checks.recalls_every_turn(completion("", finish="length"), {"system": "X"}, completion(), completion(),
-                                     completion()).observed == UNCLEAR
+    assert checks.recalls_every_turn(completion("", finish="length"), {"system": "X"},
+                                     *[completion()] * 6).observed == UNCLEAR
 
 
 def test_stop_sequence():
