@@ -465,3 +465,15 @@ class DefaultSystemPromptTemplate(Base):
         answer = completion(body["model"], "This small model gives the same short answer to everything.")
         answer["usage"] = {"prompt_tokens": prompt, "completion_tokens": 11, "total_tokens": prompt + 11}
         self.send_json(200, answer)
+
+
+class WildParameters(ConformingParameters):
+    """The same server with a model whose answers share almost nothing from one request to the next:
+    its own spread hides any effect, so every comparison of whole answers must be inconclusive."""
+
+    WORDS = ("river", "lamp", "seven", "orbit", "velvet", "quartz", "maple", "cinder", "harbor", "tulip", "echo")
+
+    def model(self, text: str) -> str:
+        import random
+
+        return " ".join(random.choice(self.WORDS) for _ in range(random.randint(4, 9)))

@@ -6,6 +6,7 @@ A real model is not perfectly repeatable even at temperature 0, so an answer is 
 spread of several controls (a repeated step), never with one: a probe outside a spread the controls
 themselves do not agree on says nothing.
 """
+import difflib
 import json
 import re
 
@@ -41,20 +42,42 @@ def control_problem(controls: list[Exchange]) -> Finding | None:
     return None
 
 
+def distance(a: str, b: str) -> int:
+    """How many words one answer must lose and gain to become the other (after `normalised`)."""
+    left, right = a.split(), b.split()
+    kept = sum(block.size for block in difflib.SequenceMatcher(None, left, right, autojunk=False).get_matching_blocks())
+    return len(left) + len(right) - 2 * kept
+
+
 def compared_with_controls(probe: Exchange, controls: list[Exchange], what: str) -> tuple[str, str]:
-    """("same" | "changed" | "unclear", why): the probe's answer against the controls' spread."""
-    seen = sorted({normalised(ex.text) for ex in controls})
+    """("same" | "changed" | "unclear", why): the probe's answer against the controls' spread.
+
+    The measure is a distance in words: the probe's to its nearest control, held (band.py) against
+    each control's to its nearest other control, from 0 (a control is its own answer). An answer as
+    close to the controls as they are to each other is "same"; one clearly farther is "changed".
+    Controls that share half their words or less leave no room for an effect to stand out: "unclear"."""
+    texts = [normalised(ex.text) for ex in controls]
     answer = normalised(probe.text)
-    if answer in seen:
-        agreeing = sum(normalised(ex.text) == answer for ex in controls)
+    if answer in texts:
+        agreeing = texts.count(answer)
         return "same", (f"with {what} the answer {clip(probe.text, 60)} is the one {agreeing} of "
                         f"{len(controls)} controls without it gave")
-    if len(seen) == 1:
+    apart = [min(distance(t, other) for j, other in enumerate(texts) if j != i) for i, t in enumerate(texts)]
+    length = sum(len(t.split()) for t in texts) / len(texts)
+    if max(apart) >= length:  # controls that share half their words or less: no effect could stand out
+        return "unclear", (f"with {what} the answer {clip(probe.text, 60)} cannot be compared: the controls "
+                           f"share too little among themselves ({max(apart)} words apart, {length:.0f} words "
+                           "long), so the model's own spread would hide any effect")
+    moved = band(min(distance(answer, t) for t in texts), [0, *apart])
+    said = moved.said("words apart", "between the controls themselves")
+    if moved.outcome == NO_EFFECT:
+        return "same", (f"with {what} the answer {clip(probe.text, 60)} differs from the controls no more than "
+                        f"they differ among themselves ({said})")
+    if moved.outcome == EFFECT:
         return "changed", (f"with {what} the answer is {clip(probe.text, 60)}; without it, {len(controls)} "
-                           f"controls all answered {clip(controls[0].text, 60)}")
-    return "unclear", (f"with {what} the answer {clip(probe.text, 60)} matches none of the controls, but they "
-                       f"disagree among themselves ({len(seen)} different answers), so the model's own spread "
-                       "could explain it")
+                           f"controls answered {clip(controls[0].text, 60)} ({said})")
+    return "unclear", (f"with {what} the answer {clip(probe.text, 60)} matches none of the controls, but not "
+                       f"clearly farther than the model's own spread ({said})")
 
 
 def probe_and_controls(probe: Exchange, control: list[Exchange], what: str) -> Finding | None:
