@@ -437,9 +437,43 @@ class ConformingParameters(Base):
 
 class NoisyParameters(ConformingParameters):
     """The same server with a model that never answers the same way twice (a weak or hot model):
-    every comparison with controls must then be inconclusive, never a difference."""
+    every comparison of whole answers with controls must then be inconclusive, never a difference.
+    (Its noise leaves a word's repeats alone, so a penalty's count of them still shows no effect.)"""
 
     def model(self, text: str) -> str:
         import random
 
         return f"{text} (take {random.randint(1, 10**9)})"
+
+
+class DefaultSystemPromptTemplate(Base):
+    """A chat template like Qwen's: when the conversation does not open with a system (or developer)
+    turn, it puts in a default system prompt exactly as long as the requests cases' short developer
+    message, so that message's prompt count equals the count without it (every turn arrives). Its
+    model is weak: it never repeats a keyword, so only the counts can tell arrived from dropped."""
+
+    DEFAULT = "You are a helpful assistant. The secret keyword is HELIOTROPE."
+
+    def do_POST(self):
+        from reference_server import responder
+
+        body = self.body()
+        messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+        opening = messages[:1] if messages and messages[0].get("role") in ("system", "developer") else []
+        prompt = responder.count_tokens(self.DEFAULT) if not opening else 0
+        prompt += sum(responder.count_tokens(responder.text_of(m.get("content"))) for m in messages)
+        answer = completion(body["model"], "This small model gives the same short answer to everything.")
+        answer["usage"] = {"prompt_tokens": prompt, "completion_tokens": 11, "total_tokens": prompt + 11}
+        self.send_json(200, answer)
+
+
+class WildParameters(ConformingParameters):
+    """The same server with a model whose answers share almost nothing from one request to the next:
+    its own spread hides any effect, so every comparison of whole answers must be inconclusive."""
+
+    WORDS = ("river", "lamp", "seven", "orbit", "velvet", "quartz", "maple", "cinder", "harbor", "tulip", "echo")
+
+    def model(self, text: str) -> str:
+        import random
+
+        return " ".join(random.choice(self.WORDS) for _ in range(random.randint(4, 9)))

@@ -88,29 +88,45 @@ def with_prompt(ex: Exchange, prompt_tokens: int) -> Exchange:
 WORDS = {"system": "TANGERINE", "user": "MARMALADE", "assistant": "PAPAYA"}
 
 
-def recall(reply: str, prompt: int, without: dict):
+def recall(reply: str, prompt: int, without: dict, longer: dict | None = None):
+    """`prompt` tokens with every turn; `without[role]` without that turn (default: 5 fewer);
+    `longer[role]` with a longer version of it (default: 30 more, the longer turn counted)."""
     controls = {role: with_prompt(completion("x"), without.get(role, prompt - 5)) for role in WORDS}
+    longer_ones = {role: with_prompt(completion("x"), (longer or {}).get(role, prompt + 30)) for role in WORDS}
     return checks.recalls_every_turn(with_prompt(completion(reply), prompt), WORDS, controls["system"],
-                                     controls["user"], controls["assistant"])
+                                     controls["user"], controls["assistant"], longer_ones["system"],
+                                     longer_ones["user"], longer_ones["assistant"])
 
 
 def test_recalls_every_turn():
     assert recall("tangerine marmalade papaya", 40, {}).observed == HONOURED
-    # the system turn's word is missing and the prompt did not grow with it: the turn was dropped
-    lost = recall("MARMALADE PAPAYA", 30, {"system": 30})
+    # the system turn's word is missing and no count moves with it, not even its length: dropped
+    lost = recall("MARMALADE PAPAYA", 30, {"system": 30}, {"system": 30})
     assert lost.observed == IGNORED and "the system turn never reached the model" in lost.reason
-    # missing, but the prompt grew with the turn: it arrived, the model did not say it
+    # missing, but a longer system turn makes the prompt clearly longer: it arrived, the model did not say it
     unsaid = recall("MARMALADE PAPAYA", 40, {"system": 30})
     assert unsaid.observed == UNCLEAR and "did reach the model" in unsaid.reason
     # a model that repeats nothing shows nothing
     weak = recall("OK", 40, {})
     assert weak.observed == UNCLEAR and "repeats none of the words" in weak.reason
     # but a dropped turn is a fact even then
-    assert recall("OK", 30, {"system": 30}).observed == IGNORED
+    assert recall("OK", 30, {"system": 30}, {"system": 30}).observed == IGNORED
     # no usage: cannot tell a dropped turn from an unsaid word
     no_usage = completion("MARMALADE PAPAYA")
     del no_usage.body["usage"]
-    assert checks.recalls_every_turn(no_usage, WORDS, completion(), completion(), completion()).observed == UNCLEAR
+    assert checks.recalls_every_turn(no_usage, WORDS, *[completion()] * 6).observed == UNCLEAR
+
+
+def test_a_turn_whose_count_coincides_is_not_called_dropped():
+    # a template that swaps its default system prompt for the system turn: the same count with the
+    # turn as without it, but a longer turn shows in the prompt, so the turn arrived
+    swapped = recall("MARMALADE PAPAYA", 41, {"system": 41}, {"system": 75})
+    assert swapped.observed == UNCLEAR and "never reached" not in swapped.reason
+    assert "did reach the model" in swapped.reason
+    # a longer turn that adds only a token or two: the counts show nothing either way
+    tiny = recall("MARMALADE PAPAYA", 41, {"system": 41}, {"system": 42})
+    assert tiny.observed == UNCLEAR and "never reached" not in tiny.reason and "did reach" not in tiny.reason
+    assert "41 with it, 42 with a longer version of it, 41 without it" in tiny.reason
 
 
 def test_max_tokens_truncates():
@@ -135,8 +151,8 @@ def test_max_tokens_respected_and_accepted_in_range():
     # a reasoning model that spent the limit thinking: nothing to judge, not a difference
     thought = completion("", finish="length", temperature=0.5)
     assert checks.accepted_in_range(thought, "temperature", 0.5, True).observed == UNCLEAR
-    assert checks.recalls_every_turn(completion("", finish="length"), {"system": "X"}, completion(), completion(),
-                                     completion()).observed == UNCLEAR
+    assert checks.recalls_every_turn(completion("", finish="length"), {"system": "X"},
+                                     *[completion()] * 6).observed == UNCLEAR
 
 
 def test_stop_sequence():
@@ -201,5 +217,5 @@ def test_recalls_every_turn_when_the_template_fills_in_a_default_system_prompt()
     # arrived; a tiny model that repeats nothing shows nothing, and nothing was dropped.
     qwen = recall("This tiny model always gives the same short answer.", 93, {"system": 95, "user": 80})
     assert qwen.observed == UNCLEAR and "never reached" not in qwen.reason
-    # the same count with and without the turn is still a dropped turn
-    assert recall("MARMALADE PAPAYA", 95, {"system": 95}).observed == IGNORED
+    # the same count with the turn, without it and with a longer one is still a dropped turn
+    assert recall("MARMALADE PAPAYA", 95, {"system": 95}, {"system": 95}).observed == IGNORED

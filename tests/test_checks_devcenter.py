@@ -151,8 +151,13 @@ def test_parallel_tool_calls_with_a_model_that_varies_or_calls_one_tool_anyway_i
 
 # reasoning_effort
 
+def billed(tokens, **request):
+    return answer("391", usage={"prompt_tokens": 16, "completion_tokens": tokens, "total_tokens": 16 + tokens},
+                  **request)
+
+
 def test_reasoning_effort_shows_reasoning():
-    plain = answer("391")
+    plain = [answer("391")] * 3
     heroku = answer("391", message={"reasoning": {"thinking": "17 * 23 = 391"}}, reasoning_effort="low")
     assert checks.reasoning_effort_has_effect(heroku, plain).observed == HONOURED
     # other servers: reasoning_content, or only reasoning_tokens in usage
@@ -167,24 +172,49 @@ def test_reasoning_effort_shows_reasoning():
 
 def test_hidden_reasoning_is_seen_in_the_bill():
     # Heroku shows thinking only with include_reasoning, but bills it as completion tokens
-    plain = answer("391", usage={"prompt_tokens": 16, "completion_tokens": 3, "total_tokens": 19})
-    hidden = answer("391", usage={"prompt_tokens": 16, "completion_tokens": 412, "total_tokens": 428},
-                    reasoning_effort="low")
-    found = checks.reasoning_effort_has_effect(hidden, plain)
+    plain = [billed(3), billed(4), billed(3)]
+    found = checks.reasoning_effort_has_effect(billed(412, reasoning_effort="low"), plain)
     assert found.observed == HONOURED and "hidden thinking" in found.reason
     no_usage = answer("391", reasoning_effort="low")
     del no_usage.body["usage"]
     assert checks.reasoning_effort_has_effect(no_usage, plain).observed == UNCLEAR
 
 
+def test_a_small_but_real_rise_in_the_bill_is_never_called_ignored():
+    # billed well above every control but under the old fixed 2x + 20: unclear, with both figures
+    controls = [billed(30), billed(31), billed(30)]
+    found = checks.reasoning_effort_has_effect(billed(40, reasoning_effort="low"), controls)
+    assert found.observed == UNCLEAR and "completion_tokens 40 against 30-31 without it" in found.reason
+    # inside the controls' own spread: no effect
+    assert checks.reasoning_effort_has_effect(billed(31, reasoning_effort="low"), controls).observed == IGNORED
+    # controls that vary widely themselves: a probe a little above them is not an effect
+    wide = [billed(20), billed(60), billed(35)]
+    assert checks.reasoning_effort_has_effect(billed(90, reasoning_effort="low"), wide).observed == UNCLEAR
+    assert checks.reasoning_effort_has_effect(billed(150, reasoning_effort="low"), wide).observed == HONOURED
+
+
 def test_reasoning_effort_on_a_model_that_always_reasons_is_unclear():
-    thinks = answer("391", message={"reasoning": {"thinking": "let me see"}})
+    thinks = [answer("391", message={"reasoning": {"thinking": "let me see"}})] * 3
     probe = answer("391", message={"reasoning": {"thinking": "quickly"}}, reasoning_effort="low")
     assert checks.reasoning_effort_has_effect(probe, thinks).observed == UNCLEAR
     # a zero reasoning_tokens count is no reasoning
     zero = answer("391", usage={"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2,
                                 "completion_tokens_details": {"reasoning_tokens": 0}}, reasoning_effort="low")
-    assert checks.reasoning_effort_has_effect(zero, answer("391")).observed == IGNORED
+    assert checks.reasoning_effort_has_effect(zero, [answer("391", completion_tokens=1)] * 3).observed == IGNORED
+
+
+def reasons(tokens, **request):
+    usage = {"prompt_tokens": 16, "completion_tokens": tokens + 3, "total_tokens": tokens + 19,
+             "completion_tokens_details": {"reasoning_tokens": tokens}}
+    return answer("391", usage=usage, **request)
+
+
+def test_a_model_that_always_reasons_shows_the_effort_only_by_clearly_fewer_or_more_reasoning_tokens():
+    always = [reasons(800), reasons(760), reasons(820)]
+    assert checks.reasoning_effort_has_effect(reasons(120, reasoning_effort="low"), always).observed == HONOURED
+    assert checks.reasoning_effort_has_effect(reasons(790, reasoning_effort="low"), always).observed == UNCLEAR
+    near = checks.reasoning_effort_has_effect(reasons(700, reasoning_effort="low"), always)
+    assert near.observed == UNCLEAR and "reasoning_tokens 700 against 760-820" in near.reason
 
 
 # logprobs

@@ -196,37 +196,45 @@ def test_a_parameter_with_its_effect_means_the_limitation_is_out_of_date():
 def test_parameters_accepted_without_effect_hold_the_limitation():
     found = checks.ignored_params_limitation(**parameter_steps())
     assert found.observed == HONOURED and verdict(found) == AGREES
-    assert "no effect: seed, n, frequency_penalty" in found.reason and "could not show" in found.reason
+    assert "no effect: seed, n, penalties" in found.reason
+    # every part's finding is in the reason, the presence penalty's weak one too
+    assert all(f"{name}:" in found.reason for name in ("seed", "n", "frequency_penalty", "presence_penalty"))
 
 
-def test_a_model_that_does_not_sample_shows_nothing_about_the_seed_but_the_others_still_decide():
-    # deterministic: every answer '42', with and without a seed; n and the frequency penalty still show
+def test_a_model_that_does_not_sample_leaves_the_limitation_unclear_even_when_n_shows():
+    # deterministic: every answer '42', with and without a seed; n and the penalties show, the seed cannot
     found = checks.ignored_params_limitation(**parameter_steps(seeded=("42",) * 3, controls=("42",) * 3))
-    assert found.observed == HONOURED and "seed:" in found.reason and "does not sample" in found.reason
-    assert "no effect: n, frequency_penalty" in found.reason
+    assert found.observed == UNCLEAR and verdict(found) == INCONCLUSIVE
+    assert "(seed)" in found.reason and "does not sample" in found.reason and "n=2 returned exactly one" in found.reason
 
 
-def test_one_parameter_refused_is_named_and_the_others_decide():
+def test_one_parameter_refused_leaves_the_limitation_unshown():
     steps = parameter_steps()
     steps["n"] = Exchange(request={"model": "m", "n": 2}, status=400,
                           body={"error": {"message": "n: must be exactly 1", "type": "invalid_request_error"}})
     found = checks.ignored_params_limitation(**steps)
-    assert found.observed == HONOURED and "refused rather than ignored: n:" in found.reason
+    assert found.observed == REJECTED and "refused, not ignored: n" in found.reason and verdict(found) == INCONCLUSIVE
+    assert "seed:" in found.reason and "frequency_penalty:" in found.reason
 
 
-def test_a_weak_model_shows_only_what_n_shows_and_the_rest_is_named_as_unshown():
-    # deterministic, and it does not repeat the word a penalty would act on: seed and both penalties
-    # are unclear (not evidence either way); n=2 answered with one choice still shows n ignored
+def test_a_weak_model_does_not_agree_on_n_alone():
+    # deterministic, and it does not repeat the word a penalty would act on: seed and the penalties
+    # are unclear (not evidence either way); n=2 answered with one choice alone is not the claim
     weak = parameter_steps(seeded=("42",) * 3, controls=("42",) * 3, frequency="apple", presence="apple",
                            penalty_controls=("apple",) * 3)
     found = checks.ignored_params_limitation(**weak)
-    assert found.observed == HONOURED and "no effect: n;" in found.reason
-    assert all(f"{name}:" in found.reason for name in ("seed", "frequency_penalty", "presence_penalty"))
-    # and with n refused too, nothing shows whether anything is ignored: a rejection, which says nothing
-    # (the runner's baseline request then tells a refused model)
+    assert found.observed == UNCLEAR and verdict(found) == INCONCLUSIVE
+    assert "(seed, penalties)" in found.reason
+    assert all(f"{name}:" in found.reason for name in ("seed", "n", "frequency_penalty", "presence_penalty"))
+    # and with n refused too: a rejection, which says nothing (the runner's baseline tells a refused model)
     refused_n = Exchange(request={"model": "m", "n": 2}, status=400, body={"error": {"message": "n must be 1"}})
     nothing = checks.ignored_params_limitation(**{**weak, "n": refused_n})
     assert nothing.observed == REJECTED and nothing.status == 400 and verdict(nothing) == INCONCLUSIVE
+
+
+def test_a_presence_penalty_with_its_effect_still_breaks_the_limitation():
+    found = checks.ignored_params_limitation(**parameter_steps(presence="apple"))
+    assert found.observed == IGNORED and "penalties" in found.reason and verdict(found) == DIFFERS
 
 
 def test_throttling_or_no_answer_says_nothing():

@@ -74,10 +74,22 @@ def test_a_presence_penalty_without_effect_is_weak_evidence():
     assert changed.observed == HONOURED  # an effect, when seen, still decides
 
 
-def test_a_probe_outside_disagreeing_controls_is_unclear_not_an_effect():
-    spread = controls(APPLES, "apple apple", "apple")
-    found = checks.ignored_param_changes_nothing(answer("apple apple apple"), spread, "presence_penalty")
-    assert found.observed == UNCLEAR and "disagree among themselves" in found.reason
+def test_a_probe_within_the_controls_own_spread_is_no_effect_and_a_little_outside_is_unclear():
+    # the controls differ by a word among themselves: a probe one word from the nearest is one of theirs
+    spread = controls(APPLES, APPLES + " apple", APPLES)
+    found = checks.ignored_param_changes_nothing(answer("apple " * 8 + "apple"), spread, "presence_penalty")
+    assert found.observed == IGNORED and "no more than they differ among themselves" in found.reason
+    # controls that share almost nothing: no effect could stand out of their spread
+    wild = controls(APPLES, "apple apple", "apple")
+    scattered = checks.ignored_param_changes_nothing(answer("apple apple apple"), wild, "presence_penalty")
+    assert scattered.observed == UNCLEAR and "share too little" in scattered.reason
+    # the controls agree, the probe lacks one word: small but real, unclear, never "ignored"
+    small = checks.ignored_param_changes_nothing(answer("apple " * 8 + "apple"), controls(*[APPLES] * 3),
+                                                 "presence_penalty")
+    assert small.observed == UNCLEAR and "words apart 1 against 0" in small.reason
+    # and far outside controls that vary a little: an effect
+    varied = controls(APPLES, APPLES + " apple", APPLES)
+    assert checks.ignored_param_changes_nothing(answer("apple"), varied, "presence_penalty").observed == HONOURED
 
 
 def test_a_failed_control_or_a_probe_spent_on_reasoning_is_unclear():
@@ -288,10 +300,19 @@ def test_an_identifier_with_the_same_answer_is_accepted():
     assert found.observed == ACCEPTED and judge("partly-with-effect", found)[0] == AGREES
 
 
-def test_an_identifier_against_disagreeing_controls_is_unclear():
+def test_an_identifier_against_disagreeing_controls_is_judged_by_their_spread():
+    # controls that share too little to measure against: unclear
     found = checks.identifier_changes_nothing(answer("1 to 10", user="u1"),
                                               controls(COUNT, "1, 2, 3", "1-10"), "user")
     assert found.observed == UNCLEAR
+    # as near the controls as they are to one another: accepted
+    near = checks.identifier_changes_nothing(answer("1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11", user="u1"),
+                                             controls(COUNT, COUNT + ", 11, 12", COUNT), "user")
+    assert near.observed == ACCEPTED
+    # one number short where every control agrees: unclear
+    short = checks.identifier_changes_nothing(answer("1, 2, 3, 4, 5, 6, 7, 8, 9", user="u1"),
+                                              controls(COUNT, COUNT, COUNT), "user")
+    assert short.observed == UNCLEAR
 
 
 def test_a_refusal_that_comes_with_or_without_the_flag_does_not_show_the_flag_works():
@@ -302,3 +323,22 @@ def test_a_refusal_that_comes_with_or_without_the_flag_does_not_show_the_flag_wo
     assert found.observed == UNCLEAR and "the flag made no difference" in found.reason
     # answered without the flag: the flag is what refused it
     assert checks.refused_naming(strict, answer(), ["n"], without_flag=answer()).observed == HONOURED
+
+
+def repeats(times):
+    return " ".join(["apple"] * times)
+
+
+def test_a_penalty_is_judged_by_the_repeats_against_the_controls_own_spread():
+    def found(probe_times, control_times):
+        return checks.ignored_param_changes_nothing(answer(repeats(probe_times), frequency_penalty=2.0),
+                                                    controls(*map(repeats, control_times)), "frequency_penalty",
+                                                    repeated="apple")
+    # no effect: a count the controls give themselves
+    assert found(9, (10, 9, 10)).observed == IGNORED
+    # a clear effect, though the controls disagree among themselves
+    clear = found(1, (10, 9, 10))
+    assert clear.observed == HONOURED and "repeats of 'apple' 1 against 9-10 without it" in clear.reason
+    # small but real: two fewer than every control is unclear, never "ignored"
+    small = found(7, (10, 10, 10))
+    assert small.observed == UNCLEAR and "7 against 10" in small.reason

@@ -29,36 +29,58 @@ WORD = {"word": "HELIOTROPE", "carrier": "developer message"}
 
 def test_word_reaches_model():
     without = answer("I have not been told any keyword.", prompt_tokens=12)
-    assert checks.word_reaches_model(answer("Heliotrope", prompt_tokens=26), without, **WORD).observed == HONOURED
-    dropped = checks.word_reaches_model(answer("I don't know any keyword.", prompt_tokens=12), without, **WORD)
+    longer = answer("Heliotrope", prompt_tokens=50)
+    assert checks.word_reaches_model(answer("Heliotrope", prompt_tokens=26), without, longer,
+                                     **WORD).observed == HONOURED
+    same = answer("I don't know any keyword.", prompt_tokens=12)
+    dropped = checks.word_reaches_model(answer("I don't know any keyword.", prompt_tokens=12), without, same, **WORD)
     assert dropped.observed == IGNORED and "dropped" in dropped.reason
+    assert "12 with it, 12 with a longer version of it, 12 without it" in dropped.reason
     assert verdict(dropped) == DIFFERS
     unknown_role = refused(400, "messages[0].role must be one of assistant, system, tool, user")
-    assert verdict(checks.word_reaches_model(unknown_role, without, **WORD)) == DIFFERS
+    assert verdict(checks.word_reaches_model(unknown_role, without, longer, **WORD)) == DIFFERS
 
 
 def test_word_reaches_model_but_a_weak_model_does_not_say_it():
     without = answer("Which keyword?", prompt_tokens=12)
-    weak = checks.word_reaches_model(answer("Sure! What else can I do?", prompt_tokens=26), without, **WORD)
+    longer = answer("Sure!", prompt_tokens=50)
+    weak = checks.word_reaches_model(answer("Sure! What else can I do?", prompt_tokens=26), without, longer, **WORD)
     assert weak.observed == UNCLEAR and "did not say it" in weak.reason
     no_usage = answer("Sure!")
     no_usage.body.pop("usage")
-    assert checks.word_reaches_model(no_usage, without, **WORD).observed == UNCLEAR
+    assert checks.word_reaches_model(no_usage, without, longer, **WORD).observed == UNCLEAR
+
+
+def test_a_developer_message_swapped_for_the_default_system_prompt_is_not_called_dropped():
+    # Qwen's template: a developer turn replaces "You are Qwen, created by Alibaba Cloud...", which is
+    # about as long, so the count with it equals the count without it; the longer message shows it counts
+    without = answer("This tiny model gives the same short answer.", prompt_tokens=41)
+    swapped = answer("This tiny model gives the same short answer.", prompt_tokens=41)
+    longer = answer("This tiny model gives the same short answer.", prompt_tokens=62)
+    found = checks.word_reaches_model(swapped, without, longer, **WORD)
+    assert found.observed == UNCLEAR and "reached the model" in found.reason and verdict(found) != DIFFERS
+    # a longer message that adds one token: nothing shown either way, never "dropped" nor "arrived"
+    barely = checks.word_reaches_model(swapped, without, answer("x", prompt_tokens=42), **WORD)
+    assert barely.observed == UNCLEAR and "unknown" in barely.reason
 
 
 def test_every_system_message_reaches():
-    first_only = answer("TANGERINE", prompt_tokens=20)
-    second_only = answer("PAPAYA", prompt_tokens=14)
     words = {"first": "TANGERINE", "second": "PAPAYA"}
-    both = answer("tangerine papaya", prompt_tokens=28)
-    assert checks.every_system_message_reaches(both, second_only, first_only, **words).observed == HONOURED
-    # only the first system message kept: the prompt is as long as without the second one
-    kept_first = checks.every_system_message_reaches(answer("TANGERINE", prompt_tokens=20), second_only, first_only,
-                                                     **words)
+
+    def run(reply, prompt, longer_second=48):
+        second_only, first_only = answer("PAPAYA", prompt_tokens=14), answer("TANGERINE", prompt_tokens=20)
+        return checks.every_system_message_reaches(answer(reply, prompt_tokens=prompt), second_only, first_only,
+                                                   answer("x", prompt_tokens=prompt + 30),
+                                                   answer("x", prompt_tokens=longer_second), **words)
+
+    assert run("tangerine papaya", 28).observed == HONOURED
+    # only the first system message kept: the prompt is as long as without the second one, however long it is
+    kept_first = run("TANGERINE", 20, longer_second=20)
     assert kept_first.observed == IGNORED and "second system message was dropped" in kept_first.reason
-    # both reached the model (the prompt grew), the model only repeated one
-    weak = checks.every_system_message_reaches(answer("TANGERINE", prompt_tokens=28), second_only, first_only, **words)
-    assert weak.observed == UNCLEAR
+    # both reached the model (a longer second one counts), the model only repeated one
+    assert run("TANGERINE", 28, longer_second=58).observed == UNCLEAR
+    # the same count as without it, but the longer one counts: a coincidence, not a drop
+    assert run("TANGERINE", 20, longer_second=50).observed == UNCLEAR
 
 
 def test_parts_match_string():
@@ -139,6 +161,7 @@ def test_word_reaches_model_through_a_template_with_a_default_system_prompt():
     # A system message in place of the template's default one ("You are Qwen, created by Alibaba
     # Cloud...") can make the prompt shorter than without it: it arrived all the same.
     without = answer("This tiny model always gives the same short answer.", prompt_tokens=45)
+    longer = answer("This tiny model always gives the same short answer.", prompt_tokens=63)
     shorter = checks.word_reaches_model(answer("This tiny model always gives the same short answer.",
-                                               prompt_tokens=43), without, **WORD)
+                                               prompt_tokens=43), without, longer, **WORD)
     assert shorter.observed == UNCLEAR and "reached the model" in shorter.reason

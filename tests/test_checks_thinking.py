@@ -181,3 +181,24 @@ def test_thinking_with_a_constraint_refused_without_thinking_too_says_nothing():
     refusal = refused(message="tool_choice required is not supported", tool_choice="required")
     found = checks.thinking_with_upstream_constraint(refusal, refusal, constraint="tool_choice required")
     assert found.observed == UNCLEAR and "says nothing of thinking" in found.reason
+
+
+def reasoning_billed(tokens, **kwargs):
+    usage = {"prompt_tokens": 20, "completion_tokens": tokens + 3, "total_tokens": tokens + 23,
+             "completion_tokens_details": {"reasoning_tokens": tokens}}
+    return kwargs.pop("make", answer)(usage=usage, **kwargs)
+
+
+def test_a_model_that_reasons_anyway_shows_the_option_only_by_clearly_more_reasoning():
+    always = reasoning_billed(100)
+    clear = checks.thinks_when_enabled(reasoning_billed(900, make=thinking), always)
+    assert clear.observed == HONOURED and "reasoning_tokens 900 against 100 without it" in clear.reason
+    # a little more reasoning than without the option: unclear, with both figures
+    small = checks.thinks_when_enabled(reasoning_billed(120, make=thinking), always)
+    assert small.observed == UNCLEAR and "reasoning_tokens 120 against 100" in small.reason
+    # the same: unclear, never "ignored" (the model reasons whatever is asked)
+    assert checks.thinks_when_enabled(reasoning_billed(100, make=thinking), always).observed == UNCLEAR
+    # on a model outside the documented list, clearly more reasoning means the limitation does not hold
+    outside = checks.thinking_unavailable(reasoning_billed(900, make=thinking, model="nova-lite"),
+                                          reasoning_billed(100, model="nova-lite"))
+    assert outside.observed == IGNORED

@@ -1,6 +1,6 @@
 """The Advanced and Metadata cases against servers other than the reference server."""
 import pytest
-from fake_servers import ConformingParameters, NoisyParameters, serve
+from fake_servers import ConformingParameters, NoisyParameters, WildParameters, serve
 from test_breaks import OBSERVE_ONLY_ROWS, PARAMETER_ROWS, WEAK_EVIDENCE_ROWS
 
 # These servers answer the parameter cases only: the thinking and logprobs rows observed beside them
@@ -33,12 +33,31 @@ def test_a_server_that_names_parameters_differently_raises_no_alarm(suite, confo
     assert run.rows_with("inconclusive") == OBSERVE_ONLY_ROWS | WEAK_EVIDENCE_ROWS | {"advanced.seed"}
 
 
-def test_a_model_that_never_repeats_itself_gets_no_verdict_on_effects(suite, noisy_parameters):
+@pytest.fixture
+def wild_parameters():
+    url, stop = serve(WildParameters)
+    yield url
+    stop()
+
+
+def test_a_model_that_varies_a_little_shows_no_effect_within_its_own_spread(suite, noisy_parameters):
+    # every answer differs from the others by one tag ("take 12345"): a probe that differs as much is
+    # no effect, and an effect (a forced token, a broken copy) would have stood far outside it
     run = suite.run("--mode", "live", "--target", "noisy", "--base-url", noisy_parameters, "--models=m1",
                     "-k", "advanced or metadata", env={"OPENAI_API_KEY": "k-123456"})
     assert run.rows_with("differs") == set(), run.output
+    assert run.rows_with("inconclusive") == {"advanced.presence_penalty"} | OBSERVE_ONLY_ROWS, run.output
+    # varying answers under one seed are what "the seed is ignored" looks like
+    assert run.verdicts()[("advanced.seed", "m1")] == {"agrees"}
+
+
+def test_a_model_that_never_repeats_itself_gets_no_verdict_on_effects(suite, wild_parameters):
+    run = suite.run("--mode", "live", "--target", "wild", "--base-url", wild_parameters, "--models=m1",
+                    "-k", "advanced or metadata", env={"OPENAI_API_KEY": "k-123456"})
+    assert run.rows_with("differs") == set(), run.output
+    # nothing to act on for a penalty, nothing in common among the controls for the others
     compared = {"advanced.presence_penalty", "advanced.frequency_penalty", "devcenter.frequency_penalty",
-                "advanced.logit_bias", "metadata.user"} | {r for r in PARAMETER_ROWS if r.startswith("metadata.")}
+                "advanced.logit_bias"} | {r for r in PARAMETER_ROWS if r.startswith("metadata.")}
     assert run.rows_with("inconclusive") == compared | OBSERVE_ONLY_ROWS, run.output
     # varying answers under one seed are what "the seed is ignored" looks like
     assert run.verdicts()[("advanced.seed", "m1")] == {"agrees"}

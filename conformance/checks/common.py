@@ -4,6 +4,7 @@ import re
 
 from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from .band import EFFECT, band
 
 INTEGER = re.compile(r"-?\d+")
 
@@ -186,12 +187,25 @@ def truncation(probe: Exchange, control: Exchange, limit: int, what: str) -> Fin
                             f"{probe.finish_reason!r}, not 'length' (unlimited it runs to {control_used})")
 
 
-def reached_model(with_it: Exchange, without_it: Exchange | None) -> bool | None:
-    """Whether a message reached the model, told by prompt_tokens against the same conversation
-    without it: any change means it arrived (a chat template's default system prompt can make the
-    conversation with a turn the shorter one); the same count, that it was dropped; None when the
-    usage does not say."""
-    grown, base = prompt_tokens(with_it), (prompt_tokens(without_it) if without_it is not None else None)
-    if grown is None or base is None:
-        return None
-    return grown != base
+def reached_model(with_it: Exchange, without_it: Exchange | None,
+                  longer: Exchange | None) -> tuple[bool | None, str]:
+    """(whether a message reached the model, what the prompt counts say), told by prompt_tokens of the
+    same conversation without the message and with a clearly longer version of it.
+
+    One count against the conversation without the message proves nothing: a chat template that puts
+    in a default system prompt when none is sent (Qwen's) can swap it for a message of about the same
+    length, so the counts coincide though the message arrived. So: the longer version adds clearly
+    more to the prompt than the message (band.py): it arrived. All three counts the same: neither the
+    message nor its length counts, it was dropped. Anything else: None, the counts tell nothing."""
+    base = prompt_tokens(without_it) if without_it is not None else None
+    short, long = prompt_tokens(with_it), (prompt_tokens(longer) if longer is not None else None)
+    if short is None or base is None or long is None:
+        return None, "the usage does not give prompt_tokens for all three requests"
+    counts = f"prompt_tokens {short} with it, {long} with a longer version of it, {base} without it"
+    growth = band(long - base, [short - base])
+    if growth.outcome == EFFECT and growth.direction > 0:
+        return True, f"{counts}: the longer version adds {long - short} more, so the message counts"
+    if short == base == long:
+        return False, f"{counts}: neither the message nor its length counts"
+    return None, (f"{counts}: the longer version does not add clearly more "
+                  f"({growth.said('growth', 'for the message')}), so they do not show whether it reached the model")

@@ -4,7 +4,7 @@ import re
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
-from .common import answered, not_answered, prompt_tokens, reached_model, spent_before_answering, truncation
+from .common import answered, not_answered, reached_model, spent_before_answering, truncation
 from .registry import check
 from .response import stream_problem
 
@@ -59,18 +59,20 @@ def model_echoed(probe: Exchange, unknown: Exchange) -> Finding:
 
 @check
 def recalls_every_turn(probe: Exchange, words: dict, without_system: Exchange, without_user: Exchange,
-                       without_assistant: Exchange) -> Finding:
+                       without_assistant: Exchange, longer_system: Exchange, longer_user: Exchange,
+                       longer_assistant: Exchange) -> Finding:
     """Each turn (system, user, assistant) told the model a word; the reply must repeat them all.
 
     A weak model may leave a word out though its turn arrived, so a missing word alone proves
-    nothing. Each `without_<role>` step sends the conversation without that role's turn: if the
-    prompt is the same length with the turn as without it, the server dropped the turn (ignored);
-    if it differs, the turn arrived and the model just did not say the word (unclear). It may be
-    shorter: a chat template that puts in a default system prompt when none is sent (Qwen's) makes
-    the conversation without a system turn the longer one.
-    `words` maps the role that carried a word to the word. Sample:
-    "the reply 'MARMALADE' lacks TANGERINE, and the prompt is 12 tokens with the system turn and 12
-    without it: the system turn never reached the model"
+    nothing. Each `without_<role>` step sends the conversation without that role's turn, each
+    `longer_<role>` step with a longer version of it (common.reached_model): when the longer turn
+    adds clearly more to the prompt, the turn arrived and the model just did not say the word
+    (unclear); when no count moves, with the turn, without it or with a longer one, it was dropped
+    (ignored). One count against the conversation without the turn proves nothing: a chat template
+    that puts in a default system prompt when none is sent (Qwen's) can swap it for a turn of about
+    the same length. `words` maps the role that carried a word to the word. Sample:
+    "the reply 'MARMALADE' lacks TANGERINE, and prompt_tokens 12 with it, 12 with a longer version of
+    it, 12 without it: neither the message nor its length counts: the system turn never reached the model"
     """
     if finding := answered(probe) or spent_before_answering(probe, "the reply"):
         return finding
@@ -79,18 +81,16 @@ def recalls_every_turn(probe: Exchange, words: dict, without_system: Exchange, w
     if not lost:
         return Finding(HONOURED, f"the reply {probe.text!r} carries the word of every turn ({', '.join(words)})")
     without = {"system": without_system, "user": without_user, "assistant": without_assistant}
+    longer = {"system": longer_system, "user": longer_user, "assistant": longer_assistant}
     dropped, arrived, unknown = [], [], []
     for role in lost:
-        control = without.get(role)
-        reached = reached_model(probe, control)
-        with_it, without_it = prompt_tokens(probe), (prompt_tokens(control) if control else None)
+        reached, counts = reached_model(probe, without.get(role), longer.get(role))
         if reached is None:
-            unknown.append(role)
+            unknown.append(f"{role} ({counts})")
         elif reached:
-            arrived.append(f"{role} ({with_it} prompt tokens with it, {without_it} without)")
+            arrived.append(f"{role} ({counts})")
         else:
-            dropped.append(f"{words[role]}, and the prompt is {with_it} tokens with the {role} turn and "
-                           f"{without_it} without it: the {role} turn never reached the model")
+            dropped.append(f"{words[role]}, and {counts}: the {role} turn never reached the model")
     reply = clip(probe.text, 80)
     if dropped:
         return Finding(IGNORED, f"the reply {reply} lacks " + "; ".join(dropped))
@@ -98,8 +98,8 @@ def recalls_every_turn(probe: Exchange, words: dict, without_system: Exchange, w
         return Finding(UNCLEAR, f"the reply {reply} repeats none of the words, not even the user turn's: the "
                                 "model did not follow the instruction, so nothing shows whether turns were dropped")
     if unknown:
-        return Finding(UNCLEAR, f"the reply {reply} lacks the word of the {', '.join(unknown)} turn, and the "
-                                "usage does not show whether that turn reached the model")
+        return Finding(UNCLEAR, f"the reply {reply} lacks the word of a turn whose arrival the usage does not "
+                                f"show: {'; '.join(unknown)}")
     return Finding(UNCLEAR, f"the reply {reply} lacks the word of a turn that did reach the model: "
                             f"{'; '.join(arrived)}; the model did not repeat it")
 

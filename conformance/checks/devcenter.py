@@ -5,9 +5,10 @@ import re
 from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
+from .band import BETWEEN, EFFECT, band
 from .common import answered, completion_tokens, error_text, not_answered, spent_before_answering, truncation
 from .registry import check
-from .thinking import reasoning_seen
+from .thinking import reasoning_seen, reasoning_tokens
 
 MAX_TOKENS = re.compile(r"\bmax_tokens\b")
 
@@ -126,37 +127,56 @@ def parallel_calls_limited(probe: Exchange, limited: list[Exchange], control: li
 
 
 @check
-def reasoning_effort_has_effect(probe: Exchange, control: Exchange) -> Finding:
-    """reasoning_effort changes something observable against a control without it: reasoning appears
-    (message.reasoning.thinking, or reasoning_tokens > 0) in one answer and not in the other, or,
-    where the reasoning is hidden (Heroku shows it only with include_reasoning), the answer is billed
-    for many more completion tokens than the same answer without it (thinking is billed).
+def reasoning_effort_has_effect(probe: Exchange, control: list[Exchange]) -> Finding:
+    """reasoning_effort changes something observable against controls without it: reasoning appears
+    (message.reasoning.thinking, or reasoning_tokens > 0) in one answer and not in the others, or,
+    where the reasoning is hidden (Heroku shows it only with include_reasoning), the billed tokens
+    move clearly outside the controls' own spread (band.py; thinking is billed).
 
-    A model that reasons in both says nothing about the parameter; nor does an answer without usage.
-    Sample: "reasoning_effort='low' shows no reasoning and uses 12 completion tokens, as without it (11)"
+    Billed tokens inside the controls' spread: ignored; beyond it but not clearly: unclear, with both
+    figures. A model that reasons in every answer says nothing unless its reasoning tokens move
+    clearly; nor does an answer without usage.
+    Sample: "reasoning_effort='low' shows no reasoning: completion_tokens 11 against 11-12 without it
+    (an effect needs more than 3 beyond that)"
     """
-    if finding := answered(probe) or answered(control, "the control request (no reasoning_effort)"):
-        return finding
+    for ex, what in [(probe, "the request"), *((ex, f"control {i + 1} (no reasoning_effort)")
+                                               for i, ex in enumerate(control))]:
+        if finding := answered(ex, what):
+            return finding
     effort = probe.request.get("reasoning_effort")
-    shown, shown_without = reasoning_seen(probe), reasoning_seen(control)
+    what = f"reasoning_effort={effort!r}"
+    shown, shown_without = reasoning_seen(probe), [seen for ex in control if (seen := reasoning_seen(ex))]
     if shown and shown_without:
-        return Finding(UNCLEAR, f"the answer shows reasoning with reasoning_effort={effort!r} ({shown}) and "
-                                f"without it ({shown_without}): no difference to see")
+        return _reasoning_moved(probe, control, what, f"the answer shows reasoning with {what} ({shown}) and "
+                                                      f"without it ({shown_without[0]})")
     if shown:
-        return Finding(HONOURED, f"reasoning_effort={effort!r}: {shown}; without it, no reasoning")
+        return Finding(HONOURED, f"{what}: {shown}; without it, no reasoning in {len(control)} answers")
     if shown_without:
-        return Finding(HONOURED, f"reasoning_effort={effort!r} turns reasoning off: without it, {shown_without}")
-    if finding := spent_before_answering(probe, f"reasoning_effort={effort!r}"):
+        return Finding(HONOURED, f"{what} turns reasoning off: without it, {shown_without[0]}")
+    if finding := spent_before_answering(probe, what):
         return finding
-    used, used_without = completion_tokens(probe), completion_tokens(control)
-    if used is None or used_without is None:
-        return Finding(UNCLEAR, f"reasoning_effort={effort!r} shows no reasoning, and without usage hidden "
-                                "reasoning cannot be told from none")
-    if used > 2 * used_without + 20:  # billed for far more than the same answer: hidden thinking
-        return Finding(HONOURED, f"reasoning_effort={effort!r}: no reasoning is shown, but the answer is billed "
-                                 f"{used} completion tokens against {used_without} without it (hidden thinking)")
-    return Finding(IGNORED, f"reasoning_effort={effort!r} shows no reasoning and uses {used} completion tokens, "
-                            f"as without it ({used_without})")
+    used, used_without = completion_tokens(probe), [completion_tokens(ex) for ex in control]
+    if used is None or None in used_without:
+        return Finding(UNCLEAR, f"{what} shows no reasoning, and without usage hidden reasoning cannot be "
+                                "told from none")
+    moved = band(used, used_without)
+    said = f"{what} shows no reasoning: {moved.said('completion_tokens')}"
+    if moved.outcome == EFFECT:  # billed clearly outside what the same answer costs: hidden thinking
+        return Finding(HONOURED, f"{said}: the billing moved (hidden thinking)")
+    if moved.outcome == BETWEEN:
+        return Finding(UNCLEAR, f"{said}: outside the controls' spread, but not clearly")
+    return Finding(IGNORED, said)
+
+
+def _reasoning_moved(probe: Exchange, control: list[Exchange], what: str, both: str) -> Finding:
+    """A model that reasons with and without the parameter: only reasoning tokens moved clearly show it."""
+    tokens, without = reasoning_tokens(probe), [reasoning_tokens(ex) for ex in control]
+    if not tokens or not all(without):
+        return Finding(UNCLEAR, f"{both}: no difference to see")
+    moved = band(tokens, without)
+    if moved.outcome == EFFECT:
+        return Finding(HONOURED, f"{both}, but {moved.said('reasoning_tokens')}")
+    return Finding(UNCLEAR, f"{both}: {moved.said('reasoning_tokens')}, no clear difference")
 
 
 @check

@@ -110,47 +110,58 @@ def _listed(findings: dict[str, Finding], names: list[str]) -> str:
     return "; ".join(f"{name}: {findings[name].reason}" for name in names)
 
 
+def _penalties(frequency: Finding, presence: Finding) -> Finding:
+    """The claim's "penalties" as one part. The frequency penalty's probe is the strong one: it shows
+    "ignored". A presence penalty's "no effect" proves little (ACCEPTED), so it cannot show it, but
+    its effect still counts against the limitation."""
+    both = f"frequency_penalty: {frequency.reason}; presence_penalty: {presence.reason}"
+    for found in (frequency, presence):
+        if found.observed not in (IGNORED, ACCEPTED, UNCLEAR):  # an effect, a refusal, an error: as it is
+            return Finding(found.observed, both, found.status)
+    if frequency.observed == IGNORED and presence.observed in (IGNORED, ACCEPTED):
+        return Finding(IGNORED, both)
+    return Finding(UNCLEAR, both)
+
+
 @check
 def ignored_params_limitation(probe: Exchange, seeded: list[Exchange], seed_control: list[Exchange], n: Exchange,
                               frequency: Exchange, presence: Exchange, penalty_control: list[Exchange],
                               repeated: str) -> Finding:
-    """The limitation "some OpenAI parameters are ignored (seed, n, penalties)" holds: each is
-    accepted, and none has an effect (each judged as the Advanced table's check judges it).
+    """The limitation "some OpenAI parameters are ignored (seed, n, penalties)" holds: each of its
+    three parts is accepted and shown to have no effect (each judged as the Advanced table's check
+    judges it). A claim about several things agrees only when each was seen, so the row takes the
+    weakest part: any part with its effect is IGNORED (the limitation is out of date); else a server
+    error or no answer as that part's check says; else any part refused with a 4xx (not "ignored")
+    is REJECTED; else any part that could not show anything (a model that does not sample shows no
+    seed's effect; one that does not repeat a word gives a penalty nothing to act on) is UNCLEAR;
+    only when all three were shown ignored, HONOURED. Every part's finding is in the reason.
 
     The probe and `seeded` carry a seed on a sampled prompt, `seed_control` none; `n` asks for two
     choices; `frequency` and `presence` put the strongest penalty on a prompt whose answer repeats
-    `repeated`, and `penalty_control` is that prompt without them. IGNORED (the limitation is out of
-    date): any parameter had its effect. HONOURED: none had one, and at least one was shown to have
-    none; those that could not show anything (a model that does not sample ignores any seed; a
-    presence penalty's "no effect" proves little) are named in the reason, so a weak model still
-    shows what n shows (its count of choices needs no skill). A server error is an ERROR; a
-    parameter refused with a 4xx is not "ignored" and is named too; refusals and nothing shown is
-    REJECTED (the runner's baseline then tells a refused model).
+    `repeated`, and `penalty_control` is that prompt without them. The penalties are one part: the
+    frequency penalty shows "ignored" (a presence penalty's "no effect" proves too little), and an
+    effect of either counts.
     Sample: "parameters that had an effect: n: n=2 returned 2 choices: n had its effect"
     """
-    findings = ignored_parameter_findings(probe, seeded, seed_control, n, frequency, presence, penalty_control,
-                                          repeated)
+    found = ignored_parameter_findings(probe, seeded, seed_control, n, frequency, presence, penalty_control,
+                                       repeated)
+    parts = {"seed": found["seed"], "n": found["n"],
+             "penalties": _penalties(found["frequency_penalty"], found["presence_penalty"])}
+    every = _listed(parts, list(parts))
     by_kind: dict[str, list[str]] = {}
-    for name, found in findings.items():
-        by_kind.setdefault(found.observed, []).append(name)
+    for name, part in parts.items():
+        by_kind.setdefault(part.observed, []).append(name)
     if effect := by_kind.get(HONOURED):
-        return Finding(IGNORED, f"parameters that had an effect: {_listed(findings, effect)}")
-    for name, found in findings.items():  # a server error, no answer, throttling: as the parameter's check says
-        if found.observed in (ERROR, UNANSWERED) or (found.observed == REJECTED and (
-                found.status in NOT_ABOUT_THE_CLAIM or (found.status or 0) >= 500)):
-            return Finding(found.observed, f"{name}: {found.reason}", found.status)
-    shown, refused = by_kind.get(IGNORED, []), by_kind.get(REJECTED, [])
-    not_shown = by_kind.get(UNCLEAR, []) + by_kind.get(ACCEPTED, [])
-    if not shown and refused:  # (n, counted by its choices, shows itself unless refused)
-        return Finding(REJECTED, f"refused, not ignored: {_listed(findings, refused)}", findings[refused[0]].status)
-    if not shown:
-        return Finding(UNCLEAR, f"no parameter could show whether it is ignored: {_listed(findings, not_shown)}")
-    reason = f"accepted with no effect: {', '.join(shown)}"
-    if refused:
-        reason += f"; refused rather than ignored: {_listed(findings, refused)}"
-    if not_shown:
-        reason += f"; could not show either way: {_listed(findings, not_shown)}"
-    return Finding(HONOURED, reason)
+        return Finding(IGNORED, f"parameters that had an effect: {', '.join(effect)} ({every})")
+    for name, part in parts.items():  # a server error, no answer, throttling: as the parameter's check says
+        if part.observed in (ERROR, UNANSWERED) or (part.observed == REJECTED and (
+                part.status in NOT_ABOUT_THE_CLAIM or (part.status or 0) >= 500)):
+            return Finding(part.observed, f"{name}: {part.reason}", part.status)
+    if refused := by_kind.get(REJECTED):
+        return Finding(REJECTED, f"refused, not ignored: {', '.join(refused)} ({every})", parts[refused[0]].status)
+    if not_shown := [name for name in parts if parts[name].observed != IGNORED]:
+        return Finding(UNCLEAR, f"not every part could be shown ignored ({', '.join(not_shown)}): {every}")
+    return Finding(HONOURED, f"accepted with no effect: seed, n, penalties ({every})")
 
 
 # --- Response format: "limited support for structured output schemas" ------------------------------

@@ -6,6 +6,7 @@ A real model is not perfectly repeatable even at temperature 0, so an answer is 
 spread of several controls (a repeated step), never with one: a probe outside a spread the controls
 themselves do not agree on says nothing.
 """
+import difflib
 import json
 import re
 
@@ -13,6 +14,7 @@ import jsonschema
 
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from .band import EFFECT, NO_EFFECT, band
 from .common import answered, error_text, spent_before_answering
 from .registry import check
 
@@ -40,20 +42,42 @@ def control_problem(controls: list[Exchange]) -> Finding | None:
     return None
 
 
+def distance(a: str, b: str) -> int:
+    """How many words one answer must lose and gain to become the other (after `normalised`)."""
+    left, right = a.split(), b.split()
+    kept = sum(block.size for block in difflib.SequenceMatcher(None, left, right, autojunk=False).get_matching_blocks())
+    return len(left) + len(right) - 2 * kept
+
+
 def compared_with_controls(probe: Exchange, controls: list[Exchange], what: str) -> tuple[str, str]:
-    """("same" | "changed" | "unclear", why): the probe's answer against the controls' spread."""
-    seen = sorted({normalised(ex.text) for ex in controls})
+    """("same" | "changed" | "unclear", why): the probe's answer against the controls' spread.
+
+    The measure is a distance in words: the probe's to its nearest control, held (band.py) against
+    each control's to its nearest other control, from 0 (a control is its own answer). An answer as
+    close to the controls as they are to each other is "same"; one clearly farther is "changed".
+    Controls that share half their words or less leave no room for an effect to stand out: "unclear"."""
+    texts = [normalised(ex.text) for ex in controls]
     answer = normalised(probe.text)
-    if answer in seen:
-        agreeing = sum(normalised(ex.text) == answer for ex in controls)
+    if answer in texts:
+        agreeing = texts.count(answer)
         return "same", (f"with {what} the answer {clip(probe.text, 60)} is the one {agreeing} of "
                         f"{len(controls)} controls without it gave")
-    if len(seen) == 1:
+    apart = [min(distance(t, other) for j, other in enumerate(texts) if j != i) for i, t in enumerate(texts)]
+    length = sum(len(t.split()) for t in texts) / len(texts)
+    if max(apart) >= length:  # controls that share half their words or less: no effect could stand out
+        return "unclear", (f"with {what} the answer {clip(probe.text, 60)} cannot be compared: the controls "
+                           f"share too little among themselves ({max(apart)} words apart, {length:.0f} words "
+                           "long), so the model's own spread would hide any effect")
+    moved = band(min(distance(answer, t) for t in texts), [0, *apart])
+    said = moved.said("words apart", "between the controls themselves")
+    if moved.outcome == NO_EFFECT:
+        return "same", (f"with {what} the answer {clip(probe.text, 60)} differs from the controls no more than "
+                        f"they differ among themselves ({said})")
+    if moved.outcome == EFFECT:
         return "changed", (f"with {what} the answer is {clip(probe.text, 60)}; without it, {len(controls)} "
-                           f"controls all answered {clip(controls[0].text, 60)}")
-    return "unclear", (f"with {what} the answer {clip(probe.text, 60)} matches none of the controls, but they "
-                       f"disagree among themselves ({len(seen)} different answers), so the model's own spread "
-                       "could explain it")
+                           f"controls answered {clip(controls[0].text, 60)} ({said})")
+    return "unclear", (f"with {what} the answer {clip(probe.text, 60)} matches none of the controls, but not "
+                       f"clearly farther than the model's own spread ({said})")
 
 
 def probe_and_controls(probe: Exchange, control: list[Exchange], what: str) -> Finding | None:
@@ -77,7 +101,9 @@ def ignored_param_changes_nothing(probe: Exchange, control: list[Exchange], para
     penalty lowers a repeated token once, by 2 logits, which a strongly predicted copy can outweigh:
     its "no effect" proves too little (`weak_evidence`: ACCEPTED, inconclusive under Ignored). A
     penalty can only act on a word the controls do repeat (`repeated`, at least MIN_REPEATS times in
-    each): a model that does not repeat it (a weak one) shows nothing, UNCLEAR.
+    each): a model that does not repeat it (a weak one) shows nothing, UNCLEAR. With `repeated`, the
+    probe's count of it is held against the controls' counts (band.py): clearly fewer is an effect,
+    inside their spread none, anything between UNCLEAR.
     Sample: "with presence_penalty=2.0 the answer is 'apple'; without it, 3 controls all answered
     'apple apple apple apple apple apple apple apple'"
     """
@@ -85,15 +111,32 @@ def ignored_param_changes_nothing(probe: Exchange, control: list[Exchange], para
     if finding := probe_and_controls(probe, control, what):
         return finding
     if repeated:
-        counts = [normalised(ex.text).split().count(repeated.lower()) for ex in control]
-        if min(counts) < MIN_REPEATS:
-            return Finding(UNCLEAR, f"the controls repeat {repeated!r} {counts} times, under {MIN_REPEATS}: a "
-                                    f"penalty would have nothing to act on, so {what} could not show an effect")
+        return _repeats_compared(probe, control, what, repeated, weak_evidence)
     outcome, why = compared_with_controls(probe, control, what)
     if outcome == "same" and weak_evidence:
         return Finding(ACCEPTED, f"{why}; {what} at its strongest may still not break a confident copy, so "
                                  "this does not show it is ignored")
     return Finding({"same": IGNORED, "changed": HONOURED, "unclear": UNCLEAR}[outcome], why)
+
+
+def _repeats_compared(probe: Exchange, control: list[Exchange], what: str, repeated: str,
+                      weak_evidence: bool) -> Finding:
+    """A penalty acts on repeats: the probe's count of the repeated word against the controls' counts,
+    through the noise floor (band.py). Clearly fewer: its effect; inside their spread: none; else unclear."""
+    counts = [normalised(ex.text).split().count(repeated.lower()) for ex in control]
+    if min(counts) < MIN_REPEATS:
+        return Finding(UNCLEAR, f"the controls repeat {repeated!r} {counts} times, under {MIN_REPEATS}: a "
+                                f"penalty would have nothing to act on, so {what} could not show an effect")
+    moved = band(normalised(probe.text).split().count(repeated.lower()), counts)
+    why = f"with {what} the answer {clip(probe.text, 60)}: {moved.said(f'repeats of {repeated!r}')}"
+    if moved.outcome == EFFECT and moved.direction < 0:
+        return Finding(HONOURED, why)
+    if moved.outcome != NO_EFFECT:
+        return Finding(UNCLEAR, f"{why}: not clearly fewer repeats than the controls' own")
+    if weak_evidence:
+        return Finding(ACCEPTED, f"{why}; {what} at its strongest may still not break a confident copy, so "
+                                 "this does not show it is ignored")
+    return Finding(IGNORED, why)
 
 
 @check

@@ -1,10 +1,11 @@
 """Checks of request forms real clients send: developer and system messages, content parts, a
 whitespace stop sequence, parameters sent as null. Each is an effect probe against a control.
 
-Word-recall probes tell "the message was dropped" from "the model did not say the word": a message
-that reached the model changes the prompt, so usage.prompt_tokens differs from a control without
-it (it grows, or shrinks where a chat template fills in a default system prompt when none is sent).
-No word and the same count: dropped. Another count but no word: unclear.
+Word-recall probes tell "the message was dropped" from "the model did not say the word" by
+usage.prompt_tokens, against the conversation without the message and with a longer version of it
+(common.reached_model): one count alone can coincide where a chat template swaps its default system
+prompt for the message. No word and no count moves: dropped. The longer version counts but no word:
+unclear. Anything else: unclear too.
 """
 from ..exchange import Exchange, clip
 from ..findings import HONOURED, IGNORED, UNCLEAR, Finding
@@ -15,7 +16,6 @@ from .common import (
     error_text,
     integers,
     is_count,
-    prompt_tokens,
     reached_model,
     spent_before_answering,
 )
@@ -23,56 +23,63 @@ from .core import stop_sequence_ends_text
 from .registry import check
 
 
-def _unsaid(probe: Exchange, without: Exchange, word: str, carrier: str) -> Finding:
+def _unsaid(probe: Exchange, without: Exchange, longer: Exchange, word: str, carrier: str) -> Finding:
     """The word is not in the reply: was the message carrying it dropped, or just not repeated?"""
-    grown, base = prompt_tokens(probe), prompt_tokens(without)
-    reached = reached_model(probe, without)
+    reached, counts = reached_model(probe, without, longer)
     if reached is None:
         return Finding(UNCLEAR, f"the reply {clip(probe.text, 60)} lacks {word}, which only the {carrier} "
-                                "carried, and without usage.prompt_tokens whether it reached the model is unknown")
+                                f"carried, and whether it reached the model is unknown: {counts}")
     if reached:
         return Finding(UNCLEAR, f"the reply {clip(probe.text, 60)} lacks {word}, but the {carrier} reached the "
-                                f"model (prompt_tokens {grown} against {base} without it): the model did not say it")
+                                f"model ({counts}): the model did not say it")
     return Finding(IGNORED, f"the {carrier} was dropped: the reply {clip(probe.text, 60)} lacks {word} and "
-                            f"prompt_tokens is {grown}, as without it ({base})")
+                            f"{counts}")
 
 
 @check
-def word_reaches_model(probe: Exchange, control: Exchange, word: str, carrier: str) -> Finding:
+def word_reaches_model(probe: Exchange, control: Exchange, longer: Exchange, word: str, carrier: str) -> Finding:
     """A word carried only by one message (`carrier`, e.g. "developer message") is used in the reply;
-    the control is the same conversation without that message.
+    the control is the same conversation without that message, `longer` the same with a longer
+    version of it.
 
     Sample: "the developer message was dropped: the reply 'I have not been told any keyword.' lacks
-    HELIOTROPE and prompt_tokens is 14, as without it (14)"
+    HELIOTROPE and prompt_tokens 14 with it, 14 with a longer version of it, 14 without it: neither the
+    message nor its length counts"
     """
-    if finding := answered(probe) or answered(control, f"the control request (no {carrier})"):
+    if finding := (answered(probe) or answered(control, f"the control request (no {carrier})")
+                   or answered(longer, f"the request with a longer {carrier}")):
         return finding
     if word.upper() in probe.text.upper():
         return Finding(HONOURED, f"the reply {clip(probe.text, 60)} uses {word}, which only the {carrier} carried")
     if finding := spent_before_answering(probe, "the reply"):
         return finding
-    return _unsaid(probe, control, word, carrier)
+    return _unsaid(probe, control, longer, word, carrier)
 
 
 @check
 def every_system_message_reaches(probe: Exchange, without_first: Exchange, without_second: Exchange,
-                                 first: str, second: str) -> Finding:
-    """Two system messages, each with its own word: the reply uses both. Each step drops one of them,
-    to tell a dropped message from a word the model did not repeat.
+                                 longer_first: Exchange, longer_second: Exchange, first: str, second: str) -> Finding:
+    """Two system messages, each with its own word: the reply uses both. Each `without_` step drops one
+    of them and each `longer_` step lengthens it, to tell a dropped message from a word the model did
+    not repeat.
 
     Sample: "the second system message was dropped: the reply 'TANGERINE' lacks PAPAYA and
-    prompt_tokens is 20, as without it (20)"
+    prompt_tokens 20 with it, 20 with a longer version of it, 20 without it: neither the message nor
+    its length counts"
     """
-    if finding := (answered(probe) or answered(without_first, "the control without the first system message")
-                   or answered(without_second, "the control without the second system message")):
-        return finding
+    steps = {"without_first": without_first, "without_second": without_second, "longer_first": longer_first,
+             "longer_second": longer_second}
+    for ex, what in [(probe, "the request"), *((ex, f"the step {name}") for name, ex in steps.items())]:
+        if finding := answered(ex, what):
+            return finding
     text = probe.text.upper()
     if first.upper() in text and second.upper() in text:
         return Finding(HONOURED, f"the reply {clip(probe.text, 60)} uses both {first} and {second}")
     if finding := spent_before_answering(probe, "the reply"):
         return finding
-    findings = [_unsaid(probe, without, word, f"{which} system message")
-                for word, without, which in ((first, without_first, "first"), (second, without_second, "second"))
+    findings = [_unsaid(probe, without, longer, word, f"{which} system message")
+                for word, without, longer, which in ((first, without_first, longer_first, "first"),
+                                                     (second, without_second, longer_second, "second"))
                 if word.upper() not in text]
     return next((f for f in findings if f.observed == IGNORED), findings[0])
 

@@ -8,6 +8,7 @@ import re
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
+from .band import EFFECT, band
 from .common import answered, error_text, not_answered, spent_before_answering
 from .registry import check
 
@@ -79,8 +80,14 @@ def _thinking_compared(probe: Exchange, control: Exchange) -> tuple[str | None, 
         return None, finding
     seen, seen_without = reasoning_seen(probe), reasoning_seen(control)
     if seen_without:
-        return None, Finding(UNCLEAR, f"{_model(probe)} reasons without extended_thinking too ({seen_without}): "
-                                      "that is not the option at work")
+        # A model that reasons anyway shows the option only by reasoning clearly more (band.py).
+        tokens, without = reasoning_tokens(probe), reasoning_tokens(control)
+        moved = band(tokens, [without]) if tokens and without else None
+        if moved is not None and moved.outcome == EFFECT and moved.direction > 0:
+            return f"{seen}, clearly more than without it ({moved.said('reasoning_tokens')})", None
+        counts = f" ({moved.said('reasoning_tokens')})" if moved is not None else ""
+        return None, Finding(UNCLEAR, f"{_model(probe)} reasons without extended_thinking too ({seen_without})"
+                                      f"{counts}: that is not the option at work")
     if seen:
         return seen, None
     return None, spent_before_answering(probe, "the request with extended_thinking")
