@@ -256,3 +256,11 @@ def test_a_forced_request_answered_in_text_is_the_tool_choice_rows_difference_no
 def test_a_usable_call_of_another_function_than_named_is_usable_on_the_tools_row():
     probe = answer(call("get_weather"), tools=(WEATHER, TIME), tool_choice=NAMED_TIME)
     assert checks.tool_call_valid(probe).observed == HONOURED
+
+
+def test_streamed_fragments_that_open_no_call_are_the_tools_rows_as_long_as_one_call_is_named():
+    stray = {"tool_calls": [{"index": 1, "function": {"arguments": '{"city": "Paris"}'}}]}
+    found = checks.tool_choice_required_calls(streamed(opening(), stray, tool_choice="required"))
+    assert found.observed == HONOURED and verdict(found) == AGREES
+    nameless = checks.tool_choice_required_calls(streamed(stray, tool_choice="required"))
+    assert nameless.observed == ERROR and "lacks" in nameless.reason

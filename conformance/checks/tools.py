@@ -165,10 +165,10 @@ def called_names(probe: Exchange) -> tuple[list[str], str | None]:
     which function is called."""
     if probe.stream and probe.events:
         calls, problems, _, _ = streamed_calls(probe)
-        unreadable = [p for p in problems if "lacks" in p or "not an" in p or "no integer index" in p]
-        if unreadable:
-            return [], unreadable[0]
-        return [c["function"]["name"] for c in calls], None
+        names = [c["function"]["name"] for c in calls if c["function"]["name"]]  # fragments that open no call:
+        if (calls or problems) and not names:  # the tools row's difference, unless no call is named at all
+            return [], problems[0] if problems else "no streamed call names a function"
+        return names, None
     calls = (probe.choice.get("message") or {}).get("tool_calls") or []
     if not isinstance(calls, list):
         return [], f"message.tool_calls is a {type(calls).__name__}, not an array"
