@@ -81,6 +81,12 @@ def _parallel(body: dict, breaks: frozenset[str]) -> bool:
     return body.get("parallel_tool_calls") is not False
 
 
+def _limit(body: dict, breaks: frozenset[str]) -> int | None:
+    """The token limit a tool call is held to: max_tokens or max_completion_tokens, the smaller."""
+    limits = [body.get(k) for k in ("max_tokens", "max_completion_tokens") if k not in breaks]
+    return min((n for n in limits if isinstance(n, int)), default=None)
+
+
 def _logprobs(text: str) -> dict:
     """What the logprobs break returns: a plausible entry per token (OpenAI's shape)."""
     def entry(token: str, rank: int) -> dict:
@@ -99,9 +105,11 @@ def extend(done: dict, body: dict, breaks: frozenset[str]) -> dict:
         message["content"] = final
         completion_tokens = responder.count_tokens(final)
     if calls:
-        message["content"] = tools.preamble(calls)
-        message["tool_calls"] = calls
-        choice["finish_reason"] = "tool_calls"
+        content, calls, cut = tools.cut_to_limit(tools.preamble(calls), calls, _limit(body, breaks), breaks)
+        message["content"] = content
+        if calls:
+            message["tool_calls"] = calls
+        choice["finish_reason"] = "length" if cut else "tool_calls"
         completion_tokens = responder.count_tokens(message["content"]) + sum(
             responder.count_tokens(c["function"]["arguments"]) for c in calls)
     elif "max_completion_tokens" not in breaks:

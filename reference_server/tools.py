@@ -12,15 +12,24 @@ Break switches: `tools` sends arguments that are not JSON (a Python repr); the
 `tool-choice-*` switches each ignore one value of tool_choice (required, a named function, none);
 `tool-result-ignored` answers as if each tool result were empty ("get_weather returned no data for
 Paris."); `tool-stream-fragments-broken` streams each argument fragment under an index of its own;
-`parallel-calls-same-id` gives parallel calls one id.
+`parallel-calls-same-id` gives parallel calls one id; `tool-choice-required-ignored-when-streamed` and
+`tool-choice-named-ignored-when-streamed` ignore a forcing tool_choice on streamed requests only;
+`tools-repeat-name-in-stream` repeats the call's name in every argument fragment (OpenAI's clients append
+it); `tools-truncated-args-without-length` cuts a call at max_tokens but ends it with finish_reason
+tool_calls, as if it were whole.
+
+max_tokens counts the text beside the calls, then their arguments: a call it ends is cut mid-arguments,
+with finish_reason length (a limit spent before any call leaves the text alone).
 """
 import hashlib
 import json
 import re
 
+from .responder import count_tokens, truncate
 from .validation import bad
 
 CAPITALISED = re.compile(r"\b[A-Z][\w-]*")
+QUOTED = re.compile(r'"([^"]+)"')  # a passage quoted after a tool's name is its string argument, whole
 # Within this many characters after a tool's name, a capitalised word is taken as its string argument.
 ARGUMENT_WINDOW = 40
 
@@ -77,6 +86,9 @@ def chosen_functions(body: dict, prompt: str, parallel: bool, breaks: frozenset[
     choice = body.get("tool_choice", "auto")
     if isinstance(choice, str) and f"tool-choice-{choice}" in breaks:  # required or none, taken as auto
         choice = "auto"
+    forcing = "named" if isinstance(choice, dict) else choice
+    if body.get("stream") and f"tool-choice-{forcing}-ignored-when-streamed" in breaks:
+        choice = "auto"
     if not tools or choice == "none":
         return []
     if isinstance(choice, dict):
@@ -104,7 +116,8 @@ def value_for(schema: dict, hint: str):
 def arguments(function: dict, prompt: str) -> dict:
     after = prompt[prompt.find(function["name"]) + len(function["name"]):] if function["name"] in prompt else ""
     words = CAPITALISED.findall(after[:ARGUMENT_WINDOW])
-    hint = words[0] if words else "example"
+    quoted = QUOTED.search(after)
+    hint = quoted.group(1) if quoted else words[0] if words else "example"
     parameters = function.get("parameters") or {}
     properties = parameters.get("properties") or {}
     return {name: value_for(schema, hint) for name, schema in properties.items()}
@@ -171,7 +184,10 @@ def stream_deltas(calls: list[dict], breaks: frozenset[str] = frozenset()) -> li
         for n, start in enumerate(range(0, len(arguments), 7)):
             # the break: each piece under a new index, as if it opened another call
             index = len(calls) + n if "tool-stream-fragments-broken" in breaks else i
-            deltas.append({"tool_calls": [{"index": index, "function": {"arguments": arguments[start:start + 7]}}]})
+            function = {"arguments": arguments[start:start + 7]}
+            if "tools-repeat-name-in-stream" in breaks:  # the name again in every fragment
+                function = {"name": call["function"]["name"], **function}
+            deltas.append({"tool_calls": [{"index": index, "function": function}]})
     return deltas
 
 
@@ -179,3 +195,26 @@ def preamble(calls: list[dict]) -> str:
     """The text Heroku sends beside tool calls (Claude announces what it is about to do)."""
     names = " and ".join(c["function"]["name"] for c in calls)
     return f"I will call {names}."
+
+
+def cut_to_limit(content: str, calls: list[dict], limit: int | None,
+                 breaks: frozenset[str] = frozenset()) -> tuple[str, list[dict], bool]:
+    """(content, calls, whether max_tokens cut them): the text first, then each call's arguments, within
+    `limit` tokens. The call the limit ends keeps its arguments' first tokens (not JSON any more); later
+    calls are not made. Under the `tools-truncated-args-without-length` break the cut is not reported."""
+    if limit is None:
+        return content, calls, False
+    content, cut = truncate(content, limit)
+    if cut:
+        return content, [], True
+    left, kept = limit - count_tokens(content), []
+    for call in calls:
+        if left <= 0:
+            cut = True
+            break
+        arguments, cut = truncate(call["function"]["arguments"], left)
+        kept.append({**call, "function": {**call["function"], "arguments": arguments}})
+        left -= count_tokens(arguments)
+        if cut:
+            break
+    return content, kept, cut and ("tools-truncated-args-without-length" not in breaks or not kept)

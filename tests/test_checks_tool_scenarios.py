@@ -124,9 +124,10 @@ def test_a_model_that_does_not_make_the_round_trip_is_unclear(probe, follow, why
     assert verdict(found) == INCONCLUSIVE
 
 
-def test_a_forced_call_answered_in_text_and_a_bad_call_are_the_servers():
+def test_a_forced_call_answered_in_text_is_tool_choices_and_a_bad_call_the_servers():
     forced = answer(text="It is sunny.", tool_choice=FORCED)
-    assert checks.tool_result_used(forced, None).observed == IGNORED
+    found = checks.tool_result_used(forced, None)
+    assert found.observed == UNCLEAR and "advanced.tool_choice" in found.reason
     bad = answer(call(arguments="{'city': 'Paris'}"))
     assert checks.tool_result_used(bad, with_result("foggy")).observed == ERROR
     malformed = answer({"id": "call_1", "type": "function", "function": "get_weather"})
@@ -214,6 +215,9 @@ def test_unusual_but_valid_streams_honour_it():
     (fragments({**opening(), "type": "tool"}, piece('{"city": "Paris"}')), "has type 'tool'"),
     (fragments(opening(), {**opening(arguments='{"city": "Paris"}'), "type": "function"}), "repeats id 'call_abc'"),
     (fragments(opening(), {"index": 0, "id": "other", "function": {"arguments": "{}"}}), "another id 'other'"),
+    # what OpenAI's clients make of a name repeated: the openai SDK's accumulator appends it
+    (fragments(opening(), {"index": 0, "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}),
+     "repeats function.name 'get_weather', which OpenAI's clients append: they get 'get_weatherget_weather'"),
     (fragments(opening(), piece('{"city": "Paris"')), "invalid JSON"),
     (fragments(opening(), piece("[]")), "not an object"),
     (fragments(opening(), piece('{"city": "Paris"}'), {"function": {"arguments": ""}}), "no integer index"),
@@ -250,10 +254,71 @@ def test_a_stream_answered_as_one_body_is_ignored():
 def test_a_stream_without_a_call_is_unclear_unless_forced():
     text = [chunk({"content": "It is sunny."}), chunk(finish="stop")]
     assert checks.streamed_tool_call_valid(streamed(text, forced=False)).observed == UNCLEAR
-    assert checks.streamed_tool_call_valid(streamed(text)).observed == IGNORED
+    forced = checks.streamed_tool_call_valid(streamed(text))  # not forcing: advanced.tool_choice's difference
+    assert forced.observed == UNCLEAR and "advanced.tool_choice" in forced.reason
     cut = fragments(opening(), piece('{"ci'), finish="length")
     found = checks.streamed_tool_call_valid(streamed(cut))
     assert found.observed == UNCLEAR and "token limit" in found.reason
+
+
+def test_the_openai_sdks_own_accumulator_judges_what_a_client_gets():
+    from conformance.checks.tool_streams import client_calls, client_problem
+
+    repeated = streamed(fragments(opening(), {"index": 0, "function": {"name": "get_weather", "arguments": "{}"}}))
+    assert client_calls(repeated)[0][0]["function"]["name"] == "get_weatherget_weather"
+    sent = [{"id": "call_abc", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]
+    assert "'get_weatherget_weather', not the declared 'get_weather'" in client_problem(repeated, sent,
+                                                                                        {"get_weather": {}})
+    # a type repeated later is replaced, not appended: nothing for a client to trip on
+    retyped = streamed(fragments(opening(), {"index": 0, "type": "function", "function": {"arguments": "{}"}}))
+    assert client_problem(retyped, sent, {"get_weather": {}}) is None
+
+
+# --- a forced call cut by max_tokens ----------------------------------------------------------------------
+
+NOTE = tool("save_note", {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]})
+CUT = dict(tools=(NOTE,), tool_choice={"type": "function", "function": {"name": "save_note"}}, max_tokens=30)
+
+
+def note(arguments, id="call_n"):
+    return call("save_note", arguments, id=id)
+
+
+@pytest.mark.parametrize("arguments, finish", [('{"text": "The quick brown', "length"),
+                                               ('{"text": "The quick brown fox"}', "length"),  # whole, and said cut
+                                               ("", "length")])  # cut before any argument
+def test_a_cut_call_flagged_by_finish_reason_length_honours_it(arguments, finish):
+    found = checks.cut_tool_call_flagged(answer(note(arguments), finish=finish, **CUT))
+    assert found.observed == HONOURED and verdict(found) == AGREES, found.reason
+    streamed_cut = streamed(fragments(opening(name="save_note"), piece(arguments), finish=finish), **CUT)
+    assert checks.cut_tool_call_flagged(streamed_cut).observed == HONOURED
+
+
+@pytest.mark.parametrize("finish", ["tool_calls", "stop"])
+def test_cut_arguments_said_complete_are_an_error(finish):
+    found = checks.cut_tool_call_flagged(answer(note('{"text": "The quick brown'), finish=finish, **CUT))
+    assert found.observed == ERROR and "broken JSON" in found.reason and verdict(found) == DIFFERS, found.reason
+    streamed_cut = streamed(fragments(opening(name="save_note"), piece('{"text": "The qu'), finish=finish), **CUT)
+    assert checks.cut_tool_call_flagged(streamed_cut).observed == ERROR
+
+
+def test_a_cut_call_in_the_servers_wrong_format_is_an_error_whatever_the_finish():
+    found = checks.cut_tool_call_flagged(answer({**note('{"text": "The'), "id": ""}, finish="length", **CUT))
+    assert found.observed == ERROR and "missing id" in found.reason
+    repeated = fragments(opening(name="save_note"), {"index": 0, "function": {"name": "save_note", "arguments": "{"}},
+                         finish="length")
+    assert checks.cut_tool_call_flagged(streamed(repeated, **CUT)).observed == ERROR
+
+
+@pytest.mark.parametrize("probe, why", [
+    (answer(note('{"text": ""}'), **CUT), "came whole"),                         # a weak model's shortest call
+    (answer(text="This tiny model gives", finish="length", **CUT), "before any call"),  # text first, then cut
+    (answer(text="I saved it.", **CUT), "advanced.tool_choice"),                   # not forced: tool_choice's row
+    (answer(note('{"note": "x"}'), finish="length", **CUT), "schema mismatch"),    # whole, flagged, but the model's
+])
+def test_a_call_not_cut_or_not_made_shows_nothing_of_the_cut(probe, why):
+    found = checks.cut_tool_call_flagged(probe)
+    assert found.observed == UNCLEAR and why in found.reason and verdict(found) == INCONCLUSIVE, found.reason
 
 
 # --- pass@k ----------------------------------------------------------------------------------------------
@@ -307,7 +372,7 @@ def test_mixed_samples_and_a_model_that_never_calls_are_unclear():
     weak = checks.tool_arguments_pass_at_k(text, samples(text, text))
     assert weak.observed == UNCLEAR and verdict(weak) == INCONCLUSIVE
     forced = answer(text="Sunny.", tool_choice=FORCED)
-    assert checks.tool_arguments_pass_at_k(forced, samples(forced, forced)).observed == IGNORED
+    assert checks.tool_arguments_pass_at_k(forced, samples(forced, forced)).observed == UNCLEAR
     cut = answer(call(arguments='{"ci'), finish="length")
     assert [s["outcome"] for s in checks.tool_arguments_pass_at_k(cut, samples(cut)).evidence["samples"]] == ["cut"] * 2
 

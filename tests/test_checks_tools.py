@@ -129,11 +129,21 @@ def test_required_answered_in_text_is_ignored_even_from_a_weak_model():
     assert found.observed == IGNORED and verdict(found) == DIFFERS
 
 
-def test_required_with_a_malformed_call_is_an_error_and_a_schema_mismatch_unclear():
-    found = checks.tool_choice_required_calls(answer(call(arguments="{'city': 'Paris'}"), tool_choice="required"))
-    assert found.observed == ERROR
-    weak = checks.tool_choice_required_calls(answer(call(arguments="{}"), tool_choice="required"))
-    assert weak.observed == UNCLEAR and verdict(weak) == INCONCLUSIVE
+def test_required_is_judged_on_the_call_made_its_arguments_are_the_tools_rows():
+    # forcing worked: a call came; whether its arguments are usable is advanced.tools' question
+    for arguments in ("{'city': 'Paris'}", "{}"):
+        found = checks.tool_choice_required_calls(answer(call(arguments=arguments), tool_choice="required"))
+        assert found.observed == HONOURED and "advanced.tools" in found.reason, found.reason
+    unreadable = checks.tool_choice_required_calls(answer({"id": "c", "function": "get_weather"},
+                                                          tool_choice="required"))
+    assert unreadable.observed == ERROR and verdict(unreadable) == DIFFERS
+
+
+def test_required_cut_by_the_limit_before_any_call_is_unclear():
+    # llama.cpp's tiny model writes a sentence before its forced call: a small limit ends it there
+    found = checks.tool_choice_required_calls(answer(text="This tiny model gives", finish="length",
+                                                     tool_choice="required"))
+    assert found.observed == UNCLEAR and "before any call" in found.reason and verdict(found) == INCONCLUSIVE
 
 
 def test_a_named_choice_calls_that_function():
@@ -146,7 +156,8 @@ def test_a_named_choice_calls_that_function():
 
 
 @pytest.mark.parametrize("calls", [[call("get_weather")], [call("get_time"), call("get_weather", id="b")], [],
-                                   [call("get_tim")], [call("get_weather", arguments="{}")]])
+                                   [call("get_tim")], [call("get_weather", arguments="{}")],
+                                   [call("get_weather", arguments="{'city'")]])
 def test_a_named_choice_with_another_call_or_none_is_ignored(calls):
     probe = answer(*calls, text="Paris is sunny.", tools=(WEATHER, TIME), tool_choice=NAMED_TIME)
     found = checks.tool_choice_named_calls(probe)
@@ -193,3 +204,63 @@ def test_a_refused_tool_choice_is_a_rejection(check):
                        body={"error": {"message": "tool_choice is not supported"}})
     found = getattr(checks, check)(refused)
     assert found.observed == REJECTED and found.status == 400
+
+
+# --- forced calls, streamed: the same rules, read from the raw SSE events ------------------------------
+
+def chunk(delta=None, finish=None):
+    return {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+            "choices": [{"index": 0, "delta": delta or {}, "finish_reason": finish}]}
+
+
+def streamed(*deltas, finish="tool_calls", tools=(WEATHER,), **request):
+    events = [chunk({"role": "assistant", "content": ""}), *(chunk(d) for d in deltas), chunk(finish=finish)]
+    return Exchange(request={"model": "m", "messages": [], "stream": True, "tools": list(tools), **request},
+                    stream=True, status=200, events=events, done_marker=True)
+
+
+def opening(name="get_weather", arguments="", id="call_1"):
+    return {"tool_calls": [{"index": 0, "id": id, "type": "function",
+                            "function": {"name": name, "arguments": arguments}}]}
+
+
+def piece(text, **extra):
+    return {"tool_calls": [{"index": 0, "function": {"arguments": text, **extra}}]}
+
+
+def test_streamed_forcing_is_judged_like_a_plain_one():
+    required = streamed(opening(), piece('{"city": "Paris"}'), tool_choice="required")
+    assert checks.tool_choice_required_calls(required).observed == HONOURED
+    named = streamed(opening("get_time"), piece('{"city": "Tokyo"}'), tools=(WEATHER, TIME), tool_choice=NAMED_TIME)
+    assert checks.tool_choice_named_calls(named).observed == HONOURED
+    other = streamed(opening(), piece('{"city": "Paris"}'), tools=(WEATHER, TIME), tool_choice=NAMED_TIME)
+    found = checks.tool_choice_named_calls(other)
+    assert found.observed == IGNORED and "calls get_weather" in found.reason and verdict(found) == DIFFERS
+    text = streamed({"content": "Paris"}, finish="stop", tool_choice="required")
+    found = checks.tool_choice_required_calls(text)
+    assert found.observed == IGNORED and verdict(found) == DIFFERS
+
+
+def test_a_streamed_name_repeated_in_later_fragments_still_shows_forcing():
+    # the name a server meant is the first fragment's; its repetition is advanced.tools' difference
+    repeated = streamed(opening("get_time"), piece('{"city": "Tokyo"}', name="get_time"), tools=(WEATHER, TIME),
+                        tool_choice=NAMED_TIME)
+    assert checks.tool_choice_named_calls(repeated).observed == HONOURED
+
+
+def test_a_forced_request_answered_in_text_is_the_tool_choice_rows_difference_not_the_tools_rows():
+    found = checks.tool_call_valid(answer(text="It is sunny in Paris.", tool_choice="required"))
+    assert found.observed == UNCLEAR and "advanced.tool_choice" in found.reason and verdict(found) == INCONCLUSIVE
+
+
+def test_a_usable_call_of_another_function_than_named_is_usable_on_the_tools_row():
+    probe = answer(call("get_weather"), tools=(WEATHER, TIME), tool_choice=NAMED_TIME)
+    assert checks.tool_call_valid(probe).observed == HONOURED
+
+
+def test_streamed_fragments_that_open_no_call_are_the_tools_rows_as_long_as_one_call_is_named():
+    stray = {"tool_calls": [{"index": 1, "function": {"arguments": '{"city": "Paris"}'}}]}
+    found = checks.tool_choice_required_calls(streamed(opening(), stray, tool_choice="required"))
+    assert found.observed == HONOURED and verdict(found) == AGREES
+    nameless = checks.tool_choice_required_calls(streamed(stray, tool_choice="required"))
+    assert nameless.observed == ERROR and "lacks" in nameless.reason

@@ -95,3 +95,65 @@ def test_break_switches_spoil_the_calls_or_ignore_tool_choice():
     assert [c["function"]["name"] for c in calls] == ["get_weather"]
     calls = tools.tool_calls(body(tool_choice="none"), PROMPT, "s", breaks=frozenset({"tool-choice-none"}))
     assert [c["function"]["name"] for c in calls] == ["get_weather", "get_time"]
+
+
+# --- a call cut by max_tokens, and the break switches of forced and streamed calls ----------------------
+
+NOTE = {"type": "function", "function": {"name": "save_note", "description": "n", "parameters": {
+    "type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}}}
+NOTE_PROMPT = 'Use the save_note tool to save this note: "The quick brown fox jumps over the lazy dog again and again."'
+
+
+def note_body(**extra):
+    return {"model": "claude-4-5-haiku", "messages": [{"role": "user", "content": NOTE_PROMPT}], "tools": [NOTE],
+            "tool_choice": {"type": "function", "function": {"name": "save_note"}}, **extra}
+
+
+def extended(body, breaks=frozenset()):
+    done = {"id": "chatcmpl-abc", "created": 1, "model": "claude-4-5-haiku", "system_fingerprint": "f",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+    return newer.extend(done, body, breaks)
+
+
+def test_a_quoted_passage_after_the_tools_name_is_its_string_argument():
+    calls = tools.tool_calls(note_body(), NOTE_PROMPT, "s")
+    assert json.loads(calls[0]["function"]["arguments"]) == {"text": NOTE_PROMPT.split('"')[1]}
+
+
+def test_max_tokens_cuts_a_call_mid_arguments_and_says_so():
+    whole = extended(note_body())["choices"][0]
+    assert whole["finish_reason"] == "tool_calls"
+    cut = extended(note_body(max_tokens=12))
+    choice = cut["choices"][0]
+    arguments = choice["message"]["tool_calls"][0]["function"]["arguments"]
+    assert choice["finish_reason"] == "length" and arguments.startswith('{"text": "The')
+    with pytest.raises(ValueError):
+        json.loads(arguments)
+    assert cut["usage"]["completion_tokens"] == 12
+    # the break: the same cut, said to be complete
+    broken = extended(note_body(max_tokens=12), frozenset({"tools-truncated-args-without-length"}))["choices"][0]
+    assert broken["finish_reason"] == "tool_calls" and broken["message"]["tool_calls"][0]["function"]["arguments"] \
+        == arguments
+
+
+def test_a_limit_spent_before_the_call_leaves_text_only():
+    choice = extended(note_body(max_tokens=3))["choices"][0]
+    assert choice["finish_reason"] == "length" and "tool_calls" not in choice["message"]
+    assert choice["message"]["content"] == "I will call"
+
+
+def test_the_stream_breaks_repeat_the_name_or_ignore_required():
+    deltas = tools.stream_deltas(tools.tool_calls(body(), PROMPT, "s")[:1], frozenset({"tools-repeat-name-in-stream"}))
+    later = [d["tool_calls"][0] for d in deltas[1:]]
+    assert later and all(p["function"]["name"] == "get_weather" and "id" not in p for p in later)
+    required = body(tool_choice="required", stream=True)
+    ignored = frozenset({"tool-choice-required-ignored-when-streamed"})
+    assert tools.tool_calls(required, "Hello", "s", breaks=ignored) == []
+    assert len(tools.tool_calls({**required, "stream": False}, "Hello", "s", breaks=ignored)) == 1
+    named = body(tool_choice={"type": "function", "function": {"name": "get_time"}}, stream=True)
+    ignored = frozenset({"tool-choice-named-ignored-when-streamed"})
+    assert [c["function"]["name"] for c in tools.tool_calls(named, "Use the get_weather tool for Paris", "s",
+                                                            breaks=ignored)] == ["get_weather"]
+    assert [c["function"]["name"] for c in tools.tool_calls({**named, "stream": False}, "Use the get_weather tool",
+                                                            "s", breaks=ignored)] == ["get_time"]

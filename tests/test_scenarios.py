@@ -224,10 +224,10 @@ def test_a_bad_declaration_is_one_line_naming_file_and_case(tmp_path, change, me
     assert message in line, line
 
 
-def test_a_forced_call_answered_in_text_is_not_sent_and_is_the_servers_fault(tmp_path):
-    (case,) = load(tmp_path)  # tool_choice required
+def test_a_forced_call_answered_in_text_is_not_sent_and_is_left_to_tool_choices_row(tmp_path):
+    (case,) = load(tmp_path)  # tool_choice required: not forcing is advanced.tool_choice's difference
     (result,) = runner(FakeClient(calls=False), tmp_path).run(case, "claude-4-5-haiku", "t")
-    assert result.observed == "ignored" and result.verdict == "differs"
+    assert result.observed == "unclear" and result.verdict == "inconclusive" and "advanced.tool_choice" in result.reason
 
 
 def test_a_reproduced_case_keeps_the_built_step(tmp_path):

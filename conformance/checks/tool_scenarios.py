@@ -14,15 +14,27 @@ from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from .common import answered, not_answered, spent_before_answering
 from .registry import check
-from .tools import declared_tools, describe, forced_tool, judged_calls, unanswered_or_unusable
+from .tool_streams import client_problem, streamed_calls
+from .tools import (
+    arguments_problem,
+    call_problem,
+    choice_problem,
+    declared_tools,
+    describe,
+    forced_tool,
+    judged_calls,
+    not_forced,
+    unanswered_or_unusable,
+)
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def no_call(probe: Exchange, what: str) -> Finding:
-    """An answer in text where a call was wanted: the server's fault only when tool_choice forced one."""
+    """An answer in text where a call was wanted: a weak model, or, where tool_choice forced a call, a
+    server not forcing, which advanced.tool_choice judges: no call to judge here either way."""
     if forced_tool(probe):
-        return Finding(IGNORED, f"tool_choice forced a call, but the answer is text: {clip(probe.text, 60)}")
+        return not_forced(probe)
     return Finding(UNCLEAR, f"the model answered in text without calling a tool ({clip(probe.text, 60)}): {what}")
 
 
@@ -181,72 +193,6 @@ def parallel_calls_made(probe: Exchange) -> Finding:
 
 # --- calls streamed in fragments -------------------------------------------------------------------------
 
-def _fragment_problem(part: object) -> str | None:
-    if not isinstance(part, dict):
-        return f"a tool-call fragment is a {type(part).__name__}, not an object"
-    if not isinstance(part.get("index"), int) or isinstance(part.get("index"), bool):
-        return f"a tool-call fragment has no integer index: {clip(json.dumps(part), 80)}"
-    if part.get("function") is not None and not isinstance(part["function"], dict):
-        return f"a tool-call fragment's function is not an object: {clip(json.dumps(part), 80)}"
-    arguments = (part.get("function") or {}).get("arguments")
-    if arguments is not None and not isinstance(arguments, str):
-        return f"a fragment's arguments are a {type(arguments).__name__}, not a piece of a JSON string"
-    return None
-
-
-def streamed_calls(ex: Exchange) -> tuple[list[dict], list[str], int, list[str]]:
-    """(the calls of a stream, problems, how many fragments, notes), joined the way the openai SDK's
-    stream helper joins them: by `index`, the first fragment of a call giving its id and name (and
-    type, which OpenAI's chunk schema leaves optional: its absence is only noted), the later ones only
-    pieces of its arguments (a string repeated in a later fragment would be appended)."""
-    calls: dict[int, dict] = {}
-    problems: list[str] = []
-    notes: list[str] = []
-    fragments = 0
-    for event in ex.events:
-        for choice in event.get("choices") or []:
-            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
-                continue
-            parts = (choice.get("delta") or {}).get("tool_calls")
-            if parts is not None and not isinstance(parts, list):
-                problems.append(f"delta.tool_calls is a {type(parts).__name__}, not an array")
-                continue
-            for part in parts or []:
-                fragments += 1
-                if problem := _fragment_problem(part):
-                    problems.append(problem)
-                    continue
-                function = part.get("function") or {}
-                call = calls.get(part["index"])
-                if call is None:
-                    call = calls[part["index"]] = {"id": part.get("id"), "type": part.get("type"),
-                                                   "function": {"name": function.get("name"), "arguments": ""}}
-                    lacks = [k for k, v in (("id", part.get("id")), ("function.name", function.get("name"))) if not v]
-                    if lacks:
-                        problems.append(f"the first fragment of call {part['index']} lacks {', '.join(lacks)}: "
-                                        f"{clip(json.dumps(part), 80)}")
-                    if part.get("type") is None:  # OpenAI's chunk schema requires only index; the SDK assumes function
-                        call["type"] = "function"
-                        notes.append(f"call {part['index']} opened without type")
-                    elif part["type"] != "function":
-                        problems.append(f"the first fragment of call {part['index']} has type {part['type']!r}, "
-                                        "not 'function'")
-                else:
-                    for key, value, first in (("id", part.get("id"), call["id"]),
-                                              ("function.name", function.get("name"), call["function"]["name"])):
-                        if value and value != first:
-                            problems.append(f"call {part['index']}: a later fragment gives another {key} {value!r} "
-                                            f"(the first said {first!r})")
-                        elif value:
-                            problems.append(f"call {part['index']}: a later fragment repeats {key} {value!r}, which "
-                                            f"the openai SDK's stream helper appends ({clip(first + value, 60)})")
-                call["function"]["arguments"] += function.get("arguments") or ""
-    indexes = sorted(calls)
-    if indexes != list(range(len(indexes))):
-        problems.append(f"the calls' indexes are {indexes}, not 0 to {len(indexes) - 1}")
-    return [calls[i] for i in indexes], problems, fragments, notes
-
-
 @check
 def streamed_tool_call_valid(probe: Exchange) -> Finding:
     """stream: true with a forced call: the call comes in OpenAI's chunk shape, by `index`: its first
@@ -269,11 +215,84 @@ def streamed_tool_call_valid(probe: Exchange) -> Finding:
         return Finding(ERROR, f"{problems[0]}{more}")
     if not calls:
         return spent_before_answering(probe, "the streamed answer") or no_call(probe, "no call was streamed")
+    if seen := client_problem(probe, calls, declared_tools(probe)):
+        return Finding(ERROR, seen)
     if finding := judged_calls(probe, calls):
         return finding
     noted = f" ({'; '.join(notes)}: OpenAI's chunk type makes it optional)" if notes else ""
     return Finding(HONOURED, f"{len(calls)} streamed call(s) in {fragments} fragment(s), each opened with its id "
                              f"and name{noted}; the arguments reassemble: {clip(describe(calls), 100)}")
+
+
+# --- a forced call cut by max_tokens ---------------------------------------------------------------------
+
+def calls_of(probe: Exchange) -> tuple[list, str | None]:
+    """(the answer's calls, plain or streamed, None), or (them, why the server's format is wrong).
+    A streamed call is its fragments joined, checked against what the openai SDK's accumulator makes of
+    them."""
+    if probe.stream and probe.events:
+        calls, problems, _, _ = streamed_calls(probe)
+        return calls, problems[0] if problems else client_problem(probe, calls, declared_tools(probe))
+    calls = (probe.choice.get("message") or {}).get("tool_calls") or []
+    if not isinstance(calls, list):
+        return [], f"wrong type: message.tool_calls is a {type(calls).__name__}, not an array"
+    return calls, None
+
+
+def shape_problem(call: object) -> str | None:
+    """call_problem, but for the arguments' type only: a cut may leave them unparsable."""
+    if isinstance(call, dict) and isinstance(call.get("function"), dict):
+        arguments = call["function"].get("arguments")
+        if isinstance(arguments, str):
+            return call_problem({**call, "function": {**call["function"], "arguments": "{}"}})
+    return call_problem(call)
+
+
+@check
+def cut_tool_call_flagged(probe: Exchange) -> Finding:
+    """A forced call with max_tokens small enough to stop it mid-arguments, plain or streamed: the
+    answer has either complete JSON arguments or finish_reason "length". Arguments that do not parse
+    under finish_reason tool_calls or stop are an ERROR: a client takes the call as complete and parses
+    broken JSON. A call that came whole within the limit (a weak model's short arguments), or no call
+    before the limit ended the answer, shows nothing of the cut: UNCLEAR; so does a forced request
+    answered in text (advanced.tool_choice judges forcing).
+
+    Sample: "arguments '{\"text\": \"The quick' do not parse, but finish_reason is 'tool_calls': a client takes
+    the cut call as complete and parses broken JSON"
+    """
+    if finding := answered(probe, "the forced call under a small max_tokens"):
+        return finding
+    if probe.stream and not probe.events:
+        return Finding(IGNORED, "stream=true with tools was answered without SSE chunks")
+    calls, wrong = calls_of(probe)
+    wrong = wrong or next((p for p in map(shape_problem, calls) if p), None)
+    if wrong:
+        return Finding(ERROR, f"a tool call is unusable: {wrong}")
+    finish, limit = probe.finish_reason, probe.request.get("max_tokens")
+    if not calls:
+        if finish == "length":
+            return Finding(UNCLEAR, f"the token limit ({limit}) ended the answer before any call "
+                                    f"({clip(probe.text, 60) or 'no text'}): no cut call to see")
+        if finish == "tool_calls":
+            return Finding(ERROR, "finish_reason is 'tool_calls', but the answer has no tool call")
+        return not_forced(probe) if forced_tool(probe) else no_call(probe, "no call to cut")
+    broken = [c for c in calls if arguments_problem(c["function"]["arguments"])]
+    if broken:
+        arguments = clip(broken[0]["function"]["arguments"], 50)
+        if finish == "length":
+            return Finding(HONOURED, f"the call's arguments are cut ({arguments}) and finish_reason 'length' "
+                                     f"says so (max_tokens {limit})")
+        return Finding(ERROR, f"arguments {arguments} do not parse, but finish_reason is {finish!r}: a client "
+                              "takes the cut call as complete and parses broken JSON")
+    if finish == "length":
+        declared = declared_tools(probe)  # whole arguments: still the model's to fit the schema
+        if mismatch := next((p for p in (choice_problem(c, declared) for c in calls) if p), None):
+            return Finding(UNCLEAR, f"the call came whole, but does not fit the declared tools: {mismatch} (the "
+                                    "model's choice)")
+        return Finding(HONOURED, f"the call came whole ({clip(describe(calls), 80)}) and finish_reason 'length' "
+                                 f"says the limit ({limit}) was reached")
+    return Finding(UNCLEAR, f"the call came whole within max_tokens {limit} ({clip(describe(calls), 80)}, "
+                            f"finish_reason {finish!r}): how a cut call is flagged was not seen")
 
 
 # --- repeated samples: pass@k ----------------------------------------------------------------------------
@@ -343,8 +362,8 @@ def tool_arguments_pass_at_k(probe: Exchange, samples: list[Exchange]) -> Findin
         reason = next(s["reason"] for s in kept if s["outcome"] == "mismatch")
         return Finding(UNCLEAR, f"pass@{k} {'holds' if valid else 'fails'}: {tally}; the model's sampling, not the "
                                 f"server: {reason}", evidence=evidence)
-    if forced_tool(probe) and outcomes.count("text"):
-        return Finding(IGNORED, f"tool_choice forced a call, but {outcomes.count('text')} of {k} samples answer in "
-                                "text", evidence=evidence)
+    if forced_tool(probe) and outcomes.count("text"):  # not forcing: advanced.tool_choice's difference
+        return Finding(UNCLEAR, f"tool_choice forced a call, but {outcomes.count('text')} of {k} samples answer in "
+                                "text: advanced.tool_choice judges forcing", evidence=evidence)
     return Finding(UNCLEAR, f"pass@{k} could not be measured: no sample made a call ({', '.join(outcomes)})",
                    evidence=evidence)

@@ -13,6 +13,7 @@ from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
 from .common import answered, spent_before_answering
 from .registry import check
+from .tool_streams import streamed_calls
 
 
 def declared_tools(ex: Exchange) -> dict[str, dict]:
@@ -109,10 +110,6 @@ def judged_calls(probe: Exchange, calls: list) -> Finding | None:
     if probe.finish_reason not in finishes:
         return Finding(ERROR, f"{len(calls)} tool call(s), but finish_reason is "
                               f"{probe.finish_reason!r}, not 'tool_calls'")
-    named = forced_tool(probe)
-    others = sorted({c["function"]["name"] for c in calls} - {named}) if named not in (None, "required") else []
-    if others:  # a named tool_choice is the server's to force, whatever the model would call
-        return Finding(IGNORED, f"tool_choice names {named}, but the answer calls {', '.join(others)}")
     declared = declared_tools(probe)
     choices = [p for p in (choice_problem(c, declared) for c in calls) if p]
     if choices:
@@ -132,12 +129,20 @@ def unanswered_or_unusable(probe: Exchange, what: str) -> tuple[list, Finding | 
     return calls, finding
 
 
+def not_forced(probe: Exchange) -> Finding:
+    """On the tools row, a forced request answered in text: forcing is advanced.tool_choice's claim,
+    judged there; here there is no call whose use could be judged."""
+    return Finding(UNCLEAR, f"tool_choice forced a call, but the answer is text ({clip(probe.text, 60)}): the "
+                            "advanced.tool_choice row judges forcing; there is no call here to judge")
+
+
 @check
 def tool_call_valid(probe: Exchange) -> Finding:
     """With one function tool declared and a prompt that needs it, the answer calls it: a non-empty
     id, type function, a declared name, arguments that are a JSON object valid for the tool's
-    schema, and finish_reason tool_calls. Text beside the calls is allowed. A text answer without
-    any call is UNCLEAR (a weak model), unless tool_choice forced a call: then IGNORED.
+    schema, and finish_reason tool_calls (or stop where tool_choice forced the call). Text beside the
+    calls is allowed. A text answer without any call is UNCLEAR: a weak model, or, where tool_choice
+    forced a call, a server not forcing, which advanced.tool_choice judges.
 
     Sample: "a tool call is unusable: get_weather: schema mismatch at $: 'city' is a required property"
     """
@@ -146,45 +151,80 @@ def tool_call_valid(probe: Exchange) -> Finding:
         return finding
     if not calls:
         if forced_tool(probe):
-            return Finding(IGNORED, f"tool_choice forced a call, but the answer is text: {clip(probe.text, 60)}")
+            return not_forced(probe)
         return Finding(UNCLEAR, f"the model answered in text without calling a tool ({clip(probe.text, 60)}): "
                                 "a model that does not call tools says nothing about the server")
     return Finding(HONOURED, f"{len(calls)} valid tool call(s): {clip(describe(calls), 100)}; "
                              f"finish_reason {probe.finish_reason!r}")
 
 
+def called_names(probe: Exchange) -> tuple[list[str], str | None]:
+    """(the names of the functions the answer calls, None), or ([], why they cannot be read). A streamed
+    call is named by its first fragment, as the server meant it (a name repeated later is the tools
+    row's difference); a plain one by message.tool_calls. Its arguments are not read: forcing is about
+    which function is called."""
+    if probe.stream and probe.events:
+        calls, problems, _, _ = streamed_calls(probe)
+        names = [c["function"]["name"] for c in calls if c["function"]["name"]]  # fragments that open no call:
+        if (calls or problems) and not names:  # the tools row's difference, unless no call is named at all
+            return [], problems[0] if problems else "no streamed call names a function"
+        return names, None
+    calls = (probe.choice.get("message") or {}).get("tool_calls") or []
+    if not isinstance(calls, list):
+        return [], f"message.tool_calls is a {type(calls).__name__}, not an array"
+    names = []
+    for c in calls:
+        function = c.get("function") if isinstance(c, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
+            return [], f"a call names no function: {clip(json.dumps(c), 60)}"
+        names.append(function["name"])
+    return names, None
+
+
+def forcing(probe: Exchange, what: str) -> Finding:
+    """Whether the function tool_choice forces was called, plain or streamed: a call (of the named
+    function, where one is named). No call is IGNORED (the server did not force one), unless the token
+    limit ended the answer first (UNCLEAR: a model may write before its call). The call's arguments
+    are advanced.tools' to judge."""
+    if finding := answered(probe, what):
+        return finding
+    named = forced_tool(probe) or ""
+    names, unreadable = called_names(probe)
+    if unreadable:
+        return Finding(ERROR, f"{what}: the answer's calls cannot be read: {unreadable}")
+    if not names:
+        if probe.finish_reason == "tool_calls":
+            return Finding(ERROR, "finish_reason is 'tool_calls', but the answer has no tool call")
+        if probe.finish_reason == "length":
+            return Finding(UNCLEAR, f"{what}: the token limit ended the answer before any call "
+                                    f"({clip(probe.text, 60) or 'no text'}): forcing was not seen")
+        return Finding(IGNORED, f"{what}, but the answer makes no tool call: {clip(probe.text, 60)}")
+    others = sorted(set(names) - {named}) if named != "required" else []
+    if others:
+        return Finding(IGNORED, f"tool_choice names {named}, but the answer calls {', '.join(others)}")
+    streamed = " (streamed)" if probe.stream and probe.events else ""
+    return Finding(HONOURED, f"{what}: the answer calls {', '.join(names)}{streamed}; whether the call is usable "
+                             "is judged on advanced.tools")
+
+
 @check
 def tool_choice_required_calls(probe: Exchange) -> Finding:
-    """tool_choice "required", with a prompt that names no tool: the server forces a call anyway.
+    """tool_choice "required", with a prompt that names no tool, plain or streamed: the server forces
+    a call anyway (its arguments are advanced.tools' to judge).
 
     Sample: "tool_choice 'required', but the answer makes no tool call: 'It is sunny in Paris today.'"
     """
-    calls, finding = unanswered_or_unusable(probe, "the request with tool_choice 'required'")
-    if finding:
-        return finding
-    if not calls:
-        return Finding(IGNORED, f"tool_choice 'required', but the answer makes no tool call: {clip(probe.text, 60)}")
-    return Finding(HONOURED, f"tool_choice 'required': {clip(describe(calls), 100)}")
+    return forcing(probe, "tool_choice 'required'")
 
 
 @check
 def tool_choice_named_calls(probe: Exchange) -> Finding:
-    """tool_choice naming one of two declared functions: that function, and no other, is called
-    (the prompt asks for the other one, so a server that ignores the choice shows it).
+    """tool_choice naming one of two declared functions, plain or streamed: that function, and no
+    other, is called (the prompt asks for the other one, so a server that ignores the choice shows it).
 
     Sample: "tool_choice names get_time, but the answer calls get_weather"
     """
-    named = forced_tool(probe) or ""
-    calls, finding = unanswered_or_unusable(probe, f"the request with tool_choice naming {named}")
-    if finding:
-        return finding
-    if not calls:
-        return Finding(IGNORED, f"tool_choice names {named}, but the answer makes no tool call: "
-                                f"{clip(probe.text, 60)}")
-    others = sorted({c["function"]["name"] for c in calls} - {named})
-    if others:
-        return Finding(IGNORED, f"tool_choice names {named}, but the answer calls {', '.join(others)}")
-    return Finding(HONOURED, f"tool_choice names {named}: {clip(describe(calls), 100)}")
+    return forcing(probe, f"tool_choice names {forced_tool(probe) or ''}")
 
 
 @check
