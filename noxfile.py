@@ -19,7 +19,9 @@ nox.options.sessions = ["tests", "conformance"]
 nox.options.reuse_existing_virtualenvs = True
 
 REPORTS = "reports"
-NODE_CLIENTS = Path("conformance/clients/js")  # package.json and its lockfile: the Node.js clients
+NODE_CLIENTS = Path("conformance/clients/js")
+# Seconds nox waits after Ctrl-C before it kills a run: enough for it to write its results and report.
+INTERRUPT_TIMEOUT = 5  # package.json and its lockfile: the Node.js clients
 
 
 def _node_clients(session) -> None:
@@ -103,9 +105,9 @@ def conformance(session):
     _node_clients(session)
     if _one_target(session.posargs):
         session.run("pytest", *_cases_args(session.posargs), f"--junitxml={REPORTS}/junit.xml",
-                    *session.posargs)
+                    *session.posargs, interrupt_timeout=INTERRUPT_TIMEOUT)
     else:
-        session.run("python", "-m", "conformance.matrix", *session.posargs)
+        session.run("python", "-m", "conformance.matrix", *session.posargs, interrupt_timeout=INTERRUPT_TIMEOUT)
 
 
 @nox.session(name="reference-server")
@@ -123,7 +125,7 @@ def record(session):
     session.install("-e", ".[reference]")
     _node_clients(session)
     session.run("pytest", *_cases_args(session.posargs), "--mode", "record",
-                f"--junitxml={REPORTS}/junit.xml", *session.posargs)
+                f"--junitxml={REPORTS}/junit.xml", *session.posargs, interrupt_timeout=INTERRUPT_TIMEOUT)
 
 
 @nox.session
