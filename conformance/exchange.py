@@ -48,6 +48,7 @@ class ClientView:
 class Exchange:
     request: dict                      # the body the case asked for (never holds the key)
     role: str = "probe"                # probe | control | baseline: why the runner sent it
+    refusal_expected: bool = False     # the suite made the request invalid on purpose (see plan.py)
     stream: bool = False
     status: int | None = None          # HTTP status; None when nothing came back
     headers: dict = field(default_factory=dict)  # the answer's headers, names lower-cased

@@ -406,6 +406,10 @@ class ConformancePlugin:
         waited = sum(s.waited for s in (self.run.runner.senders or {}).values()) if self.run.runner else 0
         if waited:
             tr.write_line(f"waited {waited:.1f} s before retries (throttled or upstream down)")
+        quota = next((s.quota for s in (self.run.runner.senders or {}).values()), None) if self.run.runner else None
+        if quota is not None and quota.out:
+            tr.write_line("stopped sending: every model answered HTTP 429 to its last requests, each retried "
+                          "(out of quota?)", red=True)
         if self.unobtained:
             tr.write_line(f"incomplete: {self.unobtained} result(s) could not be obtained (no answer, throttled, "
                           "timed out or upstream down): the run fails", red=True)

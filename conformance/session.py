@@ -32,7 +32,7 @@ from .targets import Target, read_manifest, resolve_target, write_manifest
 from .wire.loopback import LoopbackServer
 from .wire.recording import LIVE, MODES, RECORD, REPLAY, Recorder
 from .wire.replay import CassetteTransport
-from .wire.sender import Pacer, Sender
+from .wire.sender import Pacer, Quota, Sender
 from .wire.urls import join_url, public_url
 
 # Replay sends nothing; the SDK still needs a URL. Loopback's discard port, and the network is blocked.
@@ -142,6 +142,7 @@ class ConformanceRun:
         replay, timeout = self.options.mode == REPLAY, self.options.request_timeout
         # One pace for every client of this process: the rate limit is the model's, not a client's.
         pacer = Pacer(self.options.rate_limit / max(1, self.options.workers) if self.options.rate_limit else None)
+        quota = Quota(self.target.models)  # every model answering 429, whichever client asks: stop sending
         senders = {}
         for sdk in self.sdks:
             if sdk == PYTHON:
@@ -158,7 +159,7 @@ class ConformanceRun:
             else:
                 # Retries help live runs through throttling (recording never stores a 429 or 5xx); the key,
                 # and credentials riding in the URL, are scrubbed from whatever comes back.
-                senders[sdk] = Sender(client, max_retries=2, secrets=self.target.secrets, pacer=pacer)
+                senders[sdk] = Sender(client, max_retries=2, secrets=self.target.secrets, pacer=pacer, quota=quota)
         return senders
 
     def _write_manifest(self) -> None:

@@ -443,3 +443,52 @@ class NoisyParameters(ConformingParameters):
         import random
 
         return f"{text} (take {random.randint(1, 10**9)})"
+
+
+class FaultsGet503(Base):
+    """Answers valid requests; a body that is not JSON gets a 503 with a JSON error every time, as a
+    gateway whose parser crashes might. Counts the faulty bodies it got."""
+    faulty = 0
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            FaultsGet503.faulty += 1
+            return self.send_json(503, {"error": {"message": "parse failure", "type": "server_error"}})
+        self.send_json(200, completion(body.get("model"), "OK"))
+
+
+class ThrottlesTheFirstFault(Base):
+    """Answers valid requests; the first body that is not JSON gets a 429 (Retry-After: 0), later ones
+    the documented 400: a service at its rate limit, then honouring the claim."""
+    faulty = 0
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            ThrottlesTheFirstFault.faulty += 1
+            if ThrottlesTheFirstFault.faulty == 1:
+                data = json.dumps({"error": {"message": "Rate limit exceeded", "type": "rate_limit_error"}}).encode()
+                self.send_response(429)
+                self.send_header("content-type", "application/json")
+                self.send_header("retry-after", "0")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            return self.send_json(400, {"error": {"message": "We could not parse the JSON body of your request.",
+                                                  "type": "invalid_request_error", "code": None}})
+        self.send_json(200, completion(body.get("model"), "OK"))
+
+
+class CountsThrottles(AlwaysThrottles):
+    """AlwaysThrottles, counting the requests it refuses: how many a run sends to a server out of quota."""
+    count = 0
+
+    def do_POST(self):
+        CountsThrottles.count += 1
+        super().do_POST()

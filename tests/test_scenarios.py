@@ -126,7 +126,7 @@ class FakeClient:
     def __init__(self, calls: bool):
         self.calls, self.sent = calls, []
 
-    def send(self, body: dict, transport: dict | None = None) -> Exchange:
+    def send(self, body: dict, transport: dict | None = None, refusal_expected: bool = False) -> Exchange:
         self.sent.append(body)
         if body["messages"][-1]["role"] == "tool":
             return answer_to(body, content="It is foggy in Paris, 17 degrees.", calls=[])
