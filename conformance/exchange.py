@@ -125,6 +125,17 @@ class Exchange:
         usage = self.body.get("usage") if isinstance(self.body, dict) else None
         return usage if isinstance(usage, dict) else {}
 
+    def first_line(self, limit: int = 80) -> str:
+        """The body's first non-blank line as text (a JSON body as sent is not kept: its compact form), clipped."""
+        text = self.not_json if self.not_json is not None else (
+            "" if self.body is None else __import__("json").dumps(self.body, ensure_ascii=False))
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return clip(lines[0] if lines else "", limit)
+
+    def answer_summary(self) -> str:
+        """What came back, in one line and never whole: `HTTP 404 (text/plain): 'Not Found'`."""
+        return f"HTTP {self.status} ({self.content_type or 'no content type'}): {self.first_line()}"
+
     def summary(self) -> str:
         """A short description for reasons and evidence."""
         if self.transport_error:

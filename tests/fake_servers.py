@@ -492,3 +492,36 @@ class CountsThrottles(AlwaysThrottles):
     def do_POST(self):
         CountsThrottles.count += 1
         super().do_POST()
+
+
+class NotAnAPI(Base):
+    """Not an OpenAI-compatible API at all: every POST gets `status` with a body of `content_type`
+    (an HTML page, a plain-text error), or a redirect to a login page."""
+    status, content_type, text = 200, "text/html", "<!DOCTYPE html>\n<html><title>Welcome</title></html>"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        if self.status in (301, 302, 303, 307):
+            self.send_response(self.status)
+            self.send_header("location", "/login")
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        self.send_text(self.status, self.text)
+
+    def do_GET(self):
+        if self.path == "/login":
+            return self.send_text(200, "<!DOCTYPE html>\n<html><form>Sign in</form></html>", "text/html")
+        self.send_text(404, "<html>Not Found</html>", "text/html")
+
+    def send_text(self, status: int, text: str, content_type: str | None = None):
+        data = text.encode()
+        self.send_response(status)
+        self.send_header("content-type", content_type or self.content_type)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def not_an_api(status: int, content_type: str = "text/html", text: str = "<!DOCTYPE html>\n<html></html>"):
+    return type("NotAnAPI", (NotAnAPI,), {"status": status, "content_type": content_type, "text": text})
