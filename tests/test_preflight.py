@@ -78,3 +78,25 @@ def test_a_chat_route_refusing_the_empty_body_with_a_json_error_passes(status, b
 
     target = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key="k", key_source="$K", models=("m",))
     check_route(target, Answers())  # no error
+
+
+def test_a_text_error_body_is_kept_as_the_text_it_is_with_its_content_type():
+    from conformance.evidence import exchange_evidence
+    from conformance.exchange import Exchange
+    from conformance.wire.answers import take_answer, take_stream
+
+    for reader, stream in ((take_answer, False), (take_stream, True)):
+        ex = Exchange(request={"model": "m", "stream": stream}, stream=stream)
+        reader(ex, 404, {"content-type": "text/plain"}, b"404")  # a bare number is not a JSON answer here
+        evidence = exchange_evidence(ex)
+        assert ex.body is None and evidence["response_text"] == "404" and evidence["content_type"] == "text/plain"
+        assert "response" not in evidence
+
+
+def test_a_page_in_a_reason_is_summarised_never_whole():
+    from conformance.checks.common import not_json
+    from conformance.exchange import Exchange
+
+    page = "<!DOCTYPE html>\n<html>" + "x" * 5000 + "</html>"
+    ex = Exchange(request={}, status=200, headers={"content-type": "text/html"}, not_json=page)
+    assert not_json(ex) == "response is not JSON: HTTP 200 (text/html): '<!DOCTYPE html>'"
