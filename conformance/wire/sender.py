@@ -155,6 +155,8 @@ class Sender:
                                         f"not sent: every model answered HTTP 429 to its last {THROTTLED_LIMIT} "
                                         "requests, each retried (out of quota?)")
             return exchange
+        # A malformed body or a wrong key is invalid on purpose whoever sends it.
+        refusal_expected = refusal_expected or "raw_body" in transport or "api_key" in transport
         retryable = {THROTTLED} if refusal_expected else RETRYABLE
         model = str(request.get("model"))
         for attempt in range(self.retries + 1):
