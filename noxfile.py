@@ -130,10 +130,10 @@ def record(session):
 
 @nox.session
 def tests(session):
-    """The harness's own tests."""
+    """The harness's own tests; each skipped test says why (-rs)."""
     session.install("-e", ".[test]")
     _node_clients(session)
-    session.run("pytest", "tests", "-n", "auto", *session.posargs)
+    session.run("pytest", "tests", "-n", "auto", "-rs", *session.posargs)
 
 
 @nox.session

@@ -48,6 +48,7 @@ class ClientView:
 class Exchange:
     request: dict                      # the body the case asked for (never holds the key)
     role: str = "probe"                # probe | control | baseline: why the runner sent it
+    refusal_expected: bool = False     # the suite made the request invalid on purpose (see plan.py)
     stream: bool = False
     status: int | None = None          # HTTP status; None when nothing came back
     headers: dict = field(default_factory=dict)  # the answer's headers, names lower-cased
@@ -123,6 +124,17 @@ class Exchange:
             return {}
         usage = self.body.get("usage") if isinstance(self.body, dict) else None
         return usage if isinstance(usage, dict) else {}
+
+    def first_line(self, limit: int = 80) -> str:
+        """The body's first non-blank line as text (a JSON body as sent is not kept: its compact form), clipped."""
+        text = self.not_json if self.not_json is not None else (
+            "" if self.body is None else __import__("json").dumps(self.body, ensure_ascii=False))
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return clip(lines[0] if lines else "", limit)
+
+    def answer_summary(self) -> str:
+        """What came back, in one line and never whole: `HTTP 404 (text/plain): 'Not Found'`."""
+        return f"HTTP {self.status} ({self.content_type or 'no content type'}): {self.first_line()}"
 
     def summary(self) -> str:
         """A short description for reasons and evidence."""

@@ -25,6 +25,9 @@ class PlannedRequest:
     # that request's messages only.
     after: str | None = None
     append: tuple = ()
+    # Made invalid on purpose (a malformed body, a wrong key, an unknown model id, a value outside the
+    # documented range): a server error is its answer, never retried or taken for an outage.
+    refusal_expected: bool = False
 
 
 # Sent only after a probe is rejected, to tell "this parameter was refused" from "this model is".
@@ -50,13 +53,19 @@ def build_request(case: Case, model: str, overrides: dict | None = None) -> dict
 
 def plan_requests(case: Case, model: str, explored: dict | None = None) -> list[PlannedRequest]:
     """Every request of one probe of the case, in the order they are sent."""
+    from .explore import in_range
+
     explored = explored or {}
-    planned = [PlannedRequest("probe", build_request(case, model, explored))]
+    outside = case.explore is not None and any(not in_range(case.explore, v) for v in explored.values())
+    planned = [PlannedRequest("probe", build_request(case, model, explored), refusal_expected=outside)]
     for step in case.steps:
         body = build_request(case, model, {**explored, **step.overrides})
         deliberate = bool(step.transport.get("api_key") or step.transport.get("path")) or body["model"] != model
-        planned += [PlannedRequest(step.name, body, dict(step.transport), deliberate, step.after, step.append)
-                    ] * step.repeat
+        # error_contract (`expect_error:`) declares the request its `refused` step sends as one to be refused.
+        faulty = (outside or bool(step.transport.get("api_key") or "raw_body" in step.transport)
+                  or body.get("model") != model or (case.check == "error_contract" and step.name == "refused"))
+        planned += [PlannedRequest(step.name, body, dict(step.transport), deliberate, step.after, step.append,
+                                   faulty)] * step.repeat
     return planned
 
 

@@ -139,7 +139,7 @@ def pytest_configure(config):
     if role == WORKER:  # the controller checked the target, started any server and made the run folder
         options.base_url = config.workerinput.get("conformance_base_url") or options.base_url
     if role != WORKER:
-        _interrupt_on_sigterm()  # from before a local server starts: SIGTERM then stops it like Ctrl-C
+        _interrupt_on_signals()  # from before a local server starts: SIGTERM then stops it like Ctrl-C
     run = None
     try:
         run = ConformanceRun.prepare(options)
@@ -170,7 +170,10 @@ def pytest_configure(config):
                 # workers take work from busy ones instead of waiting (measured: 1.35 -> 1.17 of ideal).
                 config.option.dist = "worksteal"
     config.stash[STATE_KEY] = run
-    config.pluginmanager.register(ConformancePlugin(run, role), "conformance-run")
+    plugin = ConformancePlugin(run, role)
+    config.pluginmanager.register(plugin, "conformance-run")
+    if role != WORKER and options.mode != REPLAY:
+        INTERRUPTS.on_first = plugin.write_interrupted
 
 
 WORKER, CONTROLLER, SERIAL = "worker", "controller", "serial"
@@ -213,14 +216,43 @@ def _narrowed(config) -> dict:
     return out
 
 
-def _interrupt_on_sigterm() -> None:
-    """SIGTERM (a CI job cancelled, a container stopped) ends the run like Ctrl-C: pytest then
-    finishes the session, and the results say the run was interrupted."""
-    def interrupt(signum, frame):
+class Interrupts:
+    """Ctrl-C and SIGTERM end the run once: the first raises KeyboardInterrupt (pytest then finishes the
+    session) and has the results say "interrupted" at once; later ones (nox sends SIGINT, then SIGTERM
+    0.3 s later, then kills): the second is ignored, so it cannot cut the wrap-up short or lose the
+    interrupt (raised inside pytest's own handling of the first, it left "completed", exit status 0);
+    a third raises again, for a user who wants out now."""
+
+    def __init__(self):
+        self.signal: int | None = None
+        self.count = 0
+        self.on_first = None  # writes the results as interrupted, once the run is under way
+
+    def handle(self, signum, frame):
+        self.count += 1
+        if self.count == 2:
+            return
+        if self.count > 2:  # a third Ctrl-C: the user wants out now, wrap-up or not
+            raise KeyboardInterrupt(f"signal {signum}")
+        self.signal = signum
+        if self.on_first is not None:
+            try:
+                self.on_first()
+            except Exception:  # noqa: BLE001 - the interrupt itself must still happen; sessionfinish tries again
+                pass
         raise KeyboardInterrupt(f"signal {signum}")
 
+
+INTERRUPTS = Interrupts()
+
+
+def _interrupt_on_signals() -> None:
+    """SIGTERM (a CI job cancelled, a container stopped) ends the run like Ctrl-C: pytest then
+    finishes the session, and the results say the run was interrupted."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, interrupt)
+        INTERRUPTS.signal, INTERRUPTS.count, INTERRUPTS.on_first = None, 0, None
+        signal.signal(signal.SIGTERM, INTERRUPTS.handle)
+        signal.signal(signal.SIGINT, INTERRUPTS.handle)
 
 
 class XdistController:
@@ -323,6 +355,12 @@ class ConformancePlugin:
             return False
         return not in_range(case.explore, result.params[case.explore.param])
 
+    def write_interrupted(self) -> None:
+        """The results so far, marked interrupted: written the moment the run is interrupted, in case
+        what interrupted it kills it before the session finishes (nox does, half a second later)."""
+        self.run.collect_shards()
+        self.run.write_results({"exit_status": int(pytest.ExitCode.INTERRUPTED)}, status="interrupted")
+
     def pytest_sessionfinish(self, session, exitstatus):
         if session.config.option.collectonly or self.role == WORKER:
             self.run.close()
@@ -335,6 +373,8 @@ class ConformancePlugin:
                 # would be a lie, so throttled or silent probes fail the run too.
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
             self.unobtained = len(missing)
+            if INTERRUPTS.signal is not None and session.exitstatus in (0, pytest.ExitCode.TESTS_FAILED):
+                session.exitstatus = pytest.ExitCode.INTERRUPTED  # however pytest's own handling of it ended
             interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
             status = "refused (over budget)" if self.refused else "interrupted" if interrupted else "completed"
             data = self.run.write_results({"exit_status": int(session.exitstatus), "unobtained": len(missing)},
@@ -382,6 +422,10 @@ class ConformancePlugin:
         waited = sum(s.waited for s in (self.run.runner.senders or {}).values()) if self.run.runner else 0
         if waited:
             tr.write_line(f"waited {waited:.1f} s before retries (throttled or upstream down)")
+        quota = next((s.quota for s in (self.run.runner.senders or {}).values()), None) if self.run.runner else None
+        if quota is not None and quota.out:
+            tr.write_line("stopped sending: every model answered HTTP 429 to its last requests, each retried "
+                          "(out of quota?)", red=True)
         if self.unobtained:
             tr.write_line(f"incomplete: {self.unobtained} result(s) could not be obtained (no answer, throttled, "
                           "timed out or upstream down): the run fails", red=True)

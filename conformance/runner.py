@@ -41,6 +41,19 @@ def accepted(results: list[Result]) -> bool | None:
     return None
 
 
+def answered_on_purpose(finding: Finding, exchanges: list[Exchange]) -> Finding:
+    """A server error (502, 503, ...) to a request the suite made invalid on purpose is the server's
+    answer to that request, not an upstream that is down: judged as the server error it is, never
+    left inconclusive as throttled or down."""
+    status = finding.status
+    if finding.observed != REJECTED or status not in NOT_ABOUT_THE_CLAIM or status < 500:
+        return finding
+    if not any(ex.refusal_expected and ex.status == status for ex in exchanges):
+        return finding
+    return dataclasses.replace(finding, observed=ERROR, reason=f"{finding.reason}: HTTP {status} answers a request "
+                               "the suite made invalid on purpose, a server error, not a clean rejection")
+
+
 class AuthenticationFailed(Exception):
     """The server refused the key: every request would fail the same way."""
 
@@ -90,8 +103,9 @@ class Runner:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
 
     def _send(self, planned: PlannedRequest) -> Exchange:
-        exchange = self.client.send(planned.body, planned.transport)
-        exchange.role = planned.role
+        self.recorder.expect_refusal(planned.refusal_expected)  # its server error is recorded, as the observation
+        exchange = self.client.send(planned.body, planned.transport, planned.refusal_expected)
+        exchange.role, exchange.refusal_expected = planned.role, planned.refusal_expected
         if exchange.status == 401 and not planned.deliberate:
             raise AuthenticationFailed(f"the server refused the API key (HTTP 401: {exchange.error_message})")
         return exchange
@@ -160,7 +174,7 @@ class Runner:
         if case.explore is not None:
             value = exchanges[0].request[case.explore.param]
             kwargs.update(param=case.explore.param, value=value, in_range=in_range(case.explore, value))
-        finding = checks.REGISTRY[case.check](exchanges[0], **kwargs)
+        finding = answered_on_purpose(checks.REGISTRY[case.check](exchanges[0], **kwargs), exchanges)
         if finding.observed == REJECTED and finding.status in (400, 404, 422):
             baseline = self._send(baseline_request(model))
             exchanges.append(baseline)

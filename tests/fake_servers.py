@@ -477,3 +477,85 @@ class WildParameters(ConformingParameters):
         import random
 
         return " ".join(random.choice(self.WORDS) for _ in range(random.randint(4, 9)))
+
+
+class FaultsGet503(Base):
+    """Answers valid requests; a body that is not JSON gets a 503 with a JSON error every time, as a
+    gateway whose parser crashes might. Counts the faulty bodies it got."""
+    faulty = 0
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            FaultsGet503.faulty += 1
+            return self.send_json(503, {"error": {"message": "parse failure", "type": "server_error"}})
+        self.send_json(200, completion(body.get("model"), "OK"))
+
+
+class ThrottlesTheFirstFault(Base):
+    """Answers valid requests; the first body that is not JSON gets a 429 (Retry-After: 0), later ones
+    the documented 400: a service at its rate limit, then honouring the claim."""
+    faulty = 0
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            ThrottlesTheFirstFault.faulty += 1
+            if ThrottlesTheFirstFault.faulty == 1:
+                data = json.dumps({"error": {"message": "Rate limit exceeded", "type": "rate_limit_error"}}).encode()
+                self.send_response(429)
+                self.send_header("content-type", "application/json")
+                self.send_header("retry-after", "0")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            return self.send_json(400, {"error": {"message": "We could not parse the JSON body of your request.",
+                                                  "type": "invalid_request_error", "code": None}})
+        self.send_json(200, completion(body.get("model"), "OK"))
+
+
+class CountsThrottles(AlwaysThrottles):
+    """AlwaysThrottles, counting the requests it refuses: how many a run sends to a server out of quota."""
+    count = 0
+
+    def do_POST(self):
+        CountsThrottles.count += 1
+        super().do_POST()
+
+
+class NotAnAPI(Base):
+    """Not an OpenAI-compatible API at all: every POST gets `status` with a body of `content_type`
+    (an HTML page, a plain-text error), or a redirect to a login page."""
+    status, content_type, text = 200, "text/html", "<!DOCTYPE html>\n<html><title>Welcome</title></html>"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        if self.status in (301, 302, 303, 307):
+            self.send_response(self.status)
+            self.send_header("location", "/login")
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        self.send_text(self.status, self.text)
+
+    def do_GET(self):
+        if self.path == "/login":
+            return self.send_text(200, "<!DOCTYPE html>\n<html><form>Sign in</form></html>", "text/html")
+        self.send_text(404, "<html>Not Found</html>", "text/html")
+
+    def send_text(self, status: int, text: str, content_type: str | None = None):
+        data = text.encode()
+        self.send_response(status)
+        self.send_header("content-type", content_type or self.content_type)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def not_an_api(status: int, content_type: str = "text/html", text: str = "<!DOCTYPE html>\n<html></html>"):
+    return type("NotAnAPI", (NotAnAPI,), {"status": status, "content_type": content_type, "text": text})

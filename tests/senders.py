@@ -4,9 +4,23 @@ from conformance.wire.sender import Sender
 
 
 def python_sender(base_url: str, api_key: str, max_retries: int = 0, requests_per_minute: float | None = None,
-                  transport=None, scrub: bool = True) -> Sender:
+                  transport=None, scrub: bool = True, pacer=None) -> Sender:
     return Sender(PythonOpenAI(base_url, api_key, transport=transport), max_retries=max_retries,
-                  requests_per_minute=requests_per_minute, secrets=[api_key] if scrub else [])
+                  requests_per_minute=requests_per_minute, secrets=[api_key] if scrub else [], pacer=pacer)
+
+
+class FakeClock:
+    """Time that passes only when slept: a test of waiting that no busy machine can make fail."""
+
+    def __init__(self, start: float = 1000.0):
+        self.now, self.slept = start, []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
 
 
 def through_python(exchange):

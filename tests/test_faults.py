@@ -214,16 +214,17 @@ def test_a_run_that_reaches_its_budget_sends_nothing_more_and_fails(suite, fake)
 
 
 def test_requests_to_one_model_are_paced_under_the_rate_limit(reference_server):
-    import time
+    from senders import FakeClock, python_sender
 
-    from senders import python_sender
+    from conformance.wire.sender import Pacer
 
-    client = python_sender(reference_server(), "reference-key", requests_per_minute=600)  # one per 0.1 s
-    started = time.monotonic()
+    clock = FakeClock()  # the pacer's time: only its own waits move it, so the figures are exact
+    client = python_sender(reference_server(), "reference-key", pacer=Pacer(600, clock=clock))  # one per 0.1 s
+    client.sleep = clock.sleep
     for model in ["claude-4-5-haiku"] * 5 + ["nova-lite"]:
         assert client.send({"model": model, "messages": [{"role": "user", "content": "Say OK"}]}).ok
-    elapsed = time.monotonic() - started
-    assert 0.4 <= elapsed < 2 and client.paced >= 0.3 and client.sent == 6  # the other model is not held up
+    # four waits of 0.1 s between the five requests to one model; the other model is not held up
+    assert clock.slept == pytest.approx([0.1] * 4) and client.paced == pytest.approx(0.4) and client.sent == 6
 
 
 def test_a_long_live_run_reports_its_progress(suite, reference_server, monkeypatch):
@@ -233,3 +234,56 @@ def test_a_long_live_run_reports_its_progress(suite, reference_server, monkeypat
                     env={"PYTHONPATH": str(__import__("pathlib").Path(__file__).parent)})
     assert run.code == 0, run.output
     assert "progress: " in run.output and " requests, " in run.output and "tokens" in run.output
+
+
+def test_the_plan_counts_only_the_models_under_test(suite, reference_server):
+    # A case for no model under test (thinking on haiku) is collected as one empty test by pytest,
+    # and the unknown model id of core.yaml::model is a request, not a model: neither is counted.
+    url = reference_server()
+    run = suite.run("--mode", "live", "--base-url", url, HAIKU, "-k", "model or thinking")
+    assert run.code == 0, run.output
+    assert " requests to 1 model(s), at most " in run.output, run.output
+
+
+def test_a_server_error_to_the_malformed_body_is_the_observation_not_an_outage(suite, fake):
+    from fake_servers import FaultsGet503
+
+    FaultsGet503.faulty = 0
+    url = fake(FaultsGet503)
+    run = suite.run("--mode", "live", "--target", "gw", "--base-url", url, "--models=m",
+                    select="errors.yaml::error-malformed-body", env={"OPENAI_API_KEY": "k-123456"})
+    (result,) = run.results["results"]
+    assert (result["verdict"], result["obtained"]) == ("differs", True), result
+    assert "a server error, not a clean rejection" in result["reason"] and "upstream down" not in run.output
+    assert FaultsGet503.faulty == 1  # sent once: a server error to a faulty request is its answer
+    assert "waited" not in run.output
+
+
+def test_a_throttled_malformed_body_probe_is_waited_out_and_judged(suite, fake):
+    from fake_servers import ThrottlesTheFirstFault
+
+    ThrottlesTheFirstFault.faulty = 0
+    url = fake(ThrottlesTheFirstFault)
+    run = suite.run("--mode", "live", "--target", "busy", "--base-url", url, "--models=m",
+                    select="errors.yaml::error-malformed-body", env={"OPENAI_API_KEY": "k-123456"})
+    (result,) = run.results["results"]
+    assert (result["verdict"], result["obtained"]) == ("agrees", True), result
+    assert ThrottlesTheFirstFault.faulty == 2
+
+
+def test_a_server_out_of_quota_on_every_model_gets_no_more_requests_and_the_run_fails(suite, fake):
+    from fake_servers import CountsThrottles
+
+    from conformance.wire.sender import THROTTLED_LIMIT
+
+    CountsThrottles.count = 0
+    url = fake(CountsThrottles)
+    run = suite.run("--mode", "live", "--target", "busy", "--base-url", url, "--models=m1,m2",
+                    select="core.yaml", env={"OPENAI_API_KEY": "k-123456"})
+    assert run.code == 1, run.output
+    assert "stopped sending: every model answered HTTP 429" in run.output, run.output
+    # 3 attempts each: the route check, THROTTLED_LIMIT requests per model and at most as many to the
+    # unknown model id between them; not the 130-odd requests core.yaml plans for two models
+    assert CountsThrottles.count <= 3 * (1 + 2 * THROTTLED_LIMIT * 2), CountsThrottles.count
+    reasons = [r["reason"] for r in run.results["results"]]
+    assert any("not sent: every model answered HTTP 429" in reason for reason in reasons)

@@ -41,7 +41,8 @@ def test_a_base_url_without_v1_is_one_line_before_any_case(suite, reference_serv
     url = reference_server().removesuffix("/v1")
     run = suite.run("--mode", "live", "--base-url", url, "--models=claude-4-5-haiku")
     assert run.code == 4 and "Traceback" not in run.output, run.output
-    assert "answers HTTP 404: no chat completions route there (does the base URL lack /v1?)" in run.output
+    assert "answers HTTP 404 (" in run.output
+    assert "no chat completions route there (does the base URL lack /v1?)" in run.output
 
 
 def test_a_live_failure_on_a_random_draw_is_written_out_as_a_case_that_reproduces_it(suite, fake):

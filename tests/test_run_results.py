@@ -1,9 +1,11 @@
 """Results survive anything: parallel workers, SIGTERM, a killed run, a run split across machines."""
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from fake_servers import Slow, serve
 
@@ -29,13 +31,14 @@ def test_a_live_parallel_run_shares_one_reference_server(suite):
     assert {r["verdict"] for r in run.results["results"]} <= {"agrees", "inconclusive"}
 
 
-def start_slow_run(suite, url, *extra):
+def start_slow_run(suite, url, *extra, session: bool = False, env: dict | None = None):
     cmd = [sys.executable, "-m", "pytest", str(suite.cases / "core.yaml"), "-q", "-p", "no:cacheprovider",
            "--cases-dir", str(suite.cases), "--results", str(suite.results), "--report",
            str(suite.root / "reports" / "index.html"), "--mode", "live", "--target", "slow", "--base-url", url,
            "--models=m1,m2,m3", *extra]
     return subprocess.Popen(cmd, cwd=suite.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={"OPENAI_API_KEY": "k-123456", "PATH": "/usr/bin:/bin"})
+                            env={"OPENAI_API_KEY": "k-123456", "PATH": "/usr/bin:/bin", **(env or {})},
+                            start_new_session=session)
 
 
 def wait_for_results(suite, proc, at_least: int = 2):
@@ -64,6 +67,25 @@ def test_sigterm_keeps_what_was_finished_and_says_the_run_was_interrupted(suite)
     assert data["run"]["status"] == "interrupted", output
     assert 2 <= len(data["results"]) < 8 * 3 * 3
     assert "This run is interrupted" in (suite.root / "reports" / "index.html").read_text()
+
+
+def test_ctrl_c_to_the_whole_process_group_says_the_run_was_interrupted_and_fails(suite):
+    # A terminal's Ctrl-C reaches every process of the foreground group: pytest, and any child it started.
+    url, stop = serve(Slow)
+    try:
+        # nox, in the same group, then stops its child with SIGTERM while pytest still handles the Ctrl-C:
+        # the plugin second_signal sends it at that very moment.
+        proc = start_slow_run(suite, url, "-p", "second_signal", session=True,
+                              env={"PYTHONPATH": str(Path(__file__).parent)})
+        wait_for_results(suite, proc)
+        os.killpg(proc.pid, signal.SIGINT)
+        output = proc.communicate(timeout=60)[0]
+    finally:
+        stop()
+    data = json.loads(suite.results.read_text())
+    assert data["run"]["status"] == "interrupted", output
+    assert proc.returncode != 0 and data["run"]["exit_status"] != 0, output
+    assert 2 <= len(data["results"]) < 8 * 3 * 3
 
 
 def test_a_killed_run_says_it_never_finished_and_its_shards_rebuild_it(suite, tmp_path):

@@ -23,8 +23,9 @@ def not_answered(ex: Exchange, what: str = "the request") -> Finding | None:
 
 
 def not_json(ex: Exchange) -> str:
-    """`response is not JSON: '<html>…'`: what came instead of a JSON body."""
-    return f"response is not JSON: {(ex.not_json or '')[:120]!r}"
+    """`response is not JSON: HTTP 200 (text/html): '<!DOCTYPE html>'`: what came instead of a JSON
+    body, summarised (status, content type, first line, clipped), never the page whole."""
+    return f"response is not JSON: {ex.answer_summary()}"
 
 
 def client_problem(ex: Exchange) -> str | None:

@@ -31,8 +31,12 @@ def take_answer(exchange: Exchange, status: int, headers, content: bytes | str) 
     exchange.status, exchange.headers = status, header_dict(headers)
     text = _text(content)
     try:
-        exchange.body = json.loads(text)
+        body = json.loads(text)
     except ValueError:
+        body = None
+    if isinstance(body, (dict, list)):
+        exchange.body = body
+    else:  # not JSON, or a bare "404" or "null" in a text body: kept as the text it is, never as JSON
         exchange.not_json = text[:NOT_JSON_LIMIT]
 
 
@@ -43,9 +47,14 @@ def take_stream(exchange: Exchange, status: int, headers, content: bytes | str) 
     if "text/event-stream" not in exchange.content_type and not any(line.startswith("data:") for line in lines):
         text = "\n".join(lines)
         try:
-            exchange.body = json.loads(text)
+            body = json.loads(text)
         except ValueError:
+            body = None
+        if isinstance(body, (dict, list)):
+            exchange.body = body
+        else:
             exchange.malformed_events.append(text[:200])
+            exchange.not_json = text[:NOT_JSON_LIMIT]  # the evidence shows it as the text it is
         return
     parse_sse(lines, exchange)
 

@@ -112,6 +112,7 @@ class Scrubber:
         # carried the suite's deliberately wrong key, the one case whose 401 is worth keeping.
         self.sent_wrong_key = False
         self.sent_malformed_body = False
+        self.refusal_expected = False  # set by the runner: the request was made invalid on purpose
 
     def text(self, value):
         return scrub_text(value, self.secrets)
@@ -141,9 +142,10 @@ class Scrubber:
         code = response["status"]["code"]
         # Never record a refused key (it would replay as one; only the refusal of the suite's own
         # wrong key, whose header is removed like any other, is kept), throttling or server errors
-        # (one may be a passing fault, and replay would retry it). A server error to the suite's own
-        # malformed body is kept: that request is never retried, and its answer is the observation.
-        if (code == 401 and not self.sent_wrong_key) or code == 429 or (code >= 500 and not self.sent_malformed_body):
+        # (one may be a passing fault, and replay would retry it). A server error to a request the suite
+        # made invalid on purpose (a malformed body, ...) is kept: never retried, it is the observation.
+        faulty = self.sent_malformed_body or self.refusal_expected
+        if (code == 401 and not self.sent_wrong_key) or code == 429 or (code >= 500 and not faulty):
             return None
         headers = response.get("headers") or {}
         for name in list(headers):
@@ -179,7 +181,8 @@ class Recorder:
         # wire/loopback.py for other processes); vcrpy records them. Live runs touch no cassette.
         self.current = Cassette()
         self.replayed: dict = {}
-        self.vcr = self._recording_vcr(Scrubber(secrets)) if mode == RECORD else None
+        self.scrubber = Scrubber(secrets)
+        self.vcr = self._recording_vcr(self.scrubber) if mode == RECORD else None
 
     def _recording_vcr(self, scrubber: "Scrubber"):
         import vcr  # imported late: pytest-recording wants to rewrite vcr's asserts first
@@ -201,6 +204,10 @@ class Recorder:
     def replayed_provenance(self) -> dict:
         """Provenance of the cassette being replayed: shown as evidence beside each verdict."""
         return self.replayed
+
+    def expect_refusal(self, expected: bool) -> None:
+        """Whether the next request is made invalid on purpose: its server error is then recorded."""
+        self.scrubber.refusal_expected = expected
 
     def spoil(self) -> None:
         """The current test went wrong half-way: do not save its cassette over the old one."""

@@ -1,9 +1,10 @@
 """The one place that sends, whatever the client: a planned request in, an Exchange out.
 
 The client (the Python openai SDK, or a Node.js client through its driver) makes one attempt; the
-sender holds the harness's own policy around it, the same for every client: throttled and
-upstream-down answers are retried (honouring Retry-After and Heroku's reset headers), never a
-timeout; each model's requests are paced under a rate limit; a server that has stopped answering
+sender holds the harness's own policy around it, the same for every client: throttled answers are
+retried (honouring Retry-After and Heroku's reset headers), and so are upstream-down answers except
+to a request the suite made invalid on purpose, never a timeout; each model's requests are paced
+under a rate limit; a server that has stopped answering, or whose every model keeps answering 429,
 gets no more requests; and every text that came back is scrubbed of the key before anyone reads it.
 """
 import random
@@ -13,12 +14,19 @@ import time
 from ..exchange import Exchange
 from ..secrets import meaningful, scrub_events, scrub_json, scrub_text
 
-# Answers worth another try: throttling, and an upstream that is down or overloaded. A 500 is
-# tried again too, so that one transient failure is not reported as a difference.
-RETRYABLE = {429, 500, 502, 503, 504, 529}
+# Throttling is never the observation: waited out and tried again, whatever the request.
+THROTTLED = 429
+# An upstream that is down or overloaded: tried again, so that one transient failure is not reported as
+# a difference; but not when it answers a request the suite made invalid on purpose, where a server
+# error is the server's answer to that request (the observation).
+UPSTREAM = {500, 502, 503, 504, 529}
+RETRYABLE = UPSTREAM | {THROTTLED}
 # After this many requests in a row with no HTTP answer at all, the server is taken to be gone:
 # later requests fail at once instead of each waiting out its timeout.
 SILENT_LIMIT = 3
+# After this many requests in a row to every model answered 429 (each already retried), the quota is
+# taken to be used up: later requests fail at once instead of each waiting out its retries.
+THROTTLED_LIMIT = 3
 MAX_WAIT = 30.0  # never sleep longer than this before a retry, whatever the server asks
 # How a request may be sent off the usual way (see Sender.send).
 TRANSPORTS = ("api_key", "raw_body", "path", "method")
@@ -87,12 +95,30 @@ class Pacer:
             self.last_sent[model] = self.clock()
 
 
+class Quota:
+    """Whether every model of the run keeps answering 429: shared by the senders of a process, as
+    the pacer is. `models`: the run's models (a request to another id, such as the unknown model a
+    case sends on purpose, counts for none); None: never out."""
+
+    def __init__(self, models=None):
+        self.models = tuple(models) if models else ()
+        self.throttled: dict[str, int] = {}   # model -> requests in a row answered 429
+
+    def note(self, model: str, status: int | None) -> None:
+        if model in self.models:
+            self.throttled[model] = self.throttled.get(model, 0) + 1 if status == THROTTLED else 0
+
+    @property
+    def out(self) -> bool:
+        return bool(self.models) and all(self.throttled.get(m, 0) >= THROTTLED_LIMIT for m in self.models)
+
+
 class Sender:
     """Sends through one client. `client.attempt(request, transport)` returns the Exchange; it raises
     NotRecorded or NetworkBlocked when replay has no answer."""
 
     def __init__(self, client, max_retries: int = 0, requests_per_minute: float | None = None,
-                 secrets: list[str] | None = None, pacer: Pacer | None = None):
+                 secrets: list[str] | None = None, pacer: Pacer | None = None, quota: Quota | None = None):
         self.client = client
         self.secrets = meaningful(secrets or [])
         self.retries = max_retries
@@ -101,6 +127,7 @@ class Sender:
         self.sent = 0          # HTTP requests sent, retries included
         self.sleep = time.sleep
         self.pacer = pacer or Pacer(requests_per_minute)
+        self.quota = quota or Quota()
 
     @property
     def paced(self) -> float:
@@ -111,35 +138,42 @@ class Sender:
         """The client, as results name it."""
         return {"name": self.client.name, "version": self.client.version}
 
-    def send(self, request: dict, transport: dict | None = None) -> Exchange:
+    def send(self, request: dict, transport: dict | None = None, refusal_expected: bool = False) -> Exchange:
         """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}), raw
         body bytes instead of the JSON request ({"raw_body": "..."}), or another path of the API
-        ({"path": "/batches", "method": "GET"}: the body is sent with POST, none with GET)."""
+        ({"path": "/batches", "method": "GET"}: the body is sent with POST, none with GET).
+        `refusal_expected`: the suite made the request invalid on purpose, so a server error is its
+        answer, not an outage to retry; a 429 is retried all the same."""
         transport = transport or {}
         unknown = set(transport) - set(TRANSPORTS)
         if unknown:
             raise ValueError(f"unknown transport option(s) {sorted(unknown)}")
-        if self.silent >= SILENT_LIMIT:
+        if self.silent >= SILENT_LIMIT or self.quota.out:
             exchange = Exchange(request=request, stream=bool(request.get("stream")))
-            exchange.transport_error = (f"not sent: the server gave no answer to the last {self.silent} "
-                                        "requests")
+            exchange.transport_error = (f"not sent: the server gave no answer to the last {self.silent} requests"
+                                        if self.silent >= SILENT_LIMIT else
+                                        f"not sent: every model answered HTTP 429 to its last {THROTTLED_LIMIT} "
+                                        "requests, each retried (out of quota?)")
             return exchange
-        # A deliberately faulty request: its error is the observation, not worth a retry.
-        retries = 0 if transport else self.retries
-        for attempt in range(retries + 1):
-            self.pacer.wait(str(request.get("model")), self.sleep)
+        # A malformed body or a wrong key is invalid on purpose whoever sends it.
+        refusal_expected = refusal_expected or "raw_body" in transport or "api_key" in transport
+        retryable = {THROTTLED} if refusal_expected else RETRYABLE
+        model = str(request.get("model"))
+        for attempt in range(self.retries + 1):
+            self.pacer.wait(model, self.sleep)
             exchange = self.client.attempt(request, transport)
             self.sent += 1
             if (exchange.transport_error or "").startswith(CLOSED_UNANSWERED):
                 # Nothing was answered, so nothing was done: once more, on a fresh connection.
                 exchange = self.client.attempt(request, transport)
                 self.sent += 1
-            if exchange.status not in RETRYABLE or attempt == retries:
+            if exchange.status not in retryable or attempt == self.retries:
                 break
             wait = retry_wait(exchange.headers, attempt, exchange.status)
             self.waited += wait
             self.sleep(wait)
         self.silent = self.silent + 1 if exchange.transport_error else 0
+        self.quota.note(model, exchange.status)
         return self._scrubbed(exchange)
 
     def _scrubbed(self, exchange: Exchange) -> Exchange:
