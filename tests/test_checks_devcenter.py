@@ -276,8 +276,8 @@ def test_a_server_making_openais_choices_raises_no_alarm(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "k-123456")
     # m1 reasons: declared, so that reasoning_effort is judged on it (undeclared, it is only observed)
     run = ConformanceRun.prepare(Options(mode="live", target="variant", base_url=url, models=["m1"], sdk="python",
-                                         features="thinking=true", cases_dir=cases, results=tmp_path / "results.json", report=None,
-                                         random_draws=0))
+                                         features="thinking=true", cases_dir=cases, results=tmp_path / "results.json",
+                                         report=None, random_draws=0))
     try:
         run.connect()
         results = run.run_all()
