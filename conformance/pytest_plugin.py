@@ -138,6 +138,8 @@ def pytest_configure(config):
     role = _role(config)
     if role == WORKER:  # the controller checked the target, started any server and made the run folder
         options.base_url = config.workerinput.get("conformance_base_url") or options.base_url
+        if "conformance_beyond" in config.workerinput:
+            options.beyond = config.workerinput["conformance_beyond"]
     if role != WORKER:
         _interrupt_on_signals()  # from before a local server starts: SIGTERM then stops it like Ctrl-C
     run = None
@@ -264,6 +266,7 @@ class XdistController:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node):
         node.workerinput["conformance_run_dir"] = str(self.run.run_dir)
+        node.workerinput["conformance_beyond"] = list(self.run.target.beyond)
         if self.run.server is not None:  # one local server for every worker
             node.workerinput["conformance_base_url"] = self.run.target.base_url
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import openai
 
 from . import __version__
+from .beyond import beyond_the_table, runs_beyond_the_table
 from .cases import DOCS_TABLES_FILE, TARGETS_FILE, Case, load_cases
 from .clients import PYTHON, choose_sdks
 from .clients.node import NodeClient, NodeDriver
@@ -64,6 +65,7 @@ class Options:
     sdk: str | None = None          # --sdk as given: the clients to send through (None: every one available)
     features: str | None = None     # --features as given: an ad-hoc target's model features (thinking=false,...)
     image_base_url: str | None = None  # --image-base-url: where a remote target can fetch the suite's images
+    beyond: list[str] | None = None  # a worker's: the models beyond the table its controller found
 
 
 def test_param_id(model: str, sdk: str) -> str:
@@ -111,6 +113,11 @@ class ConformanceRun:
             raise ConformanceError(f"{options.cases_dir / TARGETS_FILE}: target '{target.name}': known_differences "
                                    f"names no case or docs claim: {', '.join(unknown)}")
         # From here on, every claim is the one that applies to this target (its profile's claims mode and features).
+        if options.mode == REPLAY and not options.models and target.models_are_the_docs_table \
+                and tuple(target.models) == tuple(docs.model_ids):  # the models beyond the table it recorded
+            recorded = (read_manifest(options.cassette_dir, target.name) or {}).get("models", [])
+            beyond = tuple(m for m in recorded if m not in docs.model_ids)
+            target = dataclasses.replace(target, models=(*target.models, *beyond), beyond=beyond)
         docs = docs.for_target(target.claims, target.own_models, target.features)
         sdks, note = choose_sdks(options.sdk, recording=options.mode == RECORD)
         return cls(options, docs, cases, target, sdks=sdks, sdk_note=note)
@@ -134,6 +141,8 @@ class ConformanceRun:
                                 host=urlsplit(target.base_url).hostname if target.base_url else None)
             senders = self._senders(target.base_url, target.api_key, recorder)
             check_reachable(target, next(iter(senders.values())))
+            self._add_models_beyond_the_table(next(iter(senders.values())))
+            target = self.target
             if mode == RECORD:
                 self._write_manifest()
         first = next(iter(senders.values()))
@@ -142,6 +151,18 @@ class ConformanceRun:
                              deadline_at=None if self.options.deadline is None else
                              time.monotonic() + self.options.deadline,
                              budget=self._budget_share(), senders=senders, image_base_url=self._image_base_url())
+
+    def _add_models_beyond_the_table(self, sender) -> None:
+        """A run of the docs' table (no --models): every chat model the service lists beyond it gets
+        the model table's cases (conformance/beyond.py). Workers take their controller's list."""
+        if self.options.models or not self.target.models_are_the_docs_table:
+            return
+        if tuple(self.target.models) != tuple(self.docs.model_ids):  # one model: INFERENCE_MODEL_ID
+            return
+        beyond = self.options.beyond if self.options.beyond is not None else \
+            beyond_the_table(sender, self.docs.model_ids)
+        if beyond:
+            self.target = dataclasses.replace(self.target, models=(*self.target.models, *beyond), beyond=tuple(beyond))
 
     def _is_local(self) -> bool:
         """A target the suite starts, or one on loopback: it can fetch the suite's own image host."""
@@ -251,6 +272,8 @@ class ConformanceRun:
         profile's own models are not among them, so for those its rows decide: it runs where every
         row applies to the model, as the profile's features say (thinking limitation rows on a model
         without thinking, never the thinking options)."""
+        if model in self.target.beyond:
+            return runs_beyond_the_table(case.rows)
         if model in self.target.own_models and case.models is not None:
             return all(self.docs.applies(self.docs.claim_for(row, model).id, model) for row in case.rows)
         return case.applies_to(model)

@@ -53,6 +53,12 @@ class Target:
     # Claims (or rows) where this server is known to differ from the docs, each with why: its tests are
     # expected failures, so a run fails only when what it shows changes.
     known_differences: dict = field(default_factory=dict)
+    # Models the service lists that the docs' table lacks (conformance/beyond.py): the model table's cases only.
+    beyond: tuple[str, ...] = ()
+
+    @property
+    def models_are_the_docs_table(self) -> bool:
+        return bool(self.profile) and not self.own_models
 
     @property
     def public_url(self) -> str | None:
@@ -67,7 +73,7 @@ class Target:
     def describe(self) -> dict:
         """What the results record about the target: which profile, which claims, which features."""
         return {"profile": self.profile, "claims": self.claims, "features": dict(self.features),
-                "own_models": list(self.own_models)}
+                "own_models": list(self.own_models), "beyond_the_table": list(self.beyond)}
 
 
 def load_profiles(targets_file: Path, docs: DocsTables) -> dict[str, dict]:

@@ -1,4 +1,5 @@
-"""The model ids Heroku documents, and what each one supports according to the docs."""
+"""The model ids Heroku documents, and what each one supports according to the docs; and two it serves
+and lists in /available-models that the compatibility page's table does not (as Heroku does)."""
 from dataclasses import dataclass
 
 
@@ -23,5 +24,10 @@ MODELS = {
         Model("claude-3-5-haiku", 4096, vision=False, thinking=False),
         Model("nova-pro", 4096, vision=False, thinking=False),
         Model("nova-lite", 4096, vision=False, thinking=False),
+        # Served and listed, but not in the compatibility page's table (Heroku has cards for both).
+        Model("claude-3-haiku", 4096, vision=True, thinking=False),
+        Model("gpt-oss-120b", 4096, vision=False, thinking=False),
     ]
 }
+# The models the compatibility page's table lists: the rest are "beyond the table".
+DOCUMENTED = tuple(list(MODELS)[:8])

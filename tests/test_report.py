@@ -320,7 +320,11 @@ def test_model_table_shows_untested_and_unlisted_models_for_what_they_are():
     html = render(data)
     assert "not in this run" in re.search(r"Claude 4.5 Haiku.*?</tr>", html, re.S).group(0)
     unlisted = re.search(r"<th scope=\"row\">gpt-oss-120b.*?</tr>", html, re.S).group(0)
-    assert "not in the docs' table" in unlisted and 'class="v v-agrees"' in unlisted
+    assert "beyond the table" in unlisted and 'class="v v-agrees"' in unlisted
+    # in their own group, after the table's own models, saying what the SDK column is held against
+    group = html[html.index('id="beyond-the-table"'):]
+    assert "Beyond the table" in group[:600] and "work with the OpenAI SDK" in group[:600]
+    assert html.index("Amazon Nova Lite") < html.index('id="beyond-the-table"') < html.index('<th scope="row">gpt-oss')
 
 
 def test_publish_writes_a_site_with_the_results_and_a_badge(tmp_path):
