@@ -8,12 +8,13 @@ not recorded), nothing is decided.
 """
 from collections import defaultdict
 
-from .findings import ACCEPTED, HONOURED, IGNORED, REJECTED
+from .findings import ACCEPTED, HONOURED, IGNORED, REJECTED, UNCLEAR, Finding
 from .verdicts import DIFFERS, INCONCLUSIVE, NOT_ABOUT_THE_CLAIM, RULES
 
 PARTLY = "partly-with-effect"
 WORKS = (HONOURED, ACCEPTED)
 MODEL_REFUSED = "the server refused the model itself"
+ROLLED_UP = "rolled-up"  # the case id of results decided from every other row
 
 
 def _row_of(claim: str) -> str:
@@ -75,3 +76,47 @@ def contradicting_observation(promise: str) -> str | None:
     if promise == PARTLY:
         return IGNORED  # every part ignored or refused: decide_partial_rows
     return None
+
+
+def rolled_up_rows(docs_data: dict) -> list[tuple[str, str]]:
+    """(claim id, level) of the rows decided from every other row of a run (`rolled_up: true`)."""
+    return [(f"{table['id']}.{row['id']}", row.get("level", "")) for table in docs_data["tables"]
+            for row in table["rows"] if row.get("rolled_up")]
+
+
+def roll_up(results: list, docs) -> list:
+    """A result per model and client for each rolled-up claim ("fully compatible", "only two
+    configuration changes"): contradicted (IGNORED) where any other row differs for that model
+    through that client, the rows named; borne out (HONOURED) where at least one row was decided and
+    none differs; unclear where nothing was decided. Judged by the claim's own promise (a draft
+    page's claim: observed, never judged). Returns the new results (not yet in `results`)."""
+    from .results import Result  # here: results imports verdicts, which this module's callers load first
+    from .verdicts import judge
+
+    rows = rolled_up_rows(docs.data)
+    if not rows or not results:
+        return []
+    by_pair = defaultdict(list)
+    for r in results:
+        if not any(r.row == claim for claim, _ in rows):
+            by_pair[(r.model, (r.sdk or {}).get("name"))].append(r)
+    out = []
+    for (model, _), found in by_pair.items():
+        differing = sorted({r.row for r in found if r.verdict == DIFFERS})
+        decided = [r for r in found if r.verdict in (DIFFERS, "agrees")]
+        if differing:
+            shown = ", ".join(differing[:6]) + (f" and {len(differing) - 6} more" if len(differing) > 6 else "")
+            finding = Finding(IGNORED, f"{len(differing)} row(s) differ on {model}: {shown}")
+        elif decided:
+            finding = Finding(HONOURED, f"none of the {len(decided)} decided result(s) on {model} differs")
+        else:
+            finding = Finding(UNCLEAR, f"no row was decided on {model}")
+        first = found[0]
+        for claim_id, _ in rows:
+            claim = docs.claim_for(claim_id, model)
+            verdict, reason = judge(claim.promise, finding, level=claim.level)
+            out.append(Result(target=first.target, mode=first.mode, model=model, case_id=ROLLED_UP,
+                              test_id="(rolled up from every other row of the run)", row=claim.id,
+                              table=claim.table, documented=claim.level, observed=finding.observed,
+                              verdict=verdict, reason=reason, sdk=first.sdk))
+    return out

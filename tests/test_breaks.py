@@ -34,8 +34,8 @@ PARAMETER_ROWS = ({f"advanced.{p}" for p in IGNORED_PARAMS if p != "presence_pen
 OBSERVE_ONLY_ROWS = {"prose.unknown-params", "thinking.enabled/with-temperature", "thinking.enabled/with-forced-tool",
                      # the docs contradict themselves; a third party's reading, not Heroku's page
                      "devcenter.logprobs", "devcenter.unknown-params",
-                     # what an image URL that cannot be used gets
-                     "images.unusable-url"}
+                     # what an image URL that cannot be used gets; a draft page's tool_choice default
+                     "images.unusable-url", "pages.tool-choice-default"}
 # A presence penalty that changes nothing may still be honoured (one -2 logit rarely breaks a copy):
 # "no effect" is inconclusive there, and only an effect decides (it differs).
 WEAK_EVIDENCE_ROWS = {"advanced.presence_penalty"}

@@ -174,3 +174,20 @@ def test_features_are_refused_for_a_profile():
     with pytest.raises(ConformanceError, match="profile"):
         resolve_target(ROOT / "cases" / "targets.yaml", DOCS, "llama-cpp", environ={}, need_url=False,
                        features={"vision": True})
+
+
+# ---- claims rolled up from every row (Heroku's other pages) ----------------------------------
+
+def test_fully_compatible_is_contradicted_by_any_row_that_differs_and_observed_not_judged():
+    from conformance.row_decisions import roll_up
+
+    found = [result("core.stop", HONOURED, AGREES, level="Full"),
+             result("advanced.n", HONOURED, DIFFERS, level="Ignored"),
+             result("core.stop", HONOURED, AGREES, level="Full", sdk="openai-node")]
+    rolled = {(r.row, r.sdk["name"]): r for r in roll_up(found, DOCS)}
+    python = rolled[("pages.fully-compatible", "openai-python")]
+    assert python.observed == IGNORED and "advanced.n" in python.reason
+    assert python.verdict == INCONCLUSIVE and "not from a page Heroku published" in python.reason  # a draft page
+    assert rolled[("pages.two-changes", "openai-python")].observed == IGNORED
+    assert rolled[("pages.fully-compatible", "openai-node")].observed == HONOURED  # nothing differs there
+    assert roll_up([result("core.stop", "unclear", INCONCLUSIVE, level="Full")], DOCS)[0].observed == "unclear"

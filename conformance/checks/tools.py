@@ -266,3 +266,22 @@ def tool_choice_auto_accepted(probe: Exchange) -> Finding:
         return Finding(ERROR, f"tool_choice 'auto': no tool call, but no text either (finish_reason "
                               f"{probe.finish_reason!r})")
     return Finding(ACCEPTED, f"tool_choice 'auto' accepted; the model answered in text {clip(probe.text, 60)}")
+
+
+@check
+def tool_choice_default_observed(probe: Exchange) -> Finding:
+    """Tools declared, no tool_choice, and a prompt no tool helps with: a text answer is what "auto"
+    (OpenAI's default) gives; a call is what "required" would force. Observed (a draft page's claim):
+    the reason says which default the server behaved as.
+
+    Sample: "with tools and no tool_choice, the answer is text 'Paris': the default behaves as auto"
+    """
+    calls, finding = unanswered_or_unusable(probe, "the request with tools and no tool_choice")
+    if finding:
+        return finding
+    if calls:
+        return Finding(HONOURED, f"with tools and no tool_choice, a prompt that needs no tool got a call "
+                                 f"({clip(describe(calls), 80)}): the default behaves as required (or the model "
+                                 "chose to call)")
+    return Finding(IGNORED, f"with tools and no tool_choice, the answer is text {clip(probe.text, 60)}: the default "
+                            "behaves as auto, OpenAI's")
