@@ -8,7 +8,7 @@ not recorded), nothing is decided.
 """
 from collections import defaultdict
 
-from .findings import ACCEPTED, HONOURED, IGNORED, REJECTED, UNCLEAR, Finding
+from .findings import ACCEPTED, HONOURED, IGNORED, REJECTED, UNCLEAR
 from .verdicts import DIFFERS, INCONCLUSIVE, NOT_ABOUT_THE_CLAIM, RULES
 
 PARTLY = "partly-with-effect"
@@ -84,39 +84,41 @@ def rolled_up_rows(docs_data: dict) -> list[tuple[str, str]]:
             for row in table["rows"] if row.get("rolled_up")]
 
 
-def roll_up(results: list, docs) -> list:
-    """A result per model and client for each rolled-up claim ("fully compatible", "only two
-    configuration changes"): contradicted (IGNORED) where any other row differs for that model
-    through that client, the rows named; borne out (HONOURED) where at least one row was decided and
-    none differs; unclear where nothing was decided. Judged by the claim's own promise (a draft
-    page's claim: observed, never judged). Returns the new results (not yet in `results`)."""
-    from .results import Result  # here: results imports verdicts, which this module's callers load first
-    from .verdicts import judge
+def roll_up(results: list[dict], docs_data: dict) -> list[dict]:
+    """Results (as in results.json) for each rolled-up claim ("fully compatible", "only two
+    configuration changes"), one per model and client, derived from the others for the report:
+    contradicted (ignored) where any other row differs for that model through that client, the rows
+    named; borne out (honoured) where some row was decided and none differs; unclear where nothing
+    was. A claim of a page Heroku has not published is observed, never judged. Not observations of
+    their own, so they are never written into results.json."""
+    from .verdicts import JUDGED_TIERS, RULES, UNPUBLISHED_SOURCE, WHY_INCONCLUSIVE
 
-    rows = rolled_up_rows(docs.data)
-    if not rows or not results:
-        return []
+    rows = rolled_up_rows(docs_data)
+    promises = {level: spec["promise"] for level, spec in docs_data.get("levels", {}).items()}
+    tiers = {f"{t['id']}.{r['id']}": r.get("tier", t.get("tier", "heroku"))
+             for t in docs_data["tables"] for r in t["rows"]}
     by_pair = defaultdict(list)
     for r in results:
-        if not any(r.row == claim for claim, _ in rows):
-            by_pair[(r.model, (r.sdk or {}).get("name"))].append(r)
+        if r["row"] not in dict(rows):
+            by_pair[(r["model"], (r.get("sdk") or {}).get("name"))].append(r)
     out = []
     for (model, _), found in by_pair.items():
-        differing = sorted({r.row for r in found if r.verdict == DIFFERS})
-        decided = [r for r in found if r.verdict in (DIFFERS, "agrees")]
+        differing = sorted({r["row"] for r in found if r["verdict"] == DIFFERS})
+        decided = [r for r in found if r["verdict"] in (DIFFERS, "agrees")]
         if differing:
             shown = ", ".join(differing[:6]) + (f" and {len(differing) - 6} more" if len(differing) > 6 else "")
-            finding = Finding(IGNORED, f"{len(differing)} row(s) differ on {model}: {shown}")
+            observed, reason = IGNORED, f"{len(differing)} row(s) differ on {model}: {shown}"
         elif decided:
-            finding = Finding(HONOURED, f"none of the {len(decided)} decided result(s) on {model} differs")
+            observed, reason = HONOURED, f"none of the {len(decided)} decided result(s) on {model} differs"
         else:
-            finding = Finding(UNCLEAR, f"no row was decided on {model}")
-        first = found[0]
-        for claim_id, _ in rows:
-            claim = docs.claim_for(claim_id, model)
-            verdict, reason = judge(claim.promise, finding, level=claim.level)
-            out.append(Result(target=first.target, mode=first.mode, model=model, case_id=ROLLED_UP,
-                              test_id="(rolled up from every other row of the run)", row=claim.id,
-                              table=claim.table, documented=claim.level, observed=finding.observed,
-                              verdict=verdict, reason=reason, sdk=first.sdk))
+            observed, reason = UNCLEAR, f"no row was decided on {model}"
+        for claim, level in rows:
+            promise = promises.get(level, "observe-only") if tiers.get(claim) in JUDGED_TIERS else UNPUBLISHED_SOURCE
+            verdict = INCONCLUSIVE if observed == UNCLEAR else RULES[promise][observed]
+            why = WHY_INCONCLUSIVE.get(promise) if verdict == INCONCLUSIVE and observed != UNCLEAR else None
+            out.append({**{k: found[0].get(k) for k in ("target", "mode", "sdk")}, "model": model,
+                        "case_id": ROLLED_UP, "test_id": "(rolled up from every other row)", "row": claim,
+                        "table": claim.split(".")[0], "documented": level, "observed": observed,
+                        "verdict": verdict, "reason": f"{reason}; {why}" if why else reason, "params": {},
+                        "evidence": {}, "tokens": {}, "obtained": True, "expected": True})
     return out

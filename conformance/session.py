@@ -28,7 +28,7 @@ from .preflight import check_key, check_reachable
 from .repro import write_repros
 from .results import Result, document, now, write_json_atomic
 from .results.shards import ShardWriter, read_shards, worker_name
-from .row_decisions import ROLLED_UP, decide_partial_rows, roll_up
+from .row_decisions import decide_partial_rows
 from .runner import Runner
 from .secrets import meaningful, scrub_json
 from .targets import Target, parse_features, read_manifest, resolve_target, write_manifest
@@ -318,7 +318,6 @@ class ConformanceRun:
         """What a row comes to across its parts (each a test of its own), once all are in: a Partial
         row where no part works differs (row_decisions.py)."""
         self.decided_rows = decide_partial_rows(self.results, self.docs.promises, self.target.known_differences)
-        self.results = [r for r in self.results if r.case_id != ROLLED_UP] + roll_up(self.results, self.docs)
 
     def open_shards(self, run_dir: Path | None, narrowed: dict | None = None) -> dict | None:
         """Start appending results to a shard in run_dir; without one, make the run's folder and

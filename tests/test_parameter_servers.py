@@ -3,10 +3,10 @@ import pytest
 from fake_servers import ConformingParameters, NoisyParameters, WildParameters, serve
 from test_breaks import OBSERVE_ONLY_ROWS, PARAMETER_ROWS, WEAK_EVIDENCE_ROWS
 
-# These servers answer the parameter cases only: the thinking, logprobs and image-URL rows observed
-# beside them are not sent.
+# These servers answer the parameter cases only: the thinking, logprobs, image-URL and tool_choice
+# default rows observed beside them are not sent.
 OBSERVE_ONLY_ROWS = ({row for row in OBSERVE_ONLY_ROWS if not row.startswith("thinking.")}
-                     - {"devcenter.logprobs", "images.unusable-url"})
+                     - {"devcenter.logprobs", "images.unusable-url", "pages.tool-choice-default"})
 
 
 @pytest.fixture

@@ -179,15 +179,30 @@ def test_features_are_refused_for_a_profile():
 # ---- claims rolled up from every row (Heroku's other pages) ----------------------------------
 
 def test_fully_compatible_is_contradicted_by_any_row_that_differs_and_observed_not_judged():
+    from conformance.results import record
     from conformance.row_decisions import roll_up
 
-    found = [result("core.stop", HONOURED, AGREES, level="Full"),
-             result("advanced.n", HONOURED, DIFFERS, level="Ignored"),
-             result("core.stop", HONOURED, AGREES, level="Full", sdk="openai-node")]
-    rolled = {(r.row, r.sdk["name"]): r for r in roll_up(found, DOCS)}
+    found = [record(r) for r in (result("core.stop", HONOURED, AGREES, level="Full"),
+                                 result("advanced.n", HONOURED, DIFFERS, level="Ignored"),
+                                 result("core.stop", HONOURED, AGREES, level="Full", sdk="openai-node"))]
+    rolled = {(r["row"], r["sdk"]["name"]): r for r in roll_up(found, DOCS.data)}
     python = rolled[("pages.fully-compatible", "openai-python")]
-    assert python.observed == IGNORED and "advanced.n" in python.reason
-    assert python.verdict == INCONCLUSIVE and "not from a page Heroku published" in python.reason  # a draft page
-    assert rolled[("pages.two-changes", "openai-python")].observed == IGNORED
-    assert rolled[("pages.fully-compatible", "openai-node")].observed == HONOURED  # nothing differs there
-    assert roll_up([result("core.stop", "unclear", INCONCLUSIVE, level="Full")], DOCS)[0].observed == "unclear"
+    assert python["observed"] == IGNORED and "advanced.n" in python["reason"]
+    assert python["verdict"] == INCONCLUSIVE and "not from a page Heroku published" in python["reason"]  # a draft
+    assert rolled[("pages.two-changes", "openai-python")]["observed"] == IGNORED
+    assert rolled[("pages.fully-compatible", "openai-node")]["observed"] == HONOURED  # nothing differs there
+    unclear = roll_up([record(result("core.stop", "unclear", INCONCLUSIVE, level="Full"))], DOCS.data)
+    assert unclear[0]["observed"] == "unclear"
+
+
+def test_the_report_shows_the_rolled_up_claims_without_them_being_results():
+    from conformance.report.render import build_view
+    from conformance.results import document
+
+    data = document({"target": "t", "mode": "live", "models": ["m"]}, DOCS.data,
+                    [result("advanced.n", HONOURED, DIFFERS, level="Ignored")])
+    assert all(r["case_id"] != "rolled-up" for r in data["results"])
+    view = build_view([__import__("json").loads(__import__("json").dumps(data))])
+    pages = next(t for t in view["tables"] if t["table"]["id"] == "pages")
+    row = next(r for r in pages["rows"] if r["claim"] == "pages.fully-compatible")
+    assert "advanced.n" in row["cells"][0]["results"][0].reason

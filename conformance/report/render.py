@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..atomic import write_text_atomic
 from ..docs import applies, marks_of, row_level
 from ..results import sdk_name, totals_of
+from ..row_decisions import roll_up
 from .diff import KINDS, Change
 from .labels import host_of, host_warning, provenance_warning, recorded_when, when
 
@@ -520,6 +521,8 @@ def build_view(documents: list[dict], sources: list[list[str]] | None = None, ch
     same target merged already); `sources`: the files each came from."""
     sources = sources or [[] for _ in documents]
     docs = documents[0]["docs"]
+    # Claims decided from every other row (Heroku's other pages): derived here, never in results.json.
+    documents = [{**doc, "results": doc["results"] + roll_up(doc["results"], docs)} for doc in documents]
     targets = [target_view(i, doc, src) for i, (doc, src) in enumerate(zip(documents, sources, strict=True))]
     by_cell: dict[tuple, list] = defaultdict(list)
     for t in targets:
