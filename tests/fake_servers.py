@@ -443,3 +443,25 @@ class NoisyParameters(ConformingParameters):
         import random
 
         return f"{text} (take {random.randint(1, 10**9)})"
+
+
+class ThrottlesSilently(Base):
+    """Every request refused with 429 and nothing that says when to try again."""
+    back_off_headers: dict = {}
+
+    def do_POST(self):
+        self.body()
+        data = json.dumps({"error": {"message": "Rate limit exceeded", "type": "rate_limit_error",
+                                     "code": 429}}).encode()
+        self.send_response(429)
+        self.send_header("content-type", "application/json")
+        for name, value in self.back_off_headers.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class ThrottlesHerokuStyle(ThrottlesSilently):
+    """429 with only Heroku's draft reset header, as a duration (no Retry-After): unusual, but enough to back off."""
+    back_off_headers = {"x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "1m30s"}

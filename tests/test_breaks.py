@@ -21,6 +21,11 @@ REQUEST_ROWS = {f"requests.{r}" for r in ("developer-role", "system-mid", "syste
                                           "stop-whitespace", "null-params")}
 RESPONSE_ROWS = {f"prose.response-structure/{v}" for v in ("sdk-types", "openai-schema", "usage", "one-choice")}
 ERROR_ROWS = {f"prose.errors/{v}" for v in ("out-of-range", "malformed-body", "wrong-key", "unknown-model")}
+# Requests OpenAI's API refuses (prose.invalid-requests): error rows too, each with OpenAI's error body.
+INVALID_REQUEST_ROWS = {f"prose.invalid-requests/{v}" for v in (
+    "missing-model", "missing-messages", "empty-messages", "no-content", "invalid-role", "string-number",
+    "five-stops", "max-tokens-zero", "max-tokens-negative")}
+ERROR_ROWS |= INVALID_REQUEST_ROWS | {"prose.error-bodies"}
 ALL_ROWS = CORE_ROWS | SDK_ROWS | DEVCENTER_ROWS | REQUEST_ROWS | RESPONSE_ROWS | ERROR_ROWS
 IGNORED_PARAMS = ("seed", "n", "presence_penalty", "frequency_penalty", "logit_bias")
 STRICT_ROWS = {f"advanced.{p}/strict" for p in IGNORED_PARAMS}
@@ -52,6 +57,9 @@ ALL_ROWS |= {"limitations.ignored-params", "limitations.response-format"}
 FRAMING_ROWS = {f"streaming.framing/{v}" for v in ("data-json", "done-last", "unnamed-events", "role-first",
                                                     "one-finish", "usage-when-asked")}
 ALL_ROWS |= FRAMING_ROWS
+ALL_ROWS |= {"prose.request-ids"}
+# From Heroku's draft pages: observed, never judged (a 429 reaches a case only when its retries ran out).
+OBSERVE_ONLY_ROWS |= {"prose.errors-page", "prose.rate-limits"}
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -133,6 +141,10 @@ BROKEN_ROWS = {
     "response-format-schemas": set(),
     # A model left out of the list that still answers: shown in the reason, no difference on the SDK row.
     "available-models": set(),  # the model left out of the list
+    "request-id": {"prose.request-ids"},
+    # the malformed body's error: its own row, and the case that judges every error body
+    "error-traceback": {"prose.errors/malformed-body", "prose.error-bodies"},
+    "error-flat": {"prose.error-bodies"},  # only that case sends a faulty streamed request
 }
 # The Parameter support limitation reads the Ignored parameters' effects the other way round: a
 # parameter that has its effect breaks that limitation too. A json_schema answered with a 500 is a
