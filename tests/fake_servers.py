@@ -310,11 +310,37 @@ class ConformingVariantWithErrors(ConformingVariant):
             self.parsed = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
         except ValueError:
             return self.refuse(400, "We could not parse the JSON body of your request.", None)
+        if "model" not in self.parsed:
+            return self.refuse(400, "you must provide a model parameter", None)
         if self.parsed.get("model") not in self.MODELS:
             return self.refuse(404, f"The model `{self.parsed.get('model')}` does not exist", "model_not_found")
+        if problem := self.invalid():
+            return self.refuse(400, problem, "invalid_value")
         if not 0 <= self.parsed.get("temperature", 1) <= 2:
             return self.refuse(400, "Invalid 'temperature': decimal above maximum value.", "decimal_above_max_value")
         super().do_POST()
+
+    def invalid(self) -> str | None:
+        """OpenAI's refusals of a malformed request, in its words."""
+        body, messages = self.parsed, self.parsed.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return "'messages' must be a non-empty array"
+        for i, message in enumerate(messages):
+            if message.get("role") not in ("system", "developer", "user", "assistant", "tool"):
+                return f"Invalid value: '{message.get('role')}'. Supported values are: 'system', 'user', ..."
+            if "content" not in message:
+                return f"Missing required parameter: 'messages[{i}].content'."
+        if not isinstance(body.get("temperature", 1), (int, float)):
+            return "Invalid type for 'temperature': expected a decimal, but got a string instead."
+        if isinstance(body.get("stop"), list) and len(body["stop"]) > 4:
+            return "'stop' is too long - maximum 4 items"
+        if body.get("max_tokens", 1) < 1:
+            return "Invalid 'max_tokens': integer below minimum value."
+        return None
+
+    def end_headers(self):
+        self.send_header("x-request-id", "req_0123456789abcdef")  # OpenAI's form, on every answer
+        super().end_headers()
 
     def body(self) -> dict:
         return self.parsed

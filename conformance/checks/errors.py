@@ -148,6 +148,15 @@ def error_contract(probe: Exchange, refused: Exchange, status: list, error_type:
                    refused.status)
 
 
+def plain_request_refused(probe: Exchange) -> Finding:
+    """The finding when a case's plain request (model and messages only) was not answered: a 4xx refuses
+    the model itself, which speaks to no row but the model's; anything else leaves nothing to judge."""
+    why = f"the plain request was not answered ({probe.summary()})"
+    if probe.status in (400, 404, 422) and set(probe.request) <= MINIMAL_REQUEST:
+        return Finding(REJECTED, why, probe.status, about_model=True)
+    return Finding(UNCLEAR, f"{why}: nothing to judge")
+
+
 def body_problem(ex: Exchange) -> str | None:
     """What keeps an error answer's body from being OpenAI's error body, or it from keeping the server's
     internals to itself; None when both hold."""
@@ -170,8 +179,7 @@ def error_bodies(probe: Exchange, wrong_key: Exchange, malformed: Exchange, unkn
     Error'), not an object with message, type, code"
     """
     if probe.transport_error or not probe.ok:
-        return Finding(UNCLEAR, f"the plain request was not answered ({probe.summary()}): the errors may be the "
-                                "model's, not each request's")
+        return plain_request_refused(probe)  # the errors may be the model's, not each request's
     asked = {"a wrong key": wrong_key, "a body that is not JSON": malformed, "an unknown model id": unknown_model,
              f"a streamed request with temperature {streamed_invalid.request.get('temperature')!r}": streamed_invalid}
     errors = {what: ex for what, ex in asked.items() if not ex.transport_error and not ex.ok and ex.status}
@@ -208,6 +216,8 @@ def back_off_signals(probe: Exchange) -> Finding:
         return Finding(UNANSWERED, f"no answer came: {probe.transport_error}")
     seen = _rate_limit_headers(probe)
     shown = ", ".join(f"{k}: {v}" for k, v in sorted(seen.items())) or "none"
+    if not probe.ok and probe.status != THROTTLED:
+        return plain_request_refused(probe)
     if probe.status != THROTTLED:
         return Finding(UNCLEAR, f"no 429 reached this case (the harness waits out and retries throttled answers, "
                                 f"and never records them): nothing to judge; rate-limit headers of its answer: "

@@ -10,6 +10,7 @@ from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from ..schema import describe, schema
 from .common import client_problem, not_answered, not_json
+from .errors import plain_request_refused
 from .registry import check
 
 
@@ -285,6 +286,8 @@ def request_ids(probe: Exchange, streamed: Exchange, invalid: Exchange) -> Findi
     silent = [what for what, ex in answers.items() if ex.transport_error or ex.status is None]
     if silent:
         return Finding(UNANSWERED, f"{silent[0]} never came: {answers[silent[0]].transport_error}")
+    if not probe.ok:  # the model itself may be refused: no answer of the model to look at
+        return plain_request_refused(probe)
     found = {}
     for what, ex in answers.items():
         header = _request_id_header(ex)
