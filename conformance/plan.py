@@ -66,7 +66,20 @@ def plan_requests(case: Case, model: str, explored: dict | None = None) -> list[
                   or body.get("model") != model or (case.check == "error_contract" and step.name == "refused"))
         planned += [PlannedRequest(step.name, body, dict(step.transport), deliberate, step.after, step.append,
                                    faulty)] * step.repeat
-    return planned
+    return [_model_named(p, model) for p in planned]
+
+
+# A raw body (a request the SDK would never send, such as one without messages) names the model under
+# test where it says {model}: otherwise one fixed id would be sent to every target.
+MODEL_PLACEHOLDER = "{model}"
+
+
+def _model_named(planned: PlannedRequest, model: str) -> PlannedRequest:
+    raw = planned.transport.get("raw_body")
+    if not isinstance(raw, str) or MODEL_PLACEHOLDER not in raw:
+        return planned
+    named = raw.replace(MODEL_PLACEHOLDER, json.dumps(model)[1:-1])
+    return replace(planned, transport={**planned.transport, "raw_body": named})
 
 
 # Heroku refuses an assistant message with tool_calls whose content is empty or null (a documented

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from . import newer, parameters, responder, thinking, tools, vision
 from .batches import batches_endpoint
 from .breaks import parse_breaks
+from .errors import spoiled_error, with_request_id
 from .listing import available_models_endpoint
 from .models import MODELS
 from .validation import RequestError, validate
@@ -123,6 +124,13 @@ def flat_error(response: Response, breaks: frozenset[str]) -> Response:
     return JSONResponse({"error": message}, status_code=response.status_code)
 
 
+def _json_or_none(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
 def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: bool = False,
               latency_ms: float = 0.0) -> Starlette:
     def headers_for(body: dict) -> dict:
@@ -142,7 +150,9 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             active = breaks | parse_breaks(request.path_params.get("breaks", ""))
         except ValueError as err:
             return error_response(RequestError(404, str(err), "not_found_error"))
-        return flat_error(await answer(request, active), active)
+        raw = await request.body()
+        response = flat_error(spoiled_error(await answer(request, active), _json_or_none(raw), active), active)
+        return with_request_id(response, request.url.path, raw, active)
 
     async def answer(request: Request, breaks: frozenset[str]) -> Response:
         if latency_ms:  # a benchmark aid: a real service's time to answer, without using a core

@@ -78,6 +78,9 @@ BREAKS = {
     "vision-jpeg": "cannot read JPEG images on vision models: each is answered 'I cannot read this image.'",
     "response-format-schemas": "supports every json_schema feature: $ref resolved, string patterns followed",
     "available-models": "leaves claude-4-5-haiku out of GET /available-models (chat completions still serve it)",
+    "request-id": "sends no request id header (x-request-id) on any answer",
+    "error-traceback": "refuses a body that is not JSON with a Python traceback and a server path in the message",
+    "error-flat": "answers a streamed request it refuses with a 500 {\"error\": \"Internal Server Error\"}",
 }
 
 

@@ -13,6 +13,7 @@ IGNORED = {"seed", "n", "presence_penalty", "frequency_penalty", "logit_bias"}
 EXTENSIONS = {"extended_thinking", "allow_ignored_params", "stream_options", "max_completion_tokens"}
 # Dev Center's newer table: reasoning_effort, parallel_tool_calls, logprobs, modalities (and audio with it).
 EXTENSIONS |= {"reasoning_effort", "parallel_tool_calls", "logprobs", "top_logprobs", "modalities", "audio"}
+MAX_STOP = 4  # OpenAI's limit: "Up to 4 sequences"
 ROLES = {"system", "user", "assistant", "tool", "developer"}  # developer: taken as system, as upstream does
 
 
@@ -90,5 +91,7 @@ def validate(body: dict, breaks: frozenset[str]) -> None:
     if stop is not None and not isinstance(stop, str):
         if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
             raise bad("stop must be a string or an array of strings")
+        if len(stop) > MAX_STOP:
+            raise bad(f"stop may hold at most {MAX_STOP} sequences, got {len(stop)}")
     if "stream" in body and not isinstance(body["stream"], bool):
         raise bad("stream must be a boolean")

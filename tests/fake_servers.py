@@ -310,11 +310,37 @@ class ConformingVariantWithErrors(ConformingVariant):
             self.parsed = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
         except ValueError:
             return self.refuse(400, "We could not parse the JSON body of your request.", None)
+        if "model" not in self.parsed:
+            return self.refuse(400, "you must provide a model parameter", None)
         if self.parsed.get("model") not in self.MODELS:
             return self.refuse(404, f"The model `{self.parsed.get('model')}` does not exist", "model_not_found")
+        if problem := self.invalid():
+            return self.refuse(400, problem, "invalid_value")
         if not 0 <= self.parsed.get("temperature", 1) <= 2:
             return self.refuse(400, "Invalid 'temperature': decimal above maximum value.", "decimal_above_max_value")
         super().do_POST()
+
+    def invalid(self) -> str | None:
+        """OpenAI's refusals of a malformed request, in its words."""
+        body, messages = self.parsed, self.parsed.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return "'messages' must be a non-empty array"
+        for i, message in enumerate(messages):
+            if message.get("role") not in ("system", "developer", "user", "assistant", "tool"):
+                return f"Invalid value: '{message.get('role')}'. Supported values are: 'system', 'user', ..."
+            if "content" not in message:
+                return f"Missing required parameter: 'messages[{i}].content'."
+        if not isinstance(body.get("temperature", 1), (int, float)):
+            return "Invalid type for 'temperature': expected a decimal, but got a string instead."
+        if isinstance(body.get("stop"), list) and len(body["stop"]) > 4:
+            return "'stop' is too long - maximum 4 items"
+        if body.get("max_tokens", 1) < 1:
+            return "Invalid 'max_tokens': integer below minimum value."
+        return None
+
+    def end_headers(self):
+        self.send_header("x-request-id", "req_0123456789abcdef")  # OpenAI's form, on every answer
+        super().end_headers()
 
     def body(self) -> dict:
         return self.parsed
@@ -557,5 +583,27 @@ class NotAnAPI(Base):
         self.wfile.write(data)
 
 
+class ThrottlesSilently(Base):
+    """Every request refused with 429 and nothing that says when to try again."""
+    back_off_headers: dict = {}
+
+    def do_POST(self):
+        self.body()
+        data = json.dumps({"error": {"message": "Rate limit exceeded", "type": "rate_limit_error",
+                                     "code": 429}}).encode()
+        self.send_response(429)
+        self.send_header("content-type", "application/json")
+        for name, value in self.back_off_headers.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 def not_an_api(status: int, content_type: str = "text/html", text: str = "<!DOCTYPE html>\n<html></html>"):
     return type("NotAnAPI", (NotAnAPI,), {"status": status, "content_type": content_type, "text": text})
+
+
+class ThrottlesHerokuStyle(ThrottlesSilently):
+    """429 with only Heroku's draft reset header, as a duration (no Retry-After): unusual, but enough to back off."""
+    back_off_headers = {"x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "1m30s"}

@@ -9,7 +9,7 @@ from conformance.cases import load_cases
 from conformance.docs import load_docs
 from conformance.errors import ConformanceError
 from conformance.exchange import ClientView, Exchange
-from conformance.findings import ACCEPTED, ERROR, HONOURED, REJECTED, UNANSWERED, UNCLEAR
+from conformance.findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR
 from conformance.runner import Runner
 from conformance.verdicts import AGREES, DIFFERS, INCONCLUSIVE, judge
 from conformance.wire.recording import LIVE, Recorder
@@ -191,3 +191,102 @@ def test_expect_error_needs_the_refused_step(tmp_path):
     with pytest.raises(ConformanceError, match="add a step named 'refused' under `steps:`"):
         load_one(tmp_path, CASE.replace("    steps: [{name: refused, overrides: {temperature: 5}}]\n", "")
                  + "    expect_error: {status: 400}\n")
+
+
+# -- no server internals in an error; every error of the gathering case in OpenAI's shape ----------------
+
+TRACEBACK = 'bad JSON\nTraceback (most recent call last):\n  File "/app/server.py", line 3, in answer'
+
+
+def test_a_traceback_or_server_path_in_an_error_differs_and_quotes_it():
+    body = {"error": {"message": TRACEBACK, "type": "invalid_request_error", "code": 400}}
+    finding = checks.error_contract(answered(), refused(400, body), **BAD_REQUEST)
+    assert finding.observed == ERROR and verdict(finding) == DIFFERS
+    assert "a Python traceback ('Traceback (most recent call last)')" in finding.reason
+    path = {"error": {"message": "cannot open /usr/lib/node_modules/x/index.js", "type": "invalid_request_error",
+                      "code": 400}}
+    assert "a server file path" in checks.error_contract(answered(), refused(400, path), **BAD_REQUEST).reason
+
+
+def test_a_librarys_error_name_or_a_url_is_no_leak():
+    for message in ("[json.exception.parse_error.101] parse error at line 1, column 71",
+                    "Invalid URL (POST /v1/chat/nope); see https://example.com/app/docs"):
+        body = {"error": {"message": message, "type": "invalid_request_error", "code": 400}}
+        assert checks.error_contract(answered(), refused(400, body), **BAD_REQUEST).observed == HONOURED, message
+
+
+def gathered(streamed_body=None, streamed_status=400, wrong_key_status=401):
+    steps = {"wrong_key": refused(wrong_key_status), "malformed": refused(400), "unknown_model": refused(404),
+             "streamed_invalid": refused(streamed_status, streamed_body)}
+    steps["streamed_invalid"].request = {"model": "claude-4-5-haiku", "stream": True, "temperature": "hot"}
+    return steps
+
+
+def test_every_error_answer_in_openais_shape_agrees():
+    finding = checks.error_bodies(answered(), **gathered())
+    assert finding.observed == HONOURED and judge("accepted-with-effect", finding)[0] == AGREES
+    assert "HTTP 401, HTTP 400, HTTP 404, HTTP 400" in finding.reason
+
+
+def test_a_flat_500_to_a_streamed_request_differs_naming_the_request():
+    finding = checks.error_bodies(answered(), **gathered({"error": "Internal Server Error"}, 500))
+    assert finding.observed == ERROR and judge("accepted-with-effect", finding)[0] == DIFFERS
+    assert finding.reason.startswith("a streamed request with temperature 'hot' got HTTP 500: `error` is a str")
+
+
+def test_an_unusual_but_valid_error_set_and_answered_requests_raise_no_alarm():
+    steps = gathered()
+    steps["wrong_key"] = answered()  # a server with no keys: nothing to judge there, not a difference here
+    steps["unknown_model"].body = {"error": {"message": "no such model", "type": "invalid_request_error",
+                                             "param": "model", "code": "model_not_found"}}
+    finding = checks.error_bodies(answered(), **steps)
+    assert finding.observed == HONOURED and "1 faulty request(s) were answered" in finding.reason
+
+
+def test_no_error_to_judge_is_inconclusive():
+    everything = {name: answered() for name in ("wrong_key", "malformed", "unknown_model", "streamed_invalid")}
+    everything["streamed_invalid"].request = {"temperature": "hot"}
+    finding = checks.error_bodies(answered(), **everything)
+    assert finding.observed == UNCLEAR and "no error body to judge" in finding.reason
+    assert checks.error_bodies(refused(403), **gathered()).observed == UNCLEAR  # the model itself refused
+
+
+# -- a request id on every answer -------------------------------------------------------------------------
+
+def with_headers(ex: Exchange, headers: dict, exposed: str | None = None) -> Exchange:
+    ex.headers = headers
+    if exposed:
+        ex.sdk = ex.sdk or ClientView("openai-python", "test")
+        ex.sdk.request_id = exposed
+    return ex
+
+
+def test_a_request_id_on_every_answer_agrees_and_says_whether_the_sdk_exposes_it():
+    finding = checks.request_ids(with_headers(answered(), {"x-request-id": "req-1"}, "req-1"),
+                                 with_headers(answered(), {"x-request-id": "req-2"}),
+                                 with_headers(refused(), {"x-request-id": "req-3"}))
+    assert finding.observed == HONOURED and judge("accepted-with-effect", finding)[0] == AGREES
+    assert "x-request-id" in finding.reason and "exposes it on 1 of 3" in finding.reason
+
+
+def test_anthropics_or_awss_request_id_header_is_valid_though_the_sdk_shows_none():
+    finding = checks.request_ids(with_headers(answered(), {"request-id": "req_011"}),
+                                 with_headers(answered(), {"x-amzn-requestid": "6f1c"}),
+                                 with_headers(refused(), {"request-id": "req_012"}))
+    assert finding.observed == HONOURED and "request-id or x-amzn-requestid" in finding.reason
+    assert "exposes none of them" in finding.reason
+
+
+def test_an_error_without_a_request_id_differs():
+    finding = checks.request_ids(with_headers(answered(), {"x-request-id": "r"}),
+                                 with_headers(answered(), {"x-request-id": "r"}), with_headers(refused(), {}))
+    assert finding.observed == IGNORED and judge("accepted-with-effect", finding)[0] == DIFFERS
+    assert finding.reason.startswith("the error answer (HTTP 400) carries no request id header")
+    silent = Exchange(request={}, transport_error="ReadTimeout")
+    assert checks.request_ids(answered(), silent, refused()).observed == UNANSWERED
+
+
+def test_no_429_met_is_inconclusive_and_shows_the_rate_limit_headers():
+    finding = checks.back_off_signals(with_headers(answered(), {"x-ratelimit-remaining-requests": "149"}))
+    assert finding.observed == UNCLEAR and "no 429 reached this case" in finding.reason
+    assert "x-ratelimit-remaining-requests: 149" in finding.reason

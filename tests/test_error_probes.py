@@ -44,3 +44,38 @@ def test_a_refused_key_is_never_recorded_but_the_suites_own_wrong_key_is(fake, t
         assert (replayed.status, replayed.sdk.exception_class) == (401, "AuthenticationError")
         with pytest.raises(NotRecorded):
             client.send(REQUEST)  # the refusal of the real key was never stored
+
+
+# -- a 429 that reaches a case: what it says about backing off ----------------------------------------
+
+def test_a_429_is_judged_on_what_it_says_about_backing_off(fake):
+    from fake_servers import AlwaysThrottles, ThrottlesHerokuStyle, ThrottlesSilently
+
+    from conformance import checks
+    from conformance.findings import HONOURED, IGNORED
+
+    def throttled(server):
+        return python_sender(fake(server), "k-123456", max_retries=0).send(REQUEST)
+
+    told = throttled(AlwaysThrottles)
+    assert (told.status, told.sdk.exception_class) == (429, "RateLimitError")
+    assert checks.back_off_signals(told).observed == HONOURED
+    heroku = checks.back_off_signals(throttled(ThrottlesHerokuStyle))  # a duration in a reset header: valid
+    assert heroku.observed == HONOURED and "x-ratelimit-reset-tokens: 1m30s" in heroku.reason
+    silent = checks.back_off_signals(throttled(ThrottlesSilently))
+    assert silent.observed == IGNORED and "nothing to back off by" in silent.reason
+
+
+def test_a_raw_body_names_the_model_under_test(tmp_path):
+    from conftest import ROOT
+
+    from conformance.cases import load_case_file
+    from conformance.docs import load_docs
+    from conformance.plan import plan_requests
+
+    docs = load_docs(ROOT / "cases" / "docs-tables.yaml")
+    cases = {c.id: c for c in load_case_file(ROOT / "cases" / "errors.yaml", docs)}
+    refused = plan_requests(cases["error-missing-messages"], 'a"b')[1]
+    assert refused.transport["raw_body"] == '{"model": "a\\"b"}'  # JSON-escaped: still valid JSON
+    untouched = plan_requests(cases["error-malformed-body"], "tiny")[1]
+    assert "claude-4-5-haiku" in untouched.transport["raw_body"]  # no placeholder, no change

@@ -4,8 +4,11 @@ Cases declare the error as data (`expect_error:` in a case file, like test262's 
 for the check `error_contract` below. The case's probe is the same request without the fault: it must
 be answered, or the error says nothing about the fault.
 """
+import json
+import re
+
 from ..exchange import Exchange, clip
-from ..findings import ACCEPTED, ERROR, HONOURED, REJECTED, UNANSWERED, UNCLEAR, Finding
+from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
 from .registry import check
 
@@ -31,6 +34,26 @@ def error_body_problem(body) -> str | None:
     code = error["code"]
     if code is not None and (isinstance(code, bool) or not isinstance(code, (int, str))):
         return f"error.code is {code!r}, neither an integer nor a string"
+    return None
+
+
+# What an error body must not show its user: the server's own internals. A traceback (Python, Java,
+# JavaScript) or a path on the server's disk; a library's error name ("json.exception.parse_error") is not one.
+INTERNALS = (
+    ("a Python traceback", re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+")),
+    ("a Java stack trace", re.compile(r"\bat [\w$.]+\([\w$]+\.java:\d+\)|Exception in thread ")),
+    ("a JavaScript stack trace", re.compile(r"\bat .*\(?(/|file://)[^\s()]+\.[cm]?[jt]s:\d+:\d+\)?")),
+    ("a server file path", re.compile(r"(?<![\w./-])/(app|usr/lib|usr/local/lib|home|srv|opt|var/task|var/lib|"
+                                      r"workspace|node_modules)/[\w./-]+")),
+)
+
+
+def leak_problem(ex: Exchange) -> str | None:
+    """Which server internal an error answer's body shows (traceback, file path), quoting it, or None."""
+    text = ex.not_json if ex.body is None else json.dumps(ex.body, ensure_ascii=False).replace("\\n", "\n")
+    for what, pattern in INTERNALS:
+        if found := pattern.search(text or ""):
+            return f"the error shows {what} ({clip(found.group(0), 60)})"
     return None
 
 
@@ -79,6 +102,8 @@ def _contract_problems(ex: Exchange, status: list, error_type: list | None, sdk_
         problems.append(shape)
     elif error_type and ex.body["error"]["type"] not in error_type:
         problems.append(f"error.type is {ex.body['error']['type']!r}, not {_one_of(error_type)}")
+    if leak := leak_problem(ex):
+        problems.append(leak)
     if sdk_exception and (problem := _exception_problem(ex, sdk_exception)):
         problems.append(problem)
     return problems
@@ -121,3 +146,84 @@ def error_contract(probe: Exchange, refused: Exchange, status: list, error_type:
         return Finding(observed, f"refused, but {'; '.join(problems)} ({evidence})", refused.status)
     return Finding(HONOURED, f"refused as documented: {evidence}, message {clip(refused.error_message, 60)}",
                    refused.status)
+
+
+def plain_request_refused(probe: Exchange) -> Finding:
+    """The finding when a case's plain request (model and messages only) was not answered: a 4xx refuses
+    the model itself, which speaks to no row but the model's; anything else leaves nothing to judge."""
+    why = f"the plain request was not answered ({probe.summary()})"
+    if probe.status in (400, 404, 422) and set(probe.request) <= MINIMAL_REQUEST:
+        return Finding(REJECTED, why, probe.status, about_model=True)
+    return Finding(UNCLEAR, f"{why}: nothing to judge")
+
+
+def body_problem(ex: Exchange) -> str | None:
+    """What keeps an error answer's body from being OpenAI's error body, or it from keeping the server's
+    internals to itself; None when both hold."""
+    if ex.body is None and ex.not_json is not None:
+        return f"the error body is not JSON ({clip(ex.not_json, 60)})"
+    return error_body_problem(ex.body) or leak_problem(ex)
+
+
+@check
+def error_bodies(probe: Exchange, wrong_key: Exchange, malformed: Exchange, unknown_model: Exchange,
+                 streamed_invalid: Exchange) -> Finding:
+    """Every error answer the case meets, whatever its status (a wrong key, a body that is not JSON, an
+    unknown model, an invalid value in a streamed request), has OpenAI's error body and no server
+    internals in it. Whether each should be refused, and how, is other rows' business: an answered
+    request is only not an error to judge; none refused leaves nothing to judge.
+
+    Never REJECTED: a 5xx or a 429 carries a body like any other error, and the body is the claim.
+
+    Sample: "a streamed request with temperature 'hot' got HTTP 500: `error` is a str ('Internal Server
+    Error'), not an object with message, type, code"
+    """
+    if probe.transport_error or not probe.ok:
+        return plain_request_refused(probe)  # the errors may be the model's, not each request's
+    asked = {"a wrong key": wrong_key, "a body that is not JSON": malformed, "an unknown model id": unknown_model,
+             f"a streamed request with temperature {streamed_invalid.request.get('temperature')!r}": streamed_invalid}
+    errors = {what: ex for what, ex in asked.items() if not ex.transport_error and not ex.ok and ex.status}
+    if not errors:
+        return Finding(UNCLEAR, "none of the faulty requests got an error answer: no error body to judge")
+    for what, ex in errors.items():
+        if problem := body_problem(ex):
+            return Finding(ERROR, f"{what} got HTTP {ex.status}: {problem}")
+    seen = ", ".join(f"HTTP {ex.status}" for ex in errors.values())
+    unjudged = len(asked) - len(errors)
+    return Finding(HONOURED, f"every error answer ({seen}) is OpenAI's error body with no server internals"
+                             + (f"; {unjudged} faulty request(s) were answered, not refused (other rows' business)"
+                                if unjudged else ""))
+
+
+THROTTLED = 429
+BACK_OFF_HEADERS = ("retry-after", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
+
+
+def _rate_limit_headers(ex: Exchange) -> dict:
+    return {k: v for k, v in ex.headers.items() if k.startswith("x-ratelimit-") or k == "retry-after"}
+
+
+@check
+def back_off_signals(probe: Exchange) -> Finding:
+    """A throttled answer says how long to back off: a 429 with Retry-After or x-ratelimit-reset-*.
+    Judged only on a 429 that reached the case: the harness waits out and retries 429s (and never records
+    them), so a run usually meets none, and says so with the rate-limit headers its answers carried.
+
+    Sample: "a 429 came with nothing to back off by (no retry-after, x-ratelimit-reset-requests,
+    x-ratelimit-reset-tokens; headers: none)"
+    """
+    if probe.transport_error or probe.status is None:
+        return Finding(UNANSWERED, f"no answer came: {probe.transport_error}")
+    seen = _rate_limit_headers(probe)
+    shown = ", ".join(f"{k}: {v}" for k, v in sorted(seen.items())) or "none"
+    if not probe.ok and probe.status != THROTTLED:
+        return plain_request_refused(probe)
+    if probe.status != THROTTLED:
+        return Finding(UNCLEAR, f"no 429 reached this case (the harness waits out and retries throttled answers, "
+                                f"and never records them): nothing to judge; rate-limit headers of its answer: "
+                                f"{shown}", evidence={"rate_limit_headers": seen})
+    given = ", ".join(f"{k}: {v}" for k, v in sorted(seen.items()) if k in BACK_OFF_HEADERS and str(v).strip())
+    if not given:
+        return Finding(IGNORED, f"a 429 came with nothing to back off by (no {', '.join(BACK_OFF_HEADERS)}; "
+                                f"rate-limit headers: {shown})")
+    return Finding(HONOURED, f"the 429 says when to try again ({given})")

@@ -10,6 +10,7 @@ from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from ..schema import describe, schema
 from .common import client_problem, not_answered, not_json
+from .errors import plain_request_refused
 from .registry import check
 
 
@@ -248,3 +249,58 @@ def one_choice(probe: Exchange, streamed: Exchange) -> Finding:
         return Finding(ERROR, "no chunk of the stream carried a choice")
     return Finding(HONOURED, "exactly one choice (index 0) in the plain response, and at most that one in "
                              f"each of the {len(bodies)} streamed chunk(s)")
+
+
+# Headers a user can quote to the service when reporting a request: OpenAI's (the only one the openai
+# SDKs expose, as `_request_id` and on their errors), Anthropic's, and AWS's (Heroku runs on Bedrock).
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id")
+
+
+def _request_id_header(ex: Exchange) -> tuple[str, str] | None:
+    for name in REQUEST_ID_HEADERS:
+        if str(ex.headers.get(name) or "").strip():
+            return name, ex.headers[name]
+    return None
+
+
+def _exposed(ex: Exchange) -> str | None:
+    """The request id the client hands its user: on an answer, or on the exception it raised."""
+    view = ex.sdk
+    if view is None or view.sent_by != "sdk":
+        return None
+    return view.request_id or (view.exception or {}).get("request_id")
+
+
+@check
+def request_ids(probe: Exchange, streamed: Exchange, invalid: Exchange) -> Finding:
+    """Every answer, a plain one, a streamed one and an error, carries a request id header a user can log
+    and quote (x-request-id, request-id, x-amzn-requestid); the evidence says which, and whether the
+    client exposes it (the openai SDKs read x-request-id only). An answer that never came says nothing.
+
+    Sample: "the error answer (HTTP 400) carries no request id header (looked for x-request-id, request-id,
+    x-amzn-requestid, x-amz-request-id)"
+    """
+    answers = {"the plain answer": probe, "the streamed answer": streamed,
+               f"the error answer (HTTP {invalid.status})" if not invalid.ok else "the answer to the faulty request":
+               invalid}
+    silent = [what for what, ex in answers.items() if ex.transport_error or ex.status is None]
+    if silent:
+        return Finding(UNANSWERED, f"{silent[0]} never came: {answers[silent[0]].transport_error}")
+    if not probe.ok:  # the model itself may be refused: no answer of the model to look at
+        return plain_request_refused(probe)
+    found = {}
+    for what, ex in answers.items():
+        header = _request_id_header(ex)
+        if header is None:
+            return Finding(IGNORED, f"{what} carries no request id header (looked for {', '.join(REQUEST_ID_HEADERS)})")
+        found[what] = header
+    names = sorted({name for name, _ in found.values()})
+    exposed = [what for what, ex in answers.items() if _exposed(ex)]
+    client = _client(probe)
+    shown = (f"; {client} exposes it on {len(exposed)} of {len(answers)}" if exposed else
+             f"; {client} exposes none of them (the openai SDKs read x-request-id only)")
+    sample = next(iter(found.values()))
+    return Finding(HONOURED, f"every answer carries {' or '.join(names)} (e.g. {clip(sample[1], 40)}){shown}",
+                   evidence={"request_id_headers": {what: name for what, (name, _) in found.items()},
+                             "exposed_by_client": exposed})
+
