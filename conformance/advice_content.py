@@ -16,9 +16,12 @@ class ContentRules:
         count = len(value) if isinstance(value, list) else None
         found = [self.find(f"messages: {count} message(s)" if count is not None else f"messages: {shown(value)}",
                            "core.messages")]
-        if not isinstance(value, list):
+        if isinstance(value, Unknown):
             found.append(Finding("messages", "not read", "note", "the messages are built at run time: their images, "
                                  "roles and tool-call turns were not checked; check a log of them"))
+            return found
+        if not isinstance(value, list):
+            found.append(Finding("messages", "not an array", "change", "`messages` must be an array of messages"))
             return found
         seen_other, systems, parts_noted = False, 0, False
         for i, message in enumerate(value):
@@ -67,7 +70,7 @@ class ContentRules:
         url = image.get("url") if isinstance(image, dict) else image
         text = url.prefix if isinstance(url, Unknown) else url if isinstance(url, str) else ""
         kind = "base64" if text.startswith("data:") else "https URL" if text.startswith(("https:", "http:")) else \
-            "URL built at run time"
+            "URL built at run time" if isinstance(url, Unknown) else "no URL"
         param = f"{where} image ({kind})"
         claim = "models.{model}.vision"
         if self.model is None:

@@ -21,10 +21,9 @@ from .errors import ConformanceError
 from .observations import HEROKU, load_observations
 
 DEFAULT_RESULTS = Path("reports/results.json")
-# The suite's docs tables: in the working folder (a clone), else beside the package (an editable install).
-DOCS = next((p for p in (Path("cases/docs-tables.yaml"),
-                         Path(__file__).resolve().parent.parent / "cases" / "docs-tables.yaml") if p.is_file()),
-            Path("cases/docs-tables.yaml"))
+# The suite's docs tables: beside the package (a clone, an editable install), else in the working folder.
+BESIDE_THE_PACKAGE = Path(__file__).resolve().parent.parent / "cases" / "docs-tables.yaml"
+DOCS = Path("cases/docs-tables.yaml")
 MARKS = {"ok": "✓", "note": "·", "check": "?", "change": "✗"}
 RECORD_HEROKU = "python3 -m nox -s record -- --target heroku"
 
@@ -38,13 +37,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-results", action="store_true", help="answer from the docs alone, with no observations")
     p.add_argument("--target", help="the results' target to read (default: heroku when present, else the first)")
     p.add_argument("--model", help="the model id of call sites whose model is not a literal (os.getenv(...))")
-    p.add_argument("--docs", type=Path, default=DOCS, help="the docs tables (default: the suite's own)")
+    p.add_argument("--docs", type=Path, help=f"the docs tables (default: the suite's own, {DOCS})")
     p.add_argument("--json", action="store_true", help="print JSON for machines instead of text")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.docs = args.docs or (BESIDE_THE_PACKAGE if BESIDE_THE_PACKAGE.is_file() else DOCS)
     try:
         requests = [request for path in args.files for request in read_requests(path)]
         docs = load_docs(args.docs)
@@ -82,12 +82,16 @@ def source_lines(args, docs, observations) -> list[str]:
     return lines
 
 
+VERDICT_WORDS = {"agrees": "agrees with the docs", "differs": "differs from the docs"}
+
+
 def observed_text(finding) -> str:
     o = finding.observed
     if o is None:
         return "not observed"
     where = "Heroku" if o.target == HEROKU else o.target
-    return f"{o.verdict} on {where}" + (f" ({o.count} results)" if o.count > 1 else "")
+    return f"observed on {where}: {VERDICT_WORDS.get(o.verdict, o.verdict)}" + (
+        f" ({o.count} results)" if o.count > 1 else "")
 
 
 def text_report(args, docs, observations, reviews, status) -> list[str]:
@@ -98,8 +102,11 @@ def text_report(args, docs, observations, reviews, status) -> list[str]:
             lines.append(f"  {MARKS[f.severity]} {f.param} — {f.level}; {observed_text(f)}")
             if f.advice:
                 lines.append(f"      {f.advice}")
-            if f.observed and f.observed.link and f.severity != "ok":
-                lines.append(f"      evidence: {f.observed.link}")
+            if f.observed and f.severity != "ok":
+                if f.observed.verdict in ("differs", "inconclusive") and f.observed.reason:
+                    lines.append(f"      observed: {f.observed.reason}")
+                if f.observed.link:
+                    lines.append(f"      evidence: {f.observed.link}")
     counts = {s: sum(1 for r in reviews if r.severity == s) for s in MARKS}
     lines += ["", f"{len(reviews)} request(s): {counts['ok'] + counts['note']} fine, {counts['change']} to change, "
                   f"{counts['check']} to check. Exit status {status}."]
@@ -108,7 +115,7 @@ def text_report(args, docs, observations, reviews, status) -> list[str]:
 
 def as_json(args, docs, observations, reviews, status) -> dict:
     return {
-        "docs": {"captured": docs.data.get("source", {}).get("captured")},
+        "docs": {"path": str(args.docs), "captured": docs.data.get("source", {}).get("captured")},
         "observations": None if observations is None else {
             "results": str(observations.path), "target": observations.target, "heroku": observations.is_heroku},
         "requests": [r.as_dict() for r in reviews],
