@@ -6,6 +6,7 @@ does not spell out), check (the docs promise only part of it, say nothing, or it
 the source does not name), change (documented not to work on Heroku, or observed not to).
 """
 import difflib
+import json
 from dataclasses import dataclass, field
 
 from .app_requests import AppRequest, Unknown
@@ -63,6 +64,9 @@ def shown(value) -> str:
     if isinstance(value, str):
         return repr(value) if len(value) <= 40 else repr(value[:39] + "…")
     if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, default=lambda v: f"`{v.text}`")
+        if len(text) <= 40:
+            return text
         return "{…}" if isinstance(value, dict) else f"[{len(value)} item(s)]"
     return str(value)
 

@@ -99,6 +99,9 @@ class ContentRules:
             column.advice = (f"{self.model} has no extended thinking: `extended_thinking` is refused or ignored; use "
                              f"{with_thinking}")
             return [column]
+        if column.level == "Optional":
+            column.advice = (f"extended thinking is Optional on {self.model} (\"available in some form\"): it may "
+                             f"answer without reasoning; for thinking you can rely on, use {with_thinking}")
         if not isinstance(value, dict):
             return [column]
         found = [column] if column.severity != "ok" else []

@@ -125,8 +125,9 @@ class RequestReview(ContentRules):
         found = [self.find(f"stop: {shown(value)}", "core.stop")]
         stops = value if isinstance(value, list) else [value]
         if any(isinstance(s, str) and s and not s.strip() for s in stops):
-            found.append(self.find("stop: whitespace only", "requests.stop-whitespace",
-                                   "a stop of whitespace only is honoured or refused cleanly, never a server error"))
+            found.append(self.find("stop: whitespace only", "requests.stop-whitespace", severity="note",
+                                   advice="a stop of whitespace only may be refused (a 4xx) rather than honoured: "
+                                          "the docs imply no more than a clean refusal"))
         return found
 
     def p_stream_options(self, value) -> list[Finding]:

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def source_lines(args, docs, observations) -> list[str]:
     captured = docs.data.get("source", {}).get("captured", "?")
-    lines = [f"Documented levels: Heroku's docs tables ({args.docs}, captured {captured})."]
+    lines = [f"Documented levels: Heroku's docs tables ({near(args.docs)}, captured {captured})."]
     if observations is None:
         lines.append("Observed verdicts: none (--no-results): only what the docs say.")
     elif observations.is_heroku:
@@ -80,6 +80,14 @@ def source_lines(args, docs, observations) -> list[str]:
     if observations is not None and observations.page_ids is None:
         lines.append(f"No report beside {observations.path}: evidence links are left out.")
     return lines
+
+
+def near(path: Path) -> Path:
+    """A path as short as it can be said: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 VERDICT_WORDS = {"agrees": "agrees with the docs", "differs": "differs from the docs"}
@@ -119,6 +127,7 @@ def as_json(args, docs, observations, reviews, status) -> dict:
         "observations": None if observations is None else {
             "results": str(observations.path), "target": observations.target, "heroku": observations.is_heroku},
         "requests": [r.as_dict() for r in reviews],
+        "counts": {severity: sum(1 for r in reviews if r.severity == severity) for severity in MARKS},
         "exit_status": status,
     }
 
