@@ -11,6 +11,7 @@ differ on Heroku), 2 for bad input (one line naming the file and line).
 """
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,10 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     reviewer = Reviewer(docs, observations, args.model, openai_request_params())
     reviews = [reviewer.review(request) for request in requests]
     status = 1 if any(r.severity in GATING for r in reviews) else 0
-    if args.json:
-        print(json.dumps(as_json(args, docs, observations, reviews, status), ensure_ascii=False, indent=1))
-    else:
-        print("\n".join(text_report(args, docs, observations, reviews, status)))
+    text = json.dumps(as_json(args, docs, observations, reviews, status), ensure_ascii=False, indent=1) \
+        if args.json else "\n".join(text_report(args, docs, observations, reviews, status))
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` closed the pipe: the status still says what was found
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return status
 
 
