@@ -16,8 +16,9 @@ SDK_OPTIONS = {"extra_headers", "extra_query", "timeout"}
 def python_requests(path: Path, text: str) -> list[AppRequest]:
     try:
         tree = ast.parse(text, filename=str(path))
-    except SyntaxError as err:
-        raise ConformanceError(f"{path}:{err.lineno}: not Python: {err.msg}") from None
+    except (SyntaxError, ValueError) as err:  # ValueError: a null byte, on some Pythons
+        line = f":{err.lineno}" if getattr(err, "lineno", None) else ""
+        raise ConformanceError(f"{path}{line}: not Python: {getattr(err, 'msg', None) or err}") from None
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and chat_method(node.func)]
     return [request_of(path, call) for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset))]
 
