@@ -87,7 +87,7 @@ class Reviewer:
     # ---- levels ---------------------------------------------------------------------------------
 
     def finding(self, param: str, claim_id: str, model: str | None, client: str | None, advice: str = "",
-                severity: str | None = None) -> Finding:
+                severity: str | None = None, case: str | None = None) -> Finding:
         """A finding on a claim: its level for the model (every model's, when the model is not known),
         the observed verdict, and the severity its promise (or the caller) gives it."""
         if model is None:
@@ -105,7 +105,7 @@ class Reviewer:
             claim_id, level, promise = claim.id, claim.level, claim.promise
         severity = severity or SEVERITY_OF_PROMISE.get(promise, "check")
         advice = advice or default_advice(param, level, promise, severity)
-        return self._observed(Finding(param, level, severity, advice, claim_id), claim_id, model, client)
+        return self._observed(Finding(param, level, severity, advice, claim_id), claim_id, model, client, case)
 
     def levels_across(self, claim_id: str) -> dict[str, list[str]]:
         """{level: [model ids]} of a claim over every model of the docs' model table."""
@@ -114,10 +114,11 @@ class Reviewer:
             out.setdefault(self.docs.claim_for(claim_id, model).level, []).append(model)
         return out
 
-    def _observed(self, finding: Finding, claim_id: str, model: str | None, client: str | None) -> Finding:
+    def _observed(self, finding: Finding, claim_id: str, model: str | None, client: str | None,
+                  case: str | None = None) -> Finding:
         if self.observations is None or model is None:
             return finding
-        finding.observed = self.observations.of(claim_id, model, client)
+        finding.observed = self.observations.of(claim_id, model, client, case)
         if finding.observed and finding.observed.verdict == "differs" and self.observations.is_heroku:
             finding.severity = "change"
             known = f" (a known difference: {finding.observed.known})" if finding.observed.known else ""

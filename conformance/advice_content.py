@@ -76,12 +76,17 @@ class ContentRules:
         if self.model is None:
             return self.find(param, claim, f"vision depends on the model: only "
                                            f"{', '.join(self.r.models_with('vision', HAS_FEATURE))} read images")
-        found = self.find(param, claim)
+        by_url = kind != "base64"
+        found = self.find(param, claim, case="url" if by_url else "!url")  # the verdict of images sent so
         if found.level in HAS_FEATURE:
-            if kind != "base64":
-                found.severity = "note"
-                found.advice = ("documented (\"base64 format or via URLs\"), but only base64 images were observed "
-                                "(the suite sends no URL a real host would serve)")
+            if by_url:
+                observed = self.r.observations is not None and self.r.observations.has_case(found.claim, self.model,
+                                                                                            "url")
+                found.severity = "note" if found.severity == "ok" else found.severity  # a difference stays one
+                found.advice = ("documented (\"base64 format or via URLs\"): the URL must be one the server can fetch "
+                                "(public, not expiring); " + ("the verdict is of images sent by URL" if observed else
+                                                             "only images sent as base64 were observed")
+                                + (f"; {found.advice}" if found.advice else ""))
             return found
         found.advice = (f"{self.model} has no vision: the image is not read (refused, or answered without it); use "
                         f"{' or '.join(self.r.models_with('vision', HAS_FEATURE)[:3])}")

@@ -29,8 +29,9 @@ class RequestReview(ContentRules):
         self.r, self.request, self.body = reviewer, request, request.body
         self.model: str | None = None
 
-    def find(self, param: str, claim: str, advice: str = "", severity: str | None = None) -> Finding:
-        return self.r.finding(param, claim, self.model, self.request.client, advice, severity)
+    def find(self, param: str, claim: str, advice: str = "", severity: str | None = None,
+             case: str | None = None) -> Finding:
+        return self.r.finding(param, claim, self.model, self.request.client, advice, severity, case)
 
     def run(self) -> Review:
         model_finding, text = self.model_param()

@@ -44,16 +44,24 @@ class Observations:
     def is_heroku(self) -> bool:
         return self.target == HEROKU
 
-    def of(self, claim: str, model: str | None, client: str | None = None) -> Observation | None:
+    def of(self, claim: str, model: str | None, client: str | None = None, case: str | None = None
+           ) -> Observation | None:
         """The observation of a claim (`table.row` or `table.row/variant`) for a model; a row's
         variants are looked at when the claim names none of them. Results through the request's own
-        client are preferred, where there are any."""
+        client, and of cases whose id holds `case` (`url`: images sent by URL; `!url`: the others),
+        are preferred where there are any."""
         found = self.by_cell.get((claim, model), [])
         if not found and "/" not in claim:
             found = [r for (row, m), rs in self.by_cell.items() if m == model and row.startswith(claim + "/")
                      for r in rs]
+        if case:
+            wanted, keep = case.lstrip("!"), not case.startswith("!")
+            found = [r for r in found if (wanted in r["case_id"]) == keep] or found
         mine = [r for r in found if client and sdk_name(r) == client]
         return self._summary(mine or found, claim, model)
+
+    def has_case(self, claim: str, model: str, case: str) -> bool:
+        return any(case in r["case_id"] for r in self.by_cell.get((claim, model), []))
 
     def of_any_model(self, claim: str) -> Observation | None:
         """A claim about no particular model (the error for an unknown model id): the first model's."""

@@ -59,7 +59,7 @@ def test_the_migration_log_gets_plain_advice_per_parameter_and_exits_1(capsys):
     # Vision: base64 on a vision model is fine; an https URL is documented but never observed; haiku has none.
     assert finding(data, ":3", "messages[0].content[1] image (base64)")["severity"] == "ok"
     url = finding(data, ":4", "messages[0].content[1] image (https URL)")
-    assert url["severity"] == "note" and "only base64 images were observed" in url["advice"]
+    assert url["severity"] == "note" and "only images sent as base64 were observed" in url["advice"]
     blind = finding(data, ":5", "messages[0].content[1] image")
     assert (blind["level"], blind["severity"]) == ("✗", "change")
     assert blind["advice"].startswith("claude-4-5-haiku has no vision: the image is not read")
@@ -221,8 +221,9 @@ def test_a_source_tree_is_read_without_its_dependencies(tmp_path, capsys):
 
 # ---- observations: a results file's verdicts, and links to their cells ----------------------------
 
-def result(target, row, model, verdict, reason="because"):
-    return Result(target=target, mode="live", model=model, case_id=row, test_id=f"x::{row}[{model}]", row=row,
+def result(target, row, model, verdict, reason="because", case=None):
+    case = case or row
+    return Result(target=target, mode="live", model=model, case_id=case, test_id=f"x::{case}[{model}]", row=row,
                   table=row.split(".")[0], documented="Full", observed="honoured", verdict=verdict, reason=reason)
 
 
@@ -302,3 +303,18 @@ def test_any_json_values_get_findings_never_an_exception(body, model):
     review = Reviewer(DOCS, None, None, openai_request_params()).review(request)
     assert review.findings and all(f.severity in SEVERITIES for f in review.findings)
     json.dumps(review.as_dict())
+
+
+def test_an_image_by_url_gets_the_verdict_of_images_sent_by_url(tmp_path, capsys):
+    vision = "models.claude-4-5-sonnet.vision"
+    path = write_results(tmp_path, [
+        result("heroku", vision, "claude-4-5-sonnet", "agrees", case="vision-colour"),
+        result("heroku", vision, "claude-4-5-sonnet", "differs", "the same answer for both images",
+               case="vision-colour-url")])
+    _, data = as_json(capsys, CORPUS / "migration.jsonl", "--results", path)
+    base64 = finding(data, ":3", "messages[0].content[1] image (base64)")
+    assert (base64["severity"], base64["observed"]["verdict"]) == ("ok", "agrees")
+    url = finding(data, ":4", "messages[0].content[1] image (https URL)")
+    assert (url["severity"], url["observed"]["verdict"]) == ("change", "differs")
+    assert "the verdict is of images sent by URL" in url["advice"]
+    assert "Heroku was observed to differ from its docs here: the same answer for both images" in url["advice"]
