@@ -145,6 +145,15 @@ def report(session):
 
 
 @nox.session
+def check(session):
+    """Will my code work on Heroku? `-- FILE...` (request logs as JSON lines, or Python/JS/TS files or
+    trees with OpenAI SDK call sites): each parameter's documented level, observed verdict and what to
+    change; exit 1 when something must change or be checked, 2 for bad input. Offline."""
+    session.install("-e", ".")
+    session.run("python", "-m", "conformance.check", *session.posargs)
+
+
+@nox.session
 def publish(session):
     """Write a static site: `-- [results.json ...] [--out site] [--baseline OLD.json]` (index.html, the
     results files, badge.svg), ready for any static host."""
