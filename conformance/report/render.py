@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..atomic import write_text_atomic
 from ..docs import applies, marks_of, row_level
 from ..results import sdk_name, totals_of
-from ..row_decisions import roll_up
+from ..row_decisions import ROLLED_UP, roll_up
 from .diff import KINDS, Change
 from .labels import host_of, host_warning, provenance_warning, recorded_when, when
 
@@ -429,7 +429,7 @@ def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict
                 key, into = (t["index"], r["row"], r.get("observed", "")), contradictions
             elif r["verdict"] == "differs":
                 key, into = (t["index"], r["row"]), differs
-            elif r["verdict"] in ("inconclusive", "not recorded"):
+            elif r["verdict"] in ("inconclusive", "not recorded") and r.get("case_id") != ROLLED_UP:
                 key, into = (t["index"], r["row"], r["verdict"], r.get("observed", "")), undecided
             else:
                 continue
@@ -546,8 +546,8 @@ def build_view(documents: list[dict], sources: list[list[str]] | None = None, ch
         t["counts"] = cell_counts(tables, t)
     models = list(dict.fromkeys(m for t in targets for m in t["models"]))
     # Whether the page holds any answer of Heroku's own (recorded or live): without one, it says so first.
-    observed_heroku = any(t["name"] == "heroku" and any(r["verdict"] != "not recorded" for r in t["results"])
-                          for t in targets)
+    observed_heroku = any(t["name"] == "heroku" and any(r["verdict"] != "not recorded" and r.get("case_id") != ROLLED_UP
+                                                        for r in t["results"]) for t in targets)
     other_docs = [t["name"] for t, doc in zip(targets, documents, strict=True) if doc["docs"] != docs]
     return {
         "other_docs": other_docs, "observed_heroku": observed_heroku,
