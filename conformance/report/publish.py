@@ -11,9 +11,9 @@ from xml.sax.saxutils import escape
 from ..atomic import write_text_atomic
 from ..errors import ConformanceError
 from ..results import read_results
-from .cli import DEFAULT_RESULTS, by_target
+from .cli import DEFAULT_RESULTS, by_target, no_cycle_collection
 from .diff import compare
-from .render import build_view, render_view
+from .render import build_view, write_view
 
 CHAR_WIDTH = 6.6  # px per character of 11px Verdana, near enough for a badge
 
@@ -67,7 +67,7 @@ def publish(paths: list[str], out: Path, baseline: str | None = None) -> list[Pa
         shutil.copyfile(path, copies[path])
     site_sources = [[f"results/{copies[name].name}" for name in group] for group in sources]
     view = build_view(documents, site_sources, changes, baseline and Path(baseline).name)
-    write_text_atomic(out / "index.html", render_view(view))
+    write_view(view, out / "index.html")
     written = [out / "index.html", *copies.values()]
     write_text_atomic(out / "badge.svg", badge_for(view["targets"][0]))
     written.append(out / "badge.svg")
@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", help="a previous run's results file: the page lists what changed")
     args = parser.parse_args(argv)
     try:
-        written = publish(args.results or [DEFAULT_RESULTS], args.out, args.baseline)
+        with no_cycle_collection():
+            written = publish(args.results or [DEFAULT_RESULTS], args.out, args.baseline)
     except ConformanceError as err:
         print(f"conformance-publish: {err}", file=sys.stderr)
         return 2
