@@ -349,6 +349,14 @@ def test_publish_writes_a_site_with_the_results_and_a_badge(tmp_path):
     assert left == ["badge-reference.svg", "badge.svg", "index.html", "notes.txt", "results", "results/01-ref.json"]
 
 
+def test_a_verdicts_accessible_name_says_its_row_model_and_target():
+    html = render(doc([result("core.stop", "m1", "differs", known="a known difference"),
+                       result("models.claude-4-5-haiku.vision", "claude-4-5-haiku", "agrees")],
+                      models=("m1", "claude-4-5-haiku")))
+    assert 'aria-label="stop: differs (known difference) on m1, t; open the evidence"' in html
+    assert 'aria-label="Claude 4.5 Haiku, Vision: agrees on claude-4-5-haiku, t; open the evidence"' in html
+
+
 def badge_colour(svg: str) -> str:
     return re.findall(r'fill="(#[0-9a-f]+)"', svg)[1]  # the label's grey, then the message's colour
 
