@@ -1,6 +1,8 @@
 """The report in a real browser: headless Chromium (Debian's package) through Playwright. The tables
-match the docs' rows, a click opens the right evidence, the filters hide and show the right rows,
-hostile content stays text, the page asks nothing of the network, and it prints."""
+match the docs' rows, a click opens the right evidence, the filters hide and show the right rows
+(and say when a table has none left), hostile content stays text, the page asks nothing of the
+network, it prints, each verdict is named by its row, and it reads on a phone, a tablet and a desktop
+(screenshots in reports/screenshots/). Its speed: tests/test_report_browser_speed.py."""
 import json
 from pathlib import Path
 
