@@ -34,13 +34,14 @@ BUDGET_S = 2.0
 
 
 def many_results(count: int = 10_000) -> dict:
-    """`count` results over every row of the docs' tables and 8 models, each with a request and a
-    response body about the size of a real one (a 10,000-result page of a real run is ~30 MB)."""
+    """`count` results over every row of the docs' tables and 8 models, each with a request, a
+    response and a client's view about the size of a real one's: the page is ~30 MB, as a page of
+    10,000 results copied from a real replay is."""
     rows = [f"{t['id']}.{r['id']}" for t in DOCS.data["tables"] if t["kind"] != "models" for r in t["rows"]]
     results = []
     for i in range(count):
         row, model = rows[i % len(rows)], MODELS[(i // len(rows)) % len(MODELS)]
-        text = f"answer {i}: " + "1, 2, 3, 4, 5, " * 20
+        text = f"answer {i}: " + "1, 2, 3, 4, 5, " * 40
         exchange = {"role": "probe", "status": 200, "summary": f"HTTP 200, text={text[:60]!r}",
                     "request_id": f"req-{i:06d}",
                     "request": {"model": model, "max_tokens": 100, "messages": [
@@ -49,7 +50,8 @@ def many_results(count: int = 10_000) -> dict:
                     "response": {"id": f"chatcmpl-{i}", "object": "chat.completion", "created": 1764000000,
                                  "model": model, "choices": [{"index": 0, "finish_reason": "stop",
                                                               "message": {"role": "assistant", "content": text}}],
-                                 "usage": {"prompt_tokens": 60, "completion_tokens": 80, "total_tokens": 140}}}
+                                 "usage": {"prompt_tokens": 60, "completion_tokens": 80, "total_tokens": 140}},
+                    "client": {"outcome": "returned", "finish_reason": "stop", "text": text}}
         results.append(Result(target="reference", mode="replay", model=model, case_id=row.split(".")[1],
                               test_id=f"cases/x.yaml::{row}[{model}]", row=row, table=row.split(".")[0],
                               documented="Full", observed="honoured", verdict=VERDICTS[i % len(VERDICTS)],
