@@ -252,9 +252,16 @@ def test_readable_on_a_phone_a_tablet_and_a_desktop(browser, report_file, screen
     summary, panel = opened.locator("summary").bounding_box(), opened.locator(".ev-body").bounding_box()
     bar = page.locator("#filters").bounding_box()
     assert summary["y"] >= bar["y"] + bar["height"] or summary["y"] + summary["height"] <= bar["y"]
-    if screen == "phone":  # a sheet along the bottom of the screen
+    if screen == "phone":  # a sheet along the bottom of the screen, the tapped cell in sight above it
         assert panel["x"] == 0 and panel["width"] == width
         assert panel["y"] + panel["height"] == pytest.approx(height, abs=1)
+        opened.locator("button.close").click()
+        low = cell(page, "reference", "m1", "core.top_p").locator("summary")
+        low.evaluate("e => e.scrollIntoView({block: 'end'})")  # a cell the sheet would cover
+        low.click()
+        opened = page.locator("details.ev[open]")
+        summary, panel = opened.locator("summary").bounding_box(), opened.locator(".ev-body").bounding_box()
+        assert summary["y"] + summary["height"] <= panel["y"]
     else:  # under the cell, inside the screen
         assert panel["y"] == pytest.approx(summary["y"] + summary["height"] + 4, abs=3)
         assert panel["x"] >= 0 and panel["x"] + panel["width"] <= width
