@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.docs import load_docs
-from conformance.report.render import render
+from conformance.report.render import params_key, render
 from conformance.results import Result, document, parse_json
 from conformance.schema import fast_validator, first_error, is_valid_fast, schema
 
@@ -93,3 +93,9 @@ def test_the_bodies_block_reads_back_as_the_same_values_and_holds_no_markup():
 @pytest.mark.parametrize("raw", [b'{"a": NaN}', b'{"a": 1}'])
 def test_what_orjson_refuses_json_still_reads(raw):
     assert parse_json(raw) == json.loads(raw)
+
+
+def test_explored_values_equal_in_python_but_not_in_json_are_two_probes():
+    keys = [params_key(p) for p in ({"t": 1}, {"t": 1.0}, {"t": True}, {"t": "1"}, {"t": [1]}, {"t": [True]})]
+    assert len(set(keys)) == len(keys)
+    assert params_key({"a": 1, "b": 2}) == params_key({"b": 2, "a": 1})

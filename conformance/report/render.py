@@ -184,11 +184,23 @@ def range_text(param: str, observed: dict) -> str | None:
         return f"{param}: {pretty(observed)}"
 
 
+SCALARS = (str, int, float, bool, type(None))
+
+
+def params_key(params: dict) -> object:
+    """The same value for the same explored values, and never for others: their sorted pairs, each
+    with its value's type (1, 1.0 and True are equal in Python, not in JSON), when every value is a
+    plain one (the usual case, and cheap); else their JSON with sorted keys."""
+    if all(isinstance(v, SCALARS) for v in params.values()):
+        return tuple(sorted((k, v.__class__.__name__, v) for k, v in params.items()))
+    return json.dumps(params, sort_keys=True)
+
+
 def result_view(r: dict, shown: set, bodies: Bodies, client_label=sdk_name) -> dict:
     """A result's evidence; the requests of a probe already shown in the same cell are not repeated."""
     evidence = r.get("evidence") or {}
     params = r.get("params") or {}
-    probe = (client_label(r), r.get("test_id"), json.dumps(params, sort_keys=True) if params else "")
+    probe = (client_label(r), r.get("test_id"), params_key(params))
     repeat = probe in shown
     shown.add(probe)
     provenance = evidence.get("provenance") or {}
@@ -334,6 +346,8 @@ def labeller(results: list[dict]):
     for r in results:
         versions[sdk_name(r)].add((r.get("sdk") or {}).get("version"))
     several = {name for name, found in versions.items() if len(found) > 1}
+    if not several:  # the usual case: the name alone, asked three times per result
+        return sdk_name
     return lambda r: f"{sdk_name(r)} {(r.get('sdk') or {}).get('version')}" if sdk_name(r) in several else sdk_name(r)
 
 
