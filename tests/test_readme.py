@@ -70,3 +70,33 @@ def test_readme_is_short():
 
 def test_the_what_is_checked_page_is_in_step_with_the_data():
     assert what_is_checked.main(["--check"]) == 0, "run python -m conformance.what_is_checked"
+
+
+def test_the_reference_server_command_serves_on_loopback():
+    """`nox -s reference-server -- --port N` runs this: it must start with the package's own
+    dependencies and answer (the command README showed before ended in ModuleNotFoundError)."""
+    import json
+    import subprocess
+    import sys
+    import urllib.request
+
+    server = subprocess.Popen([sys.executable, "-m", "reference_server", "--port", "0"], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        line = server.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        with urllib.request.urlopen(line.split("listening on ", 1)[1].strip() + "/available-models",
+                                    timeout=30) as answer:
+            assert any(m["model_id"] == "claude-4-5-haiku" for m in json.loads(answer.read()))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_parallel_live_run_as_readme_shows_it_works(suite, reference_server):
+    """README's live runs pass `-n N`: pytest-xdist comes with the package, in every session."""
+    run = suite.run("--mode", "live", "--base-url", reference_server(), "--models=claude-4-5-haiku", "-n", "2",
+                    "-k", "stop")
+    assert run.code == 0, run.output
+    assert run.results["results"] and all(r["verdict"] == "agrees" for r in run.results["results"]
+                                          if r["row"].startswith("core.stop")), run.output

@@ -338,8 +338,12 @@ def test_publish_writes_a_site_with_the_results_and_a_badge(tmp_path):
     (tmp_path / "heroku.json").write_text(json.dumps(other))
     written = publish([str(tmp_path / "ref.json"), str(tmp_path / "heroku.json")], tmp_path / "site")
     names = sorted(p.relative_to(tmp_path / "site").as_posix() for p in written)
-    assert names == ["badge-heroku.svg", "badge-reference.svg", "badge.svg", "index.html",
+    assert names == ["badge-heroku.svg", "badge-reference.svg", "badge.svg", "images/blue.jpg", "images/blue.png",
+                     "images/not-an-image.txt", "images/red.jpg", "images/red.png", "index.html",
                      "results/01-ref.json", "results/02-heroku.json"]
+    # the images the cases by URL send, for --image-base-url https://<site>/images
+    from conformance.images import solid_png
+    assert (tmp_path / "site" / "images" / "red.png").read_bytes() == solid_png((255, 0, 0))
     badge = (tmp_path / "site" / "badge-heroku.svg").read_text()
     assert "Heroku docs: 1 agree / 1 differ" in badge and badge.startswith("<svg")
     # badge.svg is every target's together, each named: another server's results never pass as Heroku's
@@ -350,7 +354,10 @@ def test_publish_writes_a_site_with_the_results_and_a_badge(tmp_path):
     (tmp_path / "site" / "notes.txt").write_text("the user's own file")
     publish([str(tmp_path / "ref.json")], tmp_path / "site")
     left = sorted(p.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site").rglob("*"))
-    assert left == ["badge-reference.svg", "badge.svg", "index.html", "notes.txt", "results", "results/01-ref.json"]
+    images = ["images", "images/blue.jpg", "images/blue.png", "images/not-an-image.txt", "images/red.jpg",
+              "images/red.png"]
+    assert left == ["badge-reference.svg", "badge.svg", *images, "index.html", "notes.txt", "results",
+                    "results/01-ref.json"]
 
 
 def test_a_verdicts_accessible_name_says_its_row_model_and_target():

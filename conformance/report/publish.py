@@ -64,6 +64,20 @@ def badge_for(targets: list[dict]) -> str:
     return badge_svg(label, f"{agrees} agree / {differs} differ{note}", state)
 
 
+def write_images(folder: Path) -> list[Path]:
+    """The suite's images for the cases by URL (red.png, blue.png, red.jpg, blue.jpg, ...): a scheduled
+    run against a remote target can use its own site, `--image-base-url https://<site>/images`."""
+    from ..image_host import IMAGES
+
+    folder.mkdir(exist_ok=True)
+    written = []
+    for name, (_, data) in IMAGES.items():
+        path = folder / name.lstrip("/")
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
 def safe_name(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "target"
 
@@ -96,6 +110,7 @@ def publish(paths: list[str], out: Path, baseline: str | None = None) -> list[Pa
         path = out / f"badge-{safe_name(target['name'])}.svg"
         write_text_atomic(path, badge_for([target]))
         written.append(path)
+    written += write_images(out / "images")
     for path in written:
         path.chmod(0o644)  # a static host serves what it can read
     return written
