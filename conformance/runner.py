@@ -104,7 +104,9 @@ class Runner:
 
     def _send(self, planned: PlannedRequest) -> Exchange:
         self.recorder.expect_refusal(planned.refusal_expected)  # its server error is recorded, as the observation
-        exchange = self.client.send(planned.body, planned.transport, planned.refusal_expected)
+        # A server error that outlasts every retry is the server's answer: recorded, so replay judges it too.
+        exchange = self.client.send(planned.body, planned.transport, planned.refusal_expected,
+                                    before_last_retry=lambda: self.recorder.expect_refusal(True))
         exchange.role, exchange.refusal_expected = planned.role, planned.refusal_expected
         if exchange.status == 401 and not planned.deliberate:
             raise AuthenticationFailed(f"the server refused the API key (HTTP 401: {exchange.error_message})")

@@ -607,3 +607,18 @@ def not_an_api(status: int, content_type: str = "text/html", text: str = "<!DOCT
 class ThrottlesHerokuStyle(ThrottlesSilently):
     """429 with only Heroku's draft reset header, as a duration (no Retry-After): unusual, but enough to back off."""
     back_off_headers = {"x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "1m30s"}
+
+
+class ImagesGet500(Base):
+    """Answers text; any image part gets a 500 every time, as llama-server without a vision projector
+    does. Counts the image requests."""
+    images = 0
+
+    def do_POST(self):
+        body = self.body()
+        content = (body.get("messages") or [{}])[-1].get("content")
+        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "image_url" for p in content):
+            ImagesGet500.images += 1
+            return self.send_json(500, {"error": {"message": "image input is not supported", "type": "server_error",
+                                                  "code": 500}})
+        self.send_json(200, completion(body.get("model"), "It is not an image question."))

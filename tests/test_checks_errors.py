@@ -120,7 +120,8 @@ class StubClient:
     def __init__(self, unknown: Exchange):
         self.unknown, self.sent = unknown, []
 
-    def send(self, body: dict, transport: dict | None = None, refusal_expected: bool = False) -> Exchange:
+    def send(self, body: dict, transport: dict | None = None, refusal_expected: bool = False,
+             before_last_retry=None) -> Exchange:
         self.sent.append(body)
         return answered(body["model"]) if body["model"].startswith("claude") else self.unknown
 

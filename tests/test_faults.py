@@ -296,3 +296,21 @@ def test_a_server_out_of_quota_on_every_model_gets_no_more_requests_and_the_run_
     assert CountsThrottles.count < 3 * 60  # far fewer than the plan
     reasons = [r["reason"] for r in run.results["results"]]
     assert any("not sent: every model answered HTTP 429" in reason for reason in reasons)
+
+
+def test_a_server_error_that_outlasts_every_retry_is_recorded_and_replays_to_the_same_verdict(suite, fake):
+    """A 5xx to an ordinary request is retried (it may pass); one that every retry gets is the
+    server's answer: recorded, so replay judges what the live run judged instead of 'not recorded'."""
+    from fake_servers import ImagesGet500
+
+    ImagesGet500.images = 0
+    url = fake(ImagesGet500)
+    args = ("--target", "noimg", "--models=m", "--features", "vision=false")
+    recorded = suite.run("--mode", "record", "--base-url", url, *args, select="vision.yaml::vision-colour",
+                         env={"OPENAI_API_KEY": "k-123456"})
+    (live,) = recorded.results["results"]
+    assert ImagesGet500.images == 6  # each of the two images, retried twice
+    replayed = suite.run(*args, select="vision.yaml::vision-colour")
+    (again,) = replayed.results["results"]
+    assert (again["verdict"], again["status"]) == (live["verdict"], live["status"]) == ("differs", 500), again
+    assert "not recorded" not in again["reason"]

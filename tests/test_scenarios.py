@@ -126,7 +126,8 @@ class FakeClient:
     def __init__(self, calls: bool):
         self.calls, self.sent = calls, []
 
-    def send(self, body: dict, transport: dict | None = None, refusal_expected: bool = False) -> Exchange:
+    def send(self, body: dict, transport: dict | None = None, refusal_expected: bool = False,
+             before_last_retry=None) -> Exchange:
         self.sent.append(body)
         if body["messages"][-1]["role"] == "tool":
             return answer_to(body, content="It is foggy in Paris, 17 degrees.", calls=[])

@@ -138,12 +138,14 @@ class Sender:
         """The client, as results name it."""
         return {"name": self.client.name, "version": self.client.version}
 
-    def send(self, request: dict, transport: dict | None = None, refusal_expected: bool = False) -> Exchange:
+    def send(self, request: dict, transport: dict | None = None, refusal_expected: bool = False,
+             before_last_retry=None) -> Exchange:
         """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}), raw
         body bytes instead of the JSON request ({"raw_body": "..."}), or another path of the API
         ({"path": "/batches", "method": "GET"}: the body is sent with POST, none with GET).
         `refusal_expected`: the suite made the request invalid on purpose, so a server error is its
-        answer, not an outage to retry; a 429 is retried all the same."""
+        answer, not an outage to retry; a 429 is retried all the same. `before_last_retry` is called
+        before the last retry: a server error that outlasts every retry is the answer (recorded)."""
         transport = transport or {}
         unknown = set(transport) - set(TRANSPORTS)
         if unknown:
@@ -160,6 +162,8 @@ class Sender:
         retryable = {THROTTLED} if refusal_expected else RETRYABLE
         model = str(request.get("model"))
         for attempt in range(self.retries + 1):
+            if attempt and attempt == self.retries and before_last_retry is not None:
+                before_last_retry()
             self.pacer.wait(model, self.sleep)
             exchange = self.client.attempt(request, transport)
             self.sent += 1
