@@ -163,7 +163,7 @@ def test_the_runner_does_not_send_it_when_the_model_made_no_call(tmp_path):
 def test_a_call_whose_function_is_a_string_is_an_error_not_a_crash(tmp_path):
     (case,) = load(tmp_path)
     client = FakeClient(calls=True)
-    client.send = lambda body, transport=None, refusal_expected=False: client.sent.append(body) or answer_to(
+    client.send = lambda body, transport=None, refusal_expected=False, **_: client.sent.append(body) or answer_to(
         body, calls=[{"id": "c", "type": "function", "function": "get_weather"}])
     (result,) = runner(client, tmp_path).run(case, "claude-4-5-haiku", "t")
     assert len(client.sent) == 1  # the step is not built
