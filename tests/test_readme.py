@@ -100,3 +100,19 @@ def test_a_parallel_live_run_as_readme_shows_it_works(suite, reference_server):
     assert run.code == 0, run.output
     assert run.results["results"] and all(r["verdict"] == "agrees" for r in run.results["results"]
                                           if r["row"].startswith("core.stop")), run.output
+
+
+def test_the_heroku_quick_starts_budget_admits_a_whole_run_on_any_one_documented_model():
+    """README's record command caps the tokens: the cap must let a run on the user's one model start
+    (a run whose plan could cost more is refused before it sends anything)."""
+    from conformance.cases import load_cases
+    from conformance.docs import load_docs
+    from conformance.plan import estimate
+
+    budget = next(int(words[words.index("--budget") + 1]) for words in readme_commands()
+                  if "record" in words and "--budget" in words)
+    docs = load_docs(ROOT / "cases" / "docs-tables.yaml")
+    cases = load_cases(ROOT / "cases", docs)
+    for model in docs.model_ids:
+        ceiling = sum(estimate(case, model, 10)[1] for case in cases if case.applies_to(model))
+        assert ceiling <= budget, f"{model}: a run could use {ceiling:,} tokens, over README's --budget {budget:,}"
