@@ -10,6 +10,12 @@ from .checks.models import is_chat, listed_models
 LIST_PATH = "../available-models"
 
 
+def runs_the_docs_table(target, documented: list[str], models_asked: list[str] | None) -> bool:
+    """Whether a run is of the docs' table as it stands (no --models, and not the one model an
+    add-on's INFERENCE_MODEL_ID names): the only runs that also take the models beyond it."""
+    return not models_asked and target.models_are_the_docs_table and tuple(target.models) == tuple(documented)
+
+
 def beyond_the_table(sender, documented: list[str]) -> list[str]:
     """The chat models the service lists that the docs' table lacks, in the list's order; none when
     it serves no list (a 404, an error, no answer: the SDK never reads it, so nothing is lost)."""

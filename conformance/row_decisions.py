@@ -5,11 +5,22 @@ nothing on its own (verdicts.RULES: inconclusive), so the promise is decided acr
 (its variants, each a test of its own): where every part was tried and none works, "Partial" is
 contradicted, and each part of that level differs. Where a part could not tell (unclear, no answer,
 not recorded), nothing is decided.
+
+A claim of another page about the whole service ("fully compatible") is rolled up from every other
+row the same way, after the fact: the report derives it (`roll_up`), never results.json.
 """
 from collections import defaultdict
 
 from .findings import ACCEPTED, HONOURED, IGNORED, REJECTED, UNCLEAR
-from .verdicts import DIFFERS, INCONCLUSIVE, NOT_ABOUT_THE_CLAIM, RULES
+from .verdicts import (
+    DIFFERS,
+    INCONCLUSIVE,
+    JUDGED_TIERS,
+    NOT_ABOUT_THE_CLAIM,
+    RULES,
+    UNPUBLISHED_SOURCE,
+    WHY_INCONCLUSIVE,
+)
 
 PARTLY = "partly-with-effect"
 WORKS = (HONOURED, ACCEPTED)
@@ -91,8 +102,6 @@ def roll_up(results: list[dict], docs_data: dict) -> list[dict]:
     named; borne out (honoured) where some row was decided and none differs; unclear where nothing
     was. A claim of a page Heroku has not published is observed, never judged. Not observations of
     their own, so they are never written into results.json."""
-    from .verdicts import JUDGED_TIERS, RULES, UNPUBLISHED_SOURCE, WHY_INCONCLUSIVE
-
     rows = rolled_up_rows(docs_data)
     promises = {level: spec["promise"] for level, spec in docs_data.get("levels", {}).items()}
     tiers = {f"{t['id']}.{r['id']}": r.get("tier", t.get("tier", "heroku"))

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import openai
 
 from . import __version__
-from .beyond import beyond_the_table, runs_beyond_the_table
+from .beyond import beyond_the_table, runs_beyond_the_table, runs_the_docs_table
 from .cases import DOCS_TABLES_FILE, TARGETS_FILE, Case, load_cases
 from .clients import PYTHON, choose_sdks
 from .clients.node import NodeClient, NodeDriver
@@ -112,12 +112,12 @@ class ConformanceRun:
         if unknown:
             raise ConformanceError(f"{options.cases_dir / TARGETS_FILE}: target '{target.name}': known_differences "
                                    f"names no case or docs claim: {', '.join(unknown)}")
-        # From here on, every claim is the one that applies to this target (its profile's claims mode and features).
-        if options.mode == REPLAY and not options.models and target.models_are_the_docs_table \
-                and tuple(target.models) == tuple(docs.model_ids):  # the models beyond the table it recorded
+        if options.mode == REPLAY and runs_the_docs_table(target, docs.model_ids, options.models):
+            # the models beyond the table it recorded
             recorded = (read_manifest(options.cassette_dir, target.name) or {}).get("models", [])
             beyond = tuple(m for m in recorded if m not in docs.model_ids)
             target = dataclasses.replace(target, models=(*target.models, *beyond), beyond=beyond)
+        # From here on, every claim is the one that applies to this target (its profile's claims mode and features).
         docs = docs.for_target(target.claims, target.own_models, target.features)
         sdks, note = choose_sdks(options.sdk, recording=options.mode == RECORD)
         return cls(options, docs, cases, target, sdks=sdks, sdk_note=note)
@@ -155,9 +155,7 @@ class ConformanceRun:
     def _add_models_beyond_the_table(self, sender) -> None:
         """A run of the docs' table (no --models): every chat model the service lists beyond it gets
         the model table's cases (conformance/beyond.py). Workers take their controller's list."""
-        if self.options.models or not self.target.models_are_the_docs_table:
-            return
-        if tuple(self.target.models) != tuple(self.docs.model_ids):  # one model: INFERENCE_MODEL_ID
+        if not runs_the_docs_table(self.target, self.docs.model_ids, self.options.models):
             return
         beyond = self.options.beyond if self.options.beyond is not None else \
             beyond_the_table(sender, self.docs.model_ids)

@@ -17,5 +17,18 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
+def sync_api_or_skip():
+    """playwright's sync API, or the calling test module skipped, saying how to install what is missing."""
+    import pytest
+
+    try:
+        from playwright import sync_api
+    except ImportError:  # pragma: no cover - the test extra installs it
+        sync_api = None
+    if sync_api is None or chromium_path() is None:
+        pytest.skip(HOW_TO_INSTALL, allow_module_level=True)
+    return sync_api
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)

@@ -7,18 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from browser import HOW_TO_INSTALL, chromium_path, launch
+from browser import launch, sync_api_or_skip
 
 from conformance.docs import load_docs
 from conformance.report.render import render
 from conformance.results import Result, document
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - the test extra installs it
-    sync_playwright = None
-if sync_playwright is None or chromium_path() is None:
-    pytest.skip(HOW_TO_INSTALL, allow_module_level=True)
+sync_api = sync_api_or_skip()
+expect, sync_playwright = sync_api.expect, sync_api.sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = load_docs(ROOT / "cases" / "docs-tables.yaml")
