@@ -40,10 +40,19 @@ def functions(body: dict) -> list[dict]:
             if isinstance(t, dict) and t.get("type") == "function" and isinstance(t.get("function"), dict)]
 
 
+def heroku_tools(body: dict) -> list[dict]:
+    """The request's `heroku_tool` entries (Heroku's own apps send them to this endpoint)."""
+    return [t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type") == "heroku_tool"]
+
+
 def validate_tools(body: dict) -> None:
     tools = body.get("tools")
     if tools is None:
         return
+    # A heroku_tool runs on a Heroku app: this server runs none, so it refuses each by name, as an
+    # unknown tool is refused, never answering as if it had run.
+    if asked := heroku_tools(body):
+        raise bad(f"heroku_tool {asked[0].get('name')!r}: this server runs no Heroku tools")
     if not isinstance(tools, list) or len(functions(body)) != len(tools):
         raise bad("tools must be an array of {type: function, function: {name, description, parameters}}")
     if any(not isinstance(f.get("name"), str) or not f["name"] for f in functions(body)):

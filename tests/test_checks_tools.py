@@ -264,3 +264,29 @@ def test_streamed_fragments_that_open_no_call_are_the_tools_rows_as_long_as_one_
     assert found.observed == HONOURED and verdict(found) == AGREES
     nameless = checks.tool_choice_required_calls(streamed(stray, tool_choice="required"))
     assert nameless.observed == ERROR and "lacks" in nameless.reason
+
+
+# --- a heroku_tool naming no real tool (pages.heroku-tool, observed) ---
+
+HEROKU_TOOL = {"type": "heroku_tool", "name": checks.tools.NO_SUCH_HEROKU_TOOL,
+               "runtime_params": {"target_app_name": "-no-such-app-"}}
+
+
+def refused(status, message):
+    return Exchange(request={"model": "m", "messages": [], "tools": [HEROKU_TOOL]}, status=status,
+                    body={"error": {"message": message, "type": "invalid_request_error", "code": None}})
+
+
+@pytest.mark.parametrize("exchange, code, said", [
+    (refused(400, f"unknown heroku_tool '{checks.tools.NO_SUCH_HEROKU_TOOL}'"), REJECTED, "refused by name"),
+    (refused(400, "tools[0].type must be 'function'"), REJECTED, "may take no heroku_tool"),
+    (refused(500, "Failed to parse tools: Unsupported tool type"), ERROR, "HTTP 500"),
+    (answer(text="OK", tools=(HEROKU_TOOL,)), ACCEPTED, "accepted in silence"),
+    (answer(call(checks.tools.NO_SUCH_HEROKU_TOOL, "{}"), tools=(HEROKU_TOOL,)), ACCEPTED, "as an ordinary tool"),
+    (Exchange(request={}, transport_error="connection refused"), "unanswered", "no answer came"),
+])
+def test_a_heroku_tool_is_observed_as_read_refused_unread_or_taken_in_silence(exchange, code, said):
+    found = checks.heroku_tool_observed(exchange)
+    assert found.observed == code and said in found.reason
+    # Observed only: whatever came, nothing is held against Heroku's docs.
+    assert judge("observe-only", found)[0] == INCONCLUSIVE

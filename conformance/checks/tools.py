@@ -10,7 +10,7 @@ import json
 import jsonschema
 
 from ..exchange import Exchange, clip
-from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, UNCLEAR, Finding
+from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from .common import answered, spent_before_answering
 from .registry import check
 from .tool_streams import streamed_calls
@@ -285,3 +285,39 @@ def tool_choice_default_observed(probe: Exchange) -> Finding:
                                  "chose to call)")
     return Finding(IGNORED, f"with tools and no tool_choice, the answer is text {clip(probe.text, 60)}: the default "
                             "behaves as auto, OpenAI's")
+
+
+# The heroku_tool the suite sends: a name no Heroku tool has and an app name Heroku cannot give (app
+# names start with a letter), so nothing can run on anyone's app whatever the server does with it.
+NO_SUCH_HEROKU_TOOL = "conformance_probe_no_such_tool"
+
+
+@check
+def heroku_tool_observed(probe: Exchange) -> Finding:
+    """A `heroku_tool` entry in tools, as Heroku's own apps send through the openai SDK, naming a tool
+    that does not exist. Observed: whether the endpoint reads the type (an unknown name refused by
+    name), refuses it without reading it, or takes it in silence.
+
+    Sample: "a heroku_tool named 'conformance_probe_no_such_tool' got HTTP 500: 'Failed to execute chat'"
+    """
+    name = NO_SUCH_HEROKU_TOOL
+    if probe.transport_error or probe.status is None:
+        return Finding(UNANSWERED, f"no answer came: {probe.transport_error}")
+    if probe.status >= 500:
+        return Finding(ERROR, f"a heroku_tool named {name!r} got HTTP {probe.status}: "
+                              f"{clip(probe.error_message or 'no message', 80)}", probe.status)
+    if not probe.ok:
+        message = probe.error_message or "no message"
+        if name in message:
+            return Finding(REJECTED, f"the heroku_tool was read and refused by name (HTTP {probe.status} "
+                                     f"{clip(message, 80)}): the endpoint takes heroku_tool entries", probe.status)
+        return Finding(REJECTED, f"refused without naming the tool (HTTP {probe.status} {clip(message, 80)}): "
+                                 "this endpoint may take no heroku_tool at all", probe.status)
+    calls = (probe.choice.get("message") or {}).get("tool_calls")
+    called = [c for c in calls if isinstance(c, dict) and (c.get("function") or {}).get("name") == name] \
+        if isinstance(calls, list) else []
+    if called:
+        return Finding(ACCEPTED, f"accepted, and the model called {name!r} as a function (nothing can run: "
+                                 "no such tool): the entry was passed to the model as an ordinary tool")
+    return Finding(ACCEPTED, f"accepted in silence: a heroku_tool naming a tool that does not exist got an "
+                             f"answer ({clip(probe.text, 40)}), with no error to say the tool is unknown")
