@@ -160,6 +160,16 @@ class RequestReview(ContentRules):
                           advice="the format's type is not read from the source: json_object works, json_schema has "
                                  "limited support")]
 
+    def p_tools(self, value) -> list[Finding]:
+        found = [self.find(f"tools: {shown(value)}", "advanced.tools")]
+        for i, tool in enumerate(value if isinstance(value, list) else []):
+            if isinstance(tool, dict) and tool.get("type") == "heroku_tool":
+                found.append(self.find(f"tools[{i}] heroku_tool {shown(tool.get('name'))}", "pages.heroku-tool",
+                                       "a `heroku_tool` is Heroku's own tool type, which the compatibility page "
+                                       "does not list: it runs on a Heroku app, and what this endpoint does with "
+                                       "one is only observed", severity="check"))
+        return found
+
     def p_parallel_tool_calls(self, value) -> list[Finding]:
         found = self.find(f"parallel_tool_calls: {shown(value)}", "devcenter.parallel_tool_calls")
         if found.level == "Ignored":

@@ -318,3 +318,14 @@ def test_an_image_by_url_gets_the_verdict_of_images_sent_by_url(tmp_path, capsys
     assert (url["severity"], url["observed"]["verdict"]) == ("change", "differs")
     assert "the verdict is of images sent by URL" in url["advice"]
     assert "Heroku was observed to differ from its docs here: the same answer for both images" in url["advice"]
+
+
+def test_a_heroku_tool_is_named_as_herokus_own_tool_type_not_passed_as_a_function(tmp_path, capsys):
+    log = tmp_path / "agent.jsonl"
+    log.write_text(json.dumps({"model": "claude-4-5-sonnet", "messages": [{"role": "user", "content": "hi"}],
+                               "tools": [{"type": "heroku_tool", "name": "dyno_run_command",
+                                          "runtime_params": {"target_app_name": "my-app"}}]}) + "\n")
+    status, data = as_json(capsys, log, "--no-results")
+    found = finding(data, ":1", "tools[0] heroku_tool")
+    assert (found["claim"], found["severity"]) == ("pages.heroku-tool", "check")
+    assert "Heroku's own tool type" in found["advice"] and status == 1
