@@ -12,6 +12,7 @@ from .docs import DocsTables
 from .errors import ConformanceError
 from .exchange import Exchange
 from .schema import describe, first_error, load_yaml
+from .wire.headers import headers_problem
 
 DOCS_TABLES_FILE = "docs-tables.yaml"
 TARGETS_FILE = "targets.yaml"
@@ -93,6 +94,9 @@ def _steps(path: Path, raw: dict) -> tuple[Step, ...]:
     for s in raw.get("steps", []):
         steps.append(Step(s["name"], s.get("overrides", {}), s.get("repeat", 1), s.get("transport", {}),
                           s.get("after"), tuple(s.get("append", ()))))
+    for step in steps:
+        if "headers" in step.transport and (problem := headers_problem(step.transport["headers"])):
+            raise _fail(path, raw["id"], f"step '{step.name}': transport: {problem}")
     names = [s.name for s in steps]
     for name in names:
         if name in ("probe", "param", "value", "in_range") or names.count(name) > 1:
