@@ -55,6 +55,7 @@ class Case:
     models: tuple[str, ...] | None = None
     marks: tuple[str, ...] = ()
     explore: Explore | None = None
+    own_models: bool = True  # whether a target's own models run it (see Session.runs)
 
     @property
     def control(self) -> dict | None:
@@ -201,7 +202,7 @@ def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
         id=case_id, file=path, title=raw["title"], rows=tuple(raw["rows"]), request=raw["request"],
         check=raw["check"], expect=raw.get("expect", {}), steps=steps,
         models=tuple(raw["models"]) if "models" in raw else None, marks=tuple(raw.get("marks", ())),
-        explore=explore,
+        explore=explore, own_models=raw.get("own_models", True),
     )
 
 
