@@ -12,6 +12,7 @@ from .docs import DocsTables
 from .errors import ConformanceError
 from .exchange import Exchange
 from .schema import describe, first_error, load_yaml
+from .wire.headers import headers_problem
 
 DOCS_TABLES_FILE = "docs-tables.yaml"
 TARGETS_FILE = "targets.yaml"
@@ -54,6 +55,7 @@ class Case:
     models: tuple[str, ...] | None = None
     marks: tuple[str, ...] = ()
     explore: Explore | None = None
+    own_models: bool = True  # whether a target's own models run it (see Session.runs)
 
     @property
     def control(self) -> dict | None:
@@ -93,6 +95,9 @@ def _steps(path: Path, raw: dict) -> tuple[Step, ...]:
     for s in raw.get("steps", []):
         steps.append(Step(s["name"], s.get("overrides", {}), s.get("repeat", 1), s.get("transport", {}),
                           s.get("after"), tuple(s.get("append", ()))))
+    for step in steps:
+        if "headers" in step.transport and (problem := headers_problem(step.transport["headers"])):
+            raise _fail(path, raw["id"], f"step '{step.name}': transport: {problem}")
     names = [s.name for s in steps]
     for name in names:
         if name in ("probe", "param", "value", "in_range") or names.count(name) > 1:
@@ -197,7 +202,7 @@ def _build(path: Path, raw: dict, docs: DocsTables) -> Case:
         id=case_id, file=path, title=raw["title"], rows=tuple(raw["rows"]), request=raw["request"],
         check=raw["check"], expect=raw.get("expect", {}), steps=steps,
         models=tuple(raw["models"]) if "models" in raw else None, marks=tuple(raw.get("marks", ())),
-        explore=explore,
+        explore=explore, own_models=raw.get("own_models", True),
     )
 
 

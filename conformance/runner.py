@@ -104,6 +104,7 @@ class Runner:
 
     def _send(self, planned: PlannedRequest) -> Exchange:
         self.recorder.expect_refusal(planned.refusal_expected)  # its server error is recorded, as the observation
+        self.recorder.plan_headers(planned.transport.get("headers"))  # recorded as sent
         # A server error that outlasts every retry is the server's answer: recorded, so replay judges it too.
         exchange = self.client.send(planned.body, planned.transport, planned.refusal_expected,
                                     before_last_retry=lambda: self.recorder.expect_refusal(True))

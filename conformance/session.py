@@ -269,11 +269,12 @@ class ConformanceRun:
         """Whether a case runs on a model. A case may name Heroku's models it is for (`models:`); a
         profile's own models are not among them, so for those its rows decide: it runs where every
         row applies to the model, as the profile's features say (thinking limitation rows on a model
-        without thinking, never the thinking options)."""
+        without thinking, never the thinking options), unless the case says `own_models: false`."""
         if model in self.target.beyond:
             return runs_beyond_the_table(case.rows)
         if model in self.target.own_models and case.models is not None:
-            return all(self.docs.applies(self.docs.claim_for(row, model).id, model) for row in case.rows)
+            return case.own_models and all(self.docs.applies(self.docs.claim_for(row, model).id, model)
+                                           for row in case.rows)
         return case.applies_to(model)
 
     def cases_in(self, path: Path) -> list[Case]:

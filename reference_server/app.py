@@ -11,6 +11,7 @@ from starlette.routing import Route
 from . import newer, parameters, responder, thinking, tools, vision
 from .batches import batches_endpoint
 from .breaks import parse_breaks
+from .caching import PromptCache, report
 from .errors import spoiled_error, with_request_id
 from .listing import available_models_endpoint
 from .models import MODELS
@@ -132,7 +133,8 @@ def _json_or_none(raw: bytes) -> object:
 
 
 def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: bool = False,
-              latency_ms: float = 0.0) -> Starlette:
+              latency_ms: float = 0.0, cache: PromptCache | None = None) -> Starlette:
+    cache = cache or PromptCache()
     def headers_for(body: dict) -> dict:
         headers = {
             "x-request-id": f"req-{digest(body)[:24]}",
@@ -185,6 +187,7 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
         done = newer.extend(complete(body, breaks), body, breaks)
         done = thinking.extend(done, body, breaks)
         done = parameters.with_choices(done, body, breaks)
+        done = report(done, cache.cached_tokens(body, request.headers, breaks))
         done = broken_response(done, body, breaks)
         if body.get("stream") and "stream" not in breaks:
             return StreamingResponse(chunks(done, body, breaks), media_type="text/event-stream",

@@ -80,6 +80,7 @@ BREAKS = {
     "available-models": "leaves claude-4-5-haiku out of GET /available-models (chat completions still serve it)",
     "request-id": "sends no request id header (x-request-id) on any answer",
     "error-traceback": "refuses a body that is not JSON with a Python traceback and a server path in the message",
+    "caching-header-ignored": "ignores X-Heroku-Prompt-Caching: false: such a request still reads and writes the cache",
     "error-flat": "answers a streamed request it refuses with a 500 {\"error\": \"Internal Server Error\"}",
 }
 

@@ -96,6 +96,15 @@ def test_a_bad_case_stops_the_pytest_run_before_any_request(suite):
                   "    expect: {stop: 7}"), "case 'sample': expect.stop must be a str, got 7"),
     (GOOD.replace("messages: [{role: user, content: hi}]", "messages: [{role: user, content: hi}]\n      model: x"),
      "case 'sample': request: may not set 'model' here"),
+    # a header's value is text: an unquoted false is YAML's boolean, never sent as a header
+    (GOOD + "    steps: [{name: uncached, transport: {headers: {X-Heroku-Prompt-Caching: false}}}]\n",
+     "case 'sample': steps[0].transport.headers.X-Heroku-Prompt-Caching: False is not of type 'string'"),
+    (GOOD + "    steps: [{name: uncached, transport: {headers: {Authorization: 'Bearer x'}}}]\n",
+     "case 'sample': step 'uncached': transport: header Authorization carries a credential: a case may not send one"),
+    (GOOD + "    steps: [{name: uncached, transport: {headers: {'X Caching': 'false'}}}]\n",
+     "case 'sample': step 'uncached': transport: header name 'X Caching' is not an HTTP header name"),
+    (GOOD + "    steps: [{name: uncached, transport: {headers: {x-conformance-exchange: '7'}}}]\n",
+     "case 'sample': step 'uncached': transport: header x-conformance-exchange is set by the client or the harness"),
 ])
 def test_values_that_would_break_a_run_are_rejected_up_front(tmp_path, broken, message):
     with pytest.raises(ConformanceError) as err:

@@ -64,3 +64,39 @@ def test_it_only_listens_on_loopback():
 
     with pytest.raises(SystemExit):
         main(["--host", "0.0.0.0"])
+
+
+def test_prompt_caching_is_on_by_default_off_by_header_and_expires_after_five_minutes():
+    from senders import FakeClock
+    from starlette.testclient import TestClient
+
+    from reference_server.app import build_app
+    from reference_server.caching import PromptCache
+
+    clock = FakeClock()
+    server = TestClient(build_app("k", cache=PromptCache(clock)), headers={"authorization": "Bearer k"})
+    system = {"role": "system", "content": "Keep the house rule. " * 300}  # 1,500 tokens: above Sonnet's 1,024
+
+    def cached(model="claude-4-5-sonnet", messages=(system,), **headers):
+        body = {"model": model, "messages": [*messages, {"role": "user", "content": "Reply with OK."}]}
+        usage = server.post("/v1/chat/completions", json=body, headers=headers).json()["usage"]
+        return (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
+
+    off = {"X-Heroku-Prompt-Caching": "false"}
+    assert cached(**off) == 0 and cached(**off) == 0  # never written, never read
+    assert [cached(), cached()] == [0, 1500]
+    assert cached(**off) == 0  # the cached prefix is there, but not for this request
+    clock.now += 299
+    assert cached() == 1500  # a use keeps it: 5 minutes from the last one
+    clock.now += 301
+    assert cached() == 0
+    # under the model's minimum: no figure at all (Claude 4.5 Haiku's is 4,096); a short prompt neither
+    assert cached("claude-4-5-haiku") is None and cached("claude-4-5-haiku") is None
+    assert cached(messages=()) is None
+    # the ignoring server: the header's request reads what the default one cached
+    ignoring = TestClient(build_app("k", frozenset({"caching-header-ignored"}), cache=PromptCache(clock)),
+                          headers={"authorization": "Bearer k"})
+    body = {"model": "claude-4-sonnet", "messages": [system, {"role": "user", "content": "OK?"}]}
+    ignoring.post("/v1/chat/completions", json=body)
+    again = ignoring.post("/v1/chat/completions", json=body, headers=off).json()["usage"]
+    assert again["prompt_tokens_details"] == {"cached_tokens": 1500}

@@ -329,3 +329,8 @@ def test_a_case_for_some_of_herokus_models_runs_on_a_profiles_own_model_where_it
     assert not run.runs(cases["thinking-enabled"], "tiny") and not run.runs(cases["thinking-budget-tokens"], "tiny")
     heroku = ConformanceRun.prepare(options(tmp_path))
     assert not heroku.runs(cases["thinking-limited-to-some-models"], "claude-4-5-sonnet")  # its models: list
+    # a prompt sized for one Heroku model's minimum (`own_models: false`) stays with that model
+    assert not run.runs(cases["prompt-caching-header-long"], "tiny")
+    assert run.runs(cases["prompt-caching-header"], "tiny")
+    assert heroku.runs(cases["prompt-caching-header-long"], "claude-4-5-haiku")
+    assert not heroku.runs(cases["prompt-caching-header"], "claude-4-5-haiku")

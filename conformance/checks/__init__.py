@@ -23,6 +23,7 @@ from . import (  # noqa: F401,E501
 
 # isort: off
 from . import tool_scenarios  # noqa: F401 (a line of its own, so that branches adding modules merge)
+from . import caching  # noqa: F401 (a line of its own, so that branches adding modules merge)
 # isort: on
 from .registry import REGISTRY, argument_problem, check
 

@@ -147,7 +147,7 @@ class NodeClient:
         exchange_id = self.loopback.new_exchange()
         line = {"client": self.name, "base_url": self.loopback.base_url, "timeout_ms": int(self.timeout * 1000),
                 "api_key": WRONG_KEY if transport.get("api_key") else self.loopback.placeholder,
-                "headers": {EXCHANGE_HEADER: exchange_id}, "request": request,
+                "headers": {**transport.get("headers", {}), EXCHANGE_HEADER: exchange_id}, "request": request,
                 "transport": {k: v for k, v in transport.items() if k in ("raw_body", "path", "method")}}
         # The driver's own watchdog stops a stalled client a little after its timeout.
         view = self.driver.ask(line, self.timeout + 15)
@@ -166,6 +166,7 @@ class NodeClient:
             exchange.transport_error = f"{self.name} sent no request ({said})"
             return exchange
         self._check_sent(capture.body, request, transport)
+        self._check_headers(capture.request_headers, transport.get("headers") or {})
         if capture.transport_error:
             exchange.transport_error = capture.transport_error
             return exchange
@@ -186,3 +187,11 @@ class NodeClient:
             planned = request
         if json_or_raw(body) != (json_or_raw(planned) if isinstance(planned, str) else planned):
             raise DriverError(f"{self.name} sent another body than the one planned: {body[:200]!r}")
+
+    def _check_headers(self, sent: dict, planned: dict) -> None:
+        """The client sent every planned header with its planned value: a client that drops or
+        rewrites one would be judged on another request than the other clients."""
+        for name, value in planned.items():
+            if sent.get(name.lower()) != value:
+                got = "none" if name.lower() not in sent else repr(sent[name.lower()][:100])
+                raise DriverError(f"{self.name} did not send the planned header {name}: {value!r} (it sent {got})")

@@ -238,16 +238,18 @@ class PythonOpenAI:
         view = exchange.sdk = ClientView(NAME, self.version)
         known, extra = split_params(request)
         sdk = self.sdk.with_options(api_key=WRONG_KEY) if transport.get("api_key") else self.sdk
+        headers = transport.get("headers") or None  # per request, as a user passes them (extra_headers)
         started = time.perf_counter()
         try:
             if "raw_body" in transport:
-                self._send_raw(sdk, transport["raw_body"], exchange)
+                self._send_raw(sdk, transport["raw_body"], exchange, headers)
             elif "path" in transport:
-                self._send_elsewhere(sdk, transport["path"], transport.get("method", "POST"), request, exchange)
+                self._send_elsewhere(sdk, transport["path"], transport.get("method", "POST"), request, exchange,
+                                     headers)
             elif exchange.stream:
-                self._send_streaming(sdk, known, extra, exchange)
+                self._send_streaming(sdk, known, extra, exchange, headers)
             else:
-                self._send_plain(sdk, known, extra, exchange)
+                self._send_plain(sdk, known, extra, exchange, headers)
         except openai.APIStatusError as err:
             take_answer(exchange, err.status_code, err.response.headers, err.response.content)
             view.outcome = "raised"
@@ -271,31 +273,34 @@ class PythonOpenAI:
         exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         return exchange
 
-    def _send_raw(self, sdk: openai.OpenAI, body: str, exchange: Exchange) -> None:
+    def _send_raw(self, sdk: openai.OpenAI, body: str, exchange: Exchange, headers: dict | None) -> None:
         """Bytes the SDK would never send (malformed JSON): through the SDK's own transport."""
-        options = {"headers": {"Content-Type": "application/json"}}
+        options = {"headers": {**(headers or {}), "Content-Type": "application/json"}}
         try:
             raw = sdk.post("/chat/completions", cast_to=http_transport.Response, content=body.encode("utf-8"),
                            options=options)
         except TypeError:  # openai 1.x has no `content=`: its HTTP client sends them, its error classes still apply
-            headers = {k: v for k, v in {**sdk.default_headers, **sdk.auth_headers}.items() if isinstance(v, str)}
+            own = {k: v for k, v in {**sdk.default_headers, **sdk.auth_headers}.items() if isinstance(v, str)}
             raw = sdk._client.post(f"{str(sdk.base_url).rstrip('/')}/chat/completions", content=body.encode("utf-8"),
-                                   headers={**headers, **options["headers"]})
+                                   headers={**own, **options["headers"]})
             if raw.status_code >= 400:
                 raw.read()
                 raise sdk._make_status_error_from_response(raw) from None
         take_answer(exchange, raw.status_code, raw.headers, raw.content)
 
-    def _send_elsewhere(self, sdk: openai.OpenAI, path: str, method: str, request: dict, exchange: Exchange) -> None:
+    def _send_elsewhere(self, sdk: openai.OpenAI, path: str, method: str, request: dict, exchange: Exchange,
+                        headers: dict | None) -> None:
         """Another endpoint than chat completions (e.g. /batches), through the SDK's own transport."""
+        options = {"headers": headers} if headers else {}
         if method == "GET":
-            raw = sdk.get(path, cast_to=http_transport.Response)
+            raw = sdk.get(path, cast_to=http_transport.Response, options=options)
         else:
-            raw = sdk.post(path, body=request, cast_to=http_transport.Response)
+            raw = sdk.post(path, body=request, cast_to=http_transport.Response, options=options)
         take_answer(exchange, raw.status_code, raw.headers, raw.content)
 
-    def _send_plain(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange) -> None:
-        raw = sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None)
+    def _send_plain(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange,
+                    headers: dict | None) -> None:
+        raw = sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None, extra_headers=headers)
         take_answer(exchange, raw.status_code, raw.headers, raw.http_response.content)
         view = exchange.sdk
         try:
@@ -312,8 +317,9 @@ class PythonOpenAI:
         else:
             view.problem = completion_types_problem(exchange.body)
 
-    def _send_streaming(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange) -> None:
-        raw = sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None)
+    def _send_streaming(self, sdk: openai.OpenAI, known: dict, extra: dict, exchange: Exchange,
+                        headers: dict | None) -> None:
+        raw = sdk.chat.completions.with_raw_response.create(**known, extra_body=extra or None, extra_headers=headers)
         response = raw.http_response
         received = []
         try:

@@ -41,6 +41,7 @@ class Capture:
     method: str = ""
     path: str = ""
     body: bytes = b""
+    request_headers: dict = field(default_factory=dict)  # as the client sent them, names lower-cased
     status: int | None = None
     headers: list = field(default_factory=list)
     content: bytes = b""
@@ -191,7 +192,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self.path.startswith("/"):  # only the target's own paths: never a host of the client's choosing
             self._send(400, [("content-type", "text/plain")], b"the loopback server serves paths, not hosts")
             return
-        capture = Capture(method=self.command, path=self.path, body=body)
+        capture = Capture(method=self.command, path=self.path, body=body,
+                          request_headers={k.lower(): v for k, v in self.headers.items()})
         self.loopback.begin(self.headers.get(EXCHANGE_HEADER) or "", capture)
         try:
             if self.loopback.source is not None:

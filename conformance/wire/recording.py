@@ -5,7 +5,8 @@ Node.js clients); replay reads them back (wire/cassettes.py), matching method, p
 
 Measured pitfalls this module answers (see the project notes on recording):
 - secrets: request AND response headers are scrubbed, and the key's value anywhere in a body; of a
-  request only what replay matches on and its content type are kept;
+  request only what replay matches on, its content type and the headers its case planned are kept
+  (replay matches on method, path and body alone, as vcrpy's recording did);
 - the request body is matched (as parsed JSON), so a changed parameter never replays an old answer;
 - 401 (except the refusal of the suite's own wrong key), 429 and 5xx answers are never recorded, so replay
   never replays a refused key or sleeps through SDK back-off;
@@ -113,6 +114,7 @@ class Scrubber:
         self.sent_wrong_key = False
         self.sent_malformed_body = False
         self.refusal_expected = False  # set by the runner: the request was made invalid on purpose
+        self.planned_headers: frozenset[str] = frozenset()  # set by the runner: a case's own headers, kept
 
     def text(self, value):
         return scrub_text(value, self.secrets)
@@ -128,8 +130,9 @@ class Scrubber:
         for name in list(request.headers):
             # A recording keeps what replay matches on (method, path, body) and the content type: the
             # client's own headers say nothing replay needs (the provenance names the client), and each
-            # one kept is read again at every replay.
-            if name.lower() not in KEPT_REQUEST_HEADERS:
+            # one kept is read again at every replay. A header the case itself planned is kept as sent
+            # (a case may plan no credential: wire/headers.py), so the cassette says what was asked.
+            if name.lower() not in KEPT_REQUEST_HEADERS | self.planned_headers:
                 del request.headers[name]
             elif self.secrets:
                 request.headers[name] = self.text(request.headers[name])
@@ -208,6 +211,10 @@ class Recorder:
     def expect_refusal(self, expected: bool) -> None:
         """Whether the next request is made invalid on purpose: its server error is then recorded."""
         self.scrubber.refusal_expected = expected
+
+    def plan_headers(self, headers: dict | None) -> None:
+        """The extra headers the next request carries by the case's plan: recorded as sent."""
+        self.scrubber.planned_headers = frozenset(name.lower() for name in headers or {})
 
     def spoil(self) -> None:
         """The current test went wrong half-way: do not save its cassette over the old one."""

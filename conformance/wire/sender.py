@@ -13,6 +13,7 @@ import time
 
 from ..exchange import Exchange
 from ..secrets import meaningful, scrub_events, scrub_json, scrub_text
+from .headers import headers_problem
 
 # Throttling is never the observation: waited out and tried again, whatever the request.
 THROTTLED = 429
@@ -29,7 +30,7 @@ SILENT_LIMIT = 3
 THROTTLED_LIMIT = 3
 MAX_WAIT = 30.0  # never sleep longer than this before a retry, whatever the server asks
 # How a request may be sent off the usual way (see Sender.send).
-TRANSPORTS = ("api_key", "raw_body", "path", "method")
+TRANSPORTS = ("api_key", "raw_body", "path", "method", "headers")
 
 # A persistent connection the server had already closed: the request got no byte back, so it was never
 # answered (llama-server closes the connection after every stream while announcing keep-alive). Sent
@@ -142,7 +143,8 @@ class Sender:
              before_last_retry=None) -> Exchange:
         """Send one request. `transport` may ask for a wrong key ({"api_key": "wrong"}), raw
         body bytes instead of the JSON request ({"raw_body": "..."}), or another path of the API
-        ({"path": "/batches", "method": "GET"}: the body is sent with POST, none with GET).
+        ({"path": "/batches", "method": "GET"}: the body is sent with POST, none with GET), or extra
+        request headers ({"headers": {"X-Heroku-Prompt-Caching": "false"}}: never a credential).
         `refusal_expected`: the suite made the request invalid on purpose, so a server error is its
         answer, not an outage to retry; a 429 is retried all the same. `before_last_retry` is called
         before the last retry: a server error that outlasts every retry is the answer (recorded)."""
@@ -150,6 +152,8 @@ class Sender:
         unknown = set(transport) - set(TRANSPORTS)
         if unknown:
             raise ValueError(f"unknown transport option(s) {sorted(unknown)}")
+        if "headers" in transport:
+            self._check_headers(transport["headers"])
         if self.silent >= SILENT_LIMIT or self.quota.out:
             exchange = Exchange(request=request, stream=bool(request.get("stream")))
             exchange.transport_error = (f"not sent: the server gave no answer to the last {self.silent} requests"
@@ -179,6 +183,15 @@ class Sender:
         self.silent = self.silent + 1 if exchange.transport_error else 0
         self.quota.note(model, exchange.status)
         return self._scrubbed(exchange)
+
+    def _check_headers(self, headers) -> None:
+        """A planned header is sent and recorded as it is: it must be one a case may send, and hold no
+        secret of the run (the message never repeats the value)."""
+        if problem := headers_problem(headers):
+            raise ValueError(problem)
+        for name, value in headers.items():
+            if self.secrets and scrub_text(value, self.secrets) != value:
+                raise ValueError(f"header {name}: its value holds a secret of the run; a header is recorded as sent")
 
     def _scrubbed(self, exchange: Exchange) -> Exchange:
         """A server may echo the key (e.g. in a 401 message): it must not reach results or output."""
