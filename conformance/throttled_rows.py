@@ -1,0 +1,74 @@
+"""The rate-limit row, decided from every throttled answer a run met, once every test is in.
+
+A 429 is never a case's observation: the sender waits it out and sends again, keeping what it said
+(wire/sender.py), and each result's evidence keeps those notes (`evidence.requests[].throttled`).
+Which case meets one is chance, so the row of the check `back_off_signals` is decided from all of
+them on its model: any 429 with nothing to back off by contradicts "a throttled answer says when to
+try again"; every one saying it bears it out, counted; none met anywhere leaves it unclear.
+"""
+import json
+from collections import defaultdict
+
+from .checks.errors import back_off_finding, back_off_given
+from .findings import UNCLEAR, Finding
+from .results import sdk_name
+from .verdicts import DIFFERS, NOT_RECORDED, judge
+
+BACK_OFF_CHECK = "back_off_signals"
+EXAMPLE_TESTS = 5  # test ids named in the evidence
+
+
+def throttled_answers(results: list) -> dict[str, list[dict]]:
+    """model -> every 429 the run met on it, each with the test that met it, each once (a probe that
+    speaks to several rows carries the same evidence in each of its results)."""
+    seen, met = set(), defaultdict(list)
+    for r in results:
+        key = (sdk_name(vars(r)), r.test_id, json.dumps(r.params or {}, sort_keys=True, default=str))
+        if key in seen:
+            continue
+        seen.add(key)
+        for request in (r.evidence or {}).get("requests") or []:
+            met[r.model] += [{**note, "test_id": r.test_id} for note in request.get("throttled") or []]
+    return met
+
+
+def _finding(result, notes: list[dict]) -> Finding:
+    if notes:
+        return back_off_finding(notes, f"in this run on {result.model}")
+    shown = ", ".join(f"{k}: {v}" for k, v in sorted((result.evidence.get("rate_limit_headers") or {}).items()))
+    return Finding(UNCLEAR, f"no 429 was met anywhere in this run on {result.model}: nothing to judge; rate-limit "
+                            f"headers of an ordinary answer: {shown or 'none'}")
+
+
+def _summary(notes: list[dict]) -> dict:
+    """How many 429s the run met on the model, how many were waited out, the tests that met them, and
+    an example: the first with nothing to back off by, else the first."""
+    summary = {"count": len(notes), "retried": sum(1 for n in notes if "waited_s" in n),
+               "tests": list(dict.fromkeys(n["test_id"] for n in notes))[:EXAMPLE_TESTS]}
+    if notes:
+        summary["example"] = next((n for n in notes if not back_off_given(n.get("headers") or {})), notes[0])
+    return summary
+
+
+def decide_back_off_rows(results: list, case_ids: set[str], promise_of, known: dict[str, str] | None = None) -> list:
+    """Re-decide (in place) the results of the back-off cases (`case_ids`) from every 429 the run met on
+    their model; returns them. `promise_of(result)` is the promise its claim makes; `known` the
+    target's known differences by claim id. A result not recorded stays so: nothing was replayed."""
+    known = known or {}
+    met = throttled_answers(results)
+    decided = []
+    for r in results:
+        if r.case_id not in case_ids or r.verdict == NOT_RECORDED:
+            continue
+        notes = met.get(r.model, [])
+        if not notes and "rate_limit_headers" not in (r.evidence or {}):
+            continue  # its own request got no ordinary answer, and no 429 was met: its finding stands
+        finding = _finding(r, notes)
+        r.observed = finding.observed
+        r.verdict, r.reason = judge(promise_of(r), finding)
+        r.status, r.obtained = None, True
+        r.expected = r.verdict != DIFFERS or r.row in known
+        r.known = f"known difference ({r.row}): {known[r.row]}" if r.verdict == DIFFERS and r.row in known else None
+        r.evidence = {**r.evidence, "throttled_in_run": _summary(notes)}
+        decided.append(r)
+    return decided
