@@ -81,6 +81,7 @@ BREAKS = {
     "request-id": "sends no request id header (x-request-id) on any answer",
     "error-traceback": "refuses a body that is not JSON with a Python traceback and a server path in the message",
     "error-flat": "answers a streamed request it refuses with a 500 {\"error\": \"Internal Server Error\"}",
+    "no-back-off": "sends its 429s (with --requests-per-minute) without retry-after or any reset header",
 }
 
 
