@@ -203,7 +203,7 @@ class Sender:
             earlier, exchange = exchange, self._attempt(request, transport, again=attempt > 0)
             if exchange is None:  # replay: the recording kept no retry, so its last answer was this one
                 exchange = earlier
-                throttled.pop()
+                throttled.pop()  # a 429 (all replay retries): the answer now, not one waited out
                 break
             if exchange.status not in retryable or attempt == self.retries:
                 break
