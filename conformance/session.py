@@ -32,7 +32,7 @@ from .row_decisions import decide_partial_rows
 from .runner import Runner
 from .secrets import meaningful, scrub_json
 from .targets import Target, parse_features, read_manifest, resolve_target, write_manifest
-from .throttled_rows import BACK_OFF_CHECK, decide_back_off_rows
+from .throttled_rows import decide_back_off_rows
 from .wire.loopback import LoopbackServer
 from .wire.recording import LIVE, MODES, RECORD, REPLAY, Recorder
 from .wire.replay import CassetteTransport
@@ -323,8 +323,7 @@ class ConformanceRun:
         429 the run met (throttled_rows.py)."""
         known = self.target.known_differences
         self.decided_rows = decide_partial_rows(self.results, self.docs.promises, known)
-        back_off = {c.id for c in self.cases if c.check == BACK_OFF_CHECK}
-        decide_back_off_rows(self.results, back_off, lambda r: self.docs.claim_for(r.row, r.model).promise, known)
+        decide_back_off_rows(self.results, lambda r: self.docs.claim_for(r.row, r.model).promise, known)
 
     def open_shards(self, run_dir: Path | None, narrowed: dict | None = None) -> dict | None:
         """Start appending results to a shard in run_dir; without one, make the run's folder and

@@ -9,12 +9,11 @@ try again"; every one saying it bears it out, counted; none met anywhere leaves 
 import json
 from collections import defaultdict
 
-from .checks.errors import back_off_finding, back_off_given
+from .checks.errors import BACK_OFF_EVIDENCE, back_off_finding, back_off_given
 from .findings import UNCLEAR, Finding
 from .results import sdk_name
-from .verdicts import DIFFERS, NOT_RECORDED, judge
+from .verdicts import DIFFERS, JUDGED_TIERS, UNPUBLISHED_SOURCE, judge
 
-BACK_OFF_CHECK = "back_off_signals"
 EXAMPLE_TESTS = 5  # test ids named in the evidence
 
 
@@ -35,7 +34,7 @@ def throttled_answers(results: list) -> dict[str, list[dict]]:
 def _finding(result, notes: list[dict]) -> Finding:
     if notes:
         return back_off_finding(notes, f"in this run on {result.model}")
-    shown = ", ".join(f"{k}: {v}" for k, v in sorted((result.evidence.get("rate_limit_headers") or {}).items()))
+    shown = ", ".join(f"{k}: {v}" for k, v in sorted((result.evidence.get(BACK_OFF_EVIDENCE) or {}).items()))
     return Finding(UNCLEAR, f"no 429 was met anywhere in this run on {result.model}: nothing to judge; rate-limit "
                             f"headers of an ordinary answer: {shown or 'none'}")
 
@@ -50,19 +49,20 @@ def _summary(notes: list[dict]) -> dict:
     return summary
 
 
-def decide_back_off_rows(results: list, case_ids: set[str], promise_of, known: dict[str, str] | None = None) -> list:
-    """Re-decide (in place) the results of the back-off cases (`case_ids`) from every 429 the run met on
-    their model; returns them. `promise_of(result)` is the promise its claim makes; `known` the
-    target's known differences by claim id. A result not recorded stays so: nothing was replayed."""
+def decide_back_off_rows(results: list, promise_of, known: dict[str, str] | None = None) -> list:
+    """Re-decide (in place) the results of back_off_signals (its evidence key marks them) from every 429
+    the run met on their model; returns them. `promise_of(result)` is the promise its claim makes;
+    `known` the target's known differences by claim id. With no 429 met anywhere, a result whose own
+    request got no ordinary answer (none, a refusal) keeps its finding."""
     known = known or {}
     met = throttled_answers(results)
     decided = []
     for r in results:
-        if r.case_id not in case_ids or r.verdict == NOT_RECORDED:
+        if BACK_OFF_EVIDENCE not in (r.evidence or {}):
             continue
         notes = met.get(r.model, [])
-        if not notes and "rate_limit_headers" not in (r.evidence or {}):
-            continue  # its own request got no ordinary answer, and no 429 was met: its finding stands
+        if not notes and r.observed != UNCLEAR:
+            continue
         finding = _finding(r, notes)
         r.observed = finding.observed
         r.verdict, r.reason = judge(promise_of(r), finding)
@@ -72,3 +72,13 @@ def decide_back_off_rows(results: list, case_ids: set[str], promise_of, known: d
         r.evidence = {**r.evidence, "throttled_in_run": _summary(notes)}
         decided.append(r)
     return decided
+
+
+def promise_from_data(docs_data: dict):
+    """promise_of for results read back without the docs loaded (a killed run's shards): the level's
+    promise, or unpublished-source for a claim of a page Heroku has not published."""
+    promises = {level: spec["promise"] for level, spec in docs_data.get("levels", {}).items()}
+    tiers = {f"{t['id']}.{r['id']}": r.get("tier", t.get("tier", "heroku"))
+             for t in docs_data["tables"] for r in t["rows"]}
+    return lambda r: (promises.get(r.documented, "observe-only") if tiers.get(r.row, "heroku") in JUDGED_TIERS
+                      else UNPUBLISHED_SOURCE)

@@ -189,7 +189,7 @@ def test_a_probe_that_speaks_to_several_rows_counts_its_429s_once_and_each_explo
                result("temperature", "core.temperature", met, params={"temperature": 0.5}),
                result("temperature", "core.temperature", met, params={"temperature": 1.0}),
                result("rate-limit-headers", ROW, {"rate_limit_headers": {}})]
-    decided = decide_back_off_rows(results, {"rate-limit-headers"}, lambda r: "accepted-with-effect")
+    decided = decide_back_off_rows(results, lambda r: "accepted-with-effect")
     assert decided == [results[-1]] and results[-1].evidence["throttled_in_run"]["count"] == 3
     assert (results[-1].observed, results[-1].verdict) == ("honoured", "agrees")  # as a judged row would
     assert results[0].observed == "unclear"  # the other rows are left alone
@@ -201,7 +201,35 @@ def test_a_back_off_row_not_recorded_stays_so_and_a_judged_one_that_differs_fail
     silent = {"requests": [{"throttled": [{"status": 429, "headers": {}}]}]}
     missing = result("rate-limit-headers", ROW, {}, verdict="not recorded")
     judged = result("rate-limit-headers", ROW, {"rate_limit_headers": {}}, params={"n": 1})
-    decide_back_off_rows([result("stop", "core.stop", silent), missing, judged], {"rate-limit-headers"},
-                         lambda r: "accepted-with-effect")
+    decide_back_off_rows([result("stop", "core.stop", silent), missing, judged], lambda r: "accepted-with-effect")
     assert missing.verdict == "not recorded"
     assert (judged.observed, judged.verdict, judged.expected) == ("ignored", "differs", False)
+
+
+def test_a_refused_rate_limit_probe_keeps_its_finding_unless_the_run_met_429s():
+    from conformance.throttled_rows import decide_back_off_rows
+
+    refused = result("rate-limit-headers", ROW, {"rate_limit_headers": {}})
+    refused.observed, refused.reason = "rejected", "the plain request was not answered (HTTP 404)"
+    decide_back_off_rows([refused], lambda r: "accepted-with-effect")
+    assert (refused.observed, refused.reason) == ("rejected", "the plain request was not answered (HTTP 404)")
+    met = {"requests": [{"throttled": [{"status": 429, "headers": {"x-ratelimit-reset-tokens": "2s"}}]}]}
+    decide_back_off_rows([result("stop", "core.stop", met), refused], lambda r: "accepted-with-effect")
+    assert refused.observed == "honoured" and "each of the 1 429(s)" in refused.reason
+
+
+def test_a_killed_runs_shards_rebuild_the_row_from_every_429_it_met(tmp_path):
+    import json
+
+    from conformance.docs import load_docs
+    from conformance.results.rebuild import rebuild_from_run
+    from conformance.results.shards import ShardWriter
+
+    docs = load_docs(ROOT / "cases" / "docs-tables.yaml")
+    (tmp_path / "run.json").write_text(json.dumps({"run": {"target": "t", "mode": "live"}, "docs": docs.data}))
+    silent = {"requests": [{"throttled": [{"status": 429, "headers": {}, "waited_s": 0.7}]}]}
+    ShardWriter(tmp_path, "gw0").append([result("stop", "core.stop", silent)])
+    ShardWriter(tmp_path, "gw1").append([result("rate-limit-headers", ROW, {"rate_limit_headers": {}})])
+    (row,) = [r for r in rebuild_from_run(tmp_path)["results"] if r["row"] == ROW]
+    assert row["observed"] == "ignored" and row["verdict"] == "inconclusive"  # a draft page's: observed only
+    assert row["reason"].endswith("this claim is not from a page Heroku published: observed, not judged")

@@ -4,6 +4,7 @@ Cases declare the error as data (`expect_error:` in a case file, like test262's 
 for the check `error_contract` below. The case's probe is the same request without the fault: it must
 be answered, or the error says nothing about the fault.
 """
+import dataclasses
 import json
 import re
 
@@ -198,6 +199,7 @@ def error_bodies(probe: Exchange, wrong_key: Exchange, malformed: Exchange, unkn
 
 THROTTLED = 429
 BACK_OFF_HEADERS = ("retry-after", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
+BACK_OFF_EVIDENCE = "rate_limit_headers"  # the evidence key of back_off_signals' results
 
 
 def _rate_limit_headers(ex: Exchange) -> dict:
@@ -243,13 +245,16 @@ def back_off_signals(probe: Exchange) -> Finding:
     rate-limit headers x-ratelimit-limit-requests: 2"
     """
     seen = _rate_limit_headers(probe)
-    evidence = {"rate_limit_headers": seen}  # an ordinary answer's, shown when no 429 is met anywhere
+    # On every finding: marks the results the run's 429s decide (throttled_rows.py), and shows what an
+    # ordinary answer carried when none was met anywhere.
+    evidence = {BACK_OFF_EVIDENCE: seen}
     if notes := throttled_notes(probe):
         found = back_off_finding(notes, "by this case")
-        return Finding(found.observed, found.reason, evidence=evidence)
-    if probe.transport_error or probe.status is None:
-        return Finding(UNANSWERED, f"no answer came: {probe.transport_error}")
-    if not probe.ok:
-        return plain_request_refused(probe)
-    return Finding(UNCLEAR, f"no 429 was met by this case: nothing to judge; rate-limit headers of its answer: "
-                            f"{_shown(seen)}", evidence=evidence)
+    elif probe.transport_error or probe.status is None:
+        found = Finding(UNANSWERED, f"no answer came: {probe.transport_error}")
+    elif not probe.ok:
+        found = plain_request_refused(probe)
+    else:
+        found = Finding(UNCLEAR, f"no 429 was met by this case: nothing to judge; rate-limit headers of its "
+                                 f"answer: {_shown(seen)}")
+    return dataclasses.replace(found, evidence=evidence)
