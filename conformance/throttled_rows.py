@@ -27,7 +27,8 @@ def throttled_answers(results: list) -> dict[str, list[dict]]:
             continue
         seen.add(key)
         for request in (r.evidence or {}).get("requests") or []:
-            met[r.model] += [{**note, "test_id": r.test_id} for note in request.get("throttled") or []]
+            notes = request.get("throttled") if isinstance(request, dict) else None  # shards are read back as written
+            met[r.model] += [{**note, "test_id": r.test_id} for note in notes or [] if isinstance(note, dict)]
     return met
 
 
