@@ -2,6 +2,8 @@
 what came back (the JSON body, or the streamed chunks). Long strings are clipped (an image's data
 URL, a long answer) so results stay small, and a clip always says so."""
 
+from .wire.sender import throttled_notes
+
 STRING_LIMIT = 400      # characters of any one string value
 CHUNKS_HEAD, CHUNKS_TAIL = 6, 3  # streamed chunks kept from the start and the end
 
@@ -27,8 +29,8 @@ def chunks_excerpt(events: list[dict]) -> list:
 
 def exchange_evidence(ex) -> dict:
     """The request body and the response excerpt of one Exchange, exactly as it came (a body that is
-    not JSON as its text, with its content type), and what the client made of it where that is
-    more than "returned it"."""
+    not JSON as its text, with its content type), what the client made of it where that is
+    more than "returned it", and every 429 met on the way (`throttled`)."""
     out = {"request": clipped(ex.request)}
     if ex.stream and ex.events:
         out["chunks"] = chunks_excerpt(ex.events)
@@ -42,4 +44,6 @@ def exchange_evidence(ex) -> dict:
         out["named_events"] = ex.named_events[:CHUNKS_HEAD]
     if ex.sdk is not None and (view := ex.sdk.summary()):
         out["client"] = view
+    if throttled := throttled_notes(ex):  # every 429 met on the way: read across the run for the rate-limit row
+        out["throttled"] = throttled
     return out

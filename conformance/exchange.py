@@ -63,6 +63,9 @@ class Exchange:
     transport_error: str | None = None  # no HTTP answer (refused, timeout, reset)
     elapsed_ms: float | None = None
     sdk: ClientView | None = None      # what the client made of it
+    # Each 429 the sender waited out before this answer (wire/sender.py throttled_note): status, back-off
+    # headers, request id, seconds waited. Evidence for the rate-limit row, not this case's observation.
+    throttled: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -8,7 +8,7 @@ from .errors import ConformanceError
 
 class ReferenceServer:
     def __init__(self, api_key: str = "reference-key", breaks: str = "", leak_headers: bool = False,
-                 latency_ms: float = 0.0):
+                 latency_ms: float = 0.0, requests_per_minute: int | None = None):
         self.args = [sys.executable, "-m", "reference_server", "--port", "0", "--api-key", api_key]
         if breaks:
             self.args += ["--break", breaks]
@@ -16,6 +16,8 @@ class ReferenceServer:
             self.args += ["--latency-ms", str(latency_ms)]
         if leak_headers:
             self.args.append("--leak-headers")
+        if requests_per_minute:
+            self.args += ["--requests-per-minute", str(requests_per_minute)]
         self.process: subprocess.Popen | None = None
         self.url = ""
 

@@ -32,6 +32,7 @@ from .row_decisions import decide_partial_rows
 from .runner import Runner
 from .secrets import meaningful, scrub_json
 from .targets import Target, parse_features, read_manifest, resolve_target, write_manifest
+from .throttled_rows import decide_back_off_rows
 from .wire.loopback import LoopbackServer
 from .wire.recording import LIVE, MODES, RECORD, REPLAY, Recorder
 from .wire.replay import CassetteTransport
@@ -41,6 +42,7 @@ from .wire.urls import join_url, public_url
 # Replay sends nothing; the SDK still needs a URL. Loopback's discard port, and the network is blocked.
 REPLAY_URL = "http://127.0.0.1:9/v1"
 REPLAY_KEY = "replay-no-key"
+RETRIES = 2  # a throttled or upstream-down answer is sent again this many times (replay: as recorded)
 
 
 @dataclass
@@ -202,11 +204,14 @@ class ConformanceRun:
                         LoopbackServer(timeout).forward_to(base_url, api_key)
                 client = NodeClient(sdk, self.driver, self.loopback, timeout)
             if replay:
-                senders[sdk] = Sender(client)
+                # The 429s a recording kept are met again, in order, and sent again at once.
+                senders[sdk] = Sender(client, max_retries=RETRIES, replaying=True)
             else:
-                # Retries help live runs through throttling (recording never stores a 429 or 5xx); the key,
-                # and credentials riding in the URL, are scrubbed from whatever comes back.
-                senders[sdk] = Sender(client, max_retries=2, secrets=self.target.secrets, pacer=pacer, quota=quota)
+                # Retries help live runs through throttling (a recording keeps each 429, and a 5xx only when
+                # it outlasts every retry); the key, and credentials riding in the URL, are scrubbed from
+                # whatever comes back.
+                senders[sdk] = Sender(client, max_retries=RETRIES, secrets=self.target.secrets, pacer=pacer,
+                                      quota=quota)
         return senders
 
     def _write_manifest(self) -> None:
@@ -315,8 +320,11 @@ class ConformanceRun:
 
     def decide_rows(self) -> None:
         """What a row comes to across its parts (each a test of its own), once all are in: a Partial
-        row where no part works differs (row_decisions.py)."""
-        self.decided_rows = decide_partial_rows(self.results, self.docs.promises, self.target.known_differences)
+        row where no part works differs (row_decisions.py); the rate-limit row is decided from every
+        429 the run met (throttled_rows.py)."""
+        known = self.target.known_differences
+        self.decided_rows = decide_partial_rows(self.results, self.docs.promises, known)
+        decide_back_off_rows(self.results, lambda r: self.docs.claim_for(r.row, r.model).promise, known)
 
     def open_shards(self, run_dir: Path | None, narrowed: dict | None = None) -> dict | None:
         """Start appending results to a shard in run_dir; without one, make the run's folder and

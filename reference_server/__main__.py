@@ -1,4 +1,4 @@
-"""`python -m reference_server [--port 0] [--break stop,model]`: serve on loopback.
+"""`python -m reference_server [--port 0] [--break stop,model] [--requests-per-minute N]`: serve on loopback.
 
 Prints `listening on http://127.0.0.1:PORT` once ready, so a parent process can read the port.
 """
@@ -23,7 +23,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="send set-cookie and openai-organization headers (for scrubbing tests)")
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="wait this long before each answer (for benchmarks of live runs)")
+    parser.add_argument("--requests-per-minute", type=int, default=None, metavar="N",
+                        help="answer 429 (Heroku's rate-limit error and headers) past N requests a minute per "
+                             "model, over a one-minute sliding window (default: no limit)")
     args = parser.parse_args(argv)
+    if args.requests_per_minute is not None and args.requests_per_minute < 1:
+        parser.error("--requests-per-minute must be 1 or more")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the reference server only listens on loopback")
     try:
@@ -37,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     sock.bind((args.host, args.port))
     sock.listen(128)  # accept connections from the moment the address is printed
     port = sock.getsockname()[1]
-    app = build_app(args.api_key, breaks, args.leak_headers, args.latency_ms)
+    app = build_app(args.api_key, breaks, args.leak_headers, args.latency_ms,
+                    requests_per_minute=args.requests_per_minute)
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     print(f"listening on http://{args.host}:{port}", flush=True)

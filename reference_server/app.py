@@ -15,6 +15,7 @@ from .caching import PromptCache, report
 from .errors import spoiled_error, with_request_id
 from .listing import available_models_endpoint
 from .models import MODELS
+from .ratelimit import RateLimiter
 from .validation import RequestError, validate
 
 CREATED = 1764000000  # fixed, so the same request always gets the same bytes back
@@ -132,14 +133,25 @@ def _json_or_none(raw: bytes) -> object:
         return None
 
 
+def throttled(headers: dict, model: str, limit: int) -> JSONResponse:
+    """Heroku's answer to a request over the model's rate limit."""
+    body = {"error": {"message": f"Rate limit exceeded: {limit} requests per minute for model {model}",
+                      "type": "rate_limit_error", "code": 429}}
+    return JSONResponse(body, status_code=429, headers=headers)
+
+
 def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: bool = False,
-              latency_ms: float = 0.0, cache: PromptCache | None = None) -> Starlette:
+              latency_ms: float = 0.0, cache: PromptCache | None = None, requests_per_minute: int | None = None,
+              clock=None) -> Starlette:
+    """`cache`: the prompt cache (caching.py); `requests_per_minute`: limit each model's requests
+    (ratelimit.py); `clock` (seconds) is the limiter's time, for tests."""
     cache = cache or PromptCache()
-    def headers_for(body: dict) -> dict:
+    limiter = RateLimiter(requests_per_minute, clock) if requests_per_minute else None
+
+    def headers_for(body: dict, limits: dict | None = None) -> dict:
         headers = {
             "x-request-id": f"req-{digest(body)[:24]}",
-            "x-ratelimit-limit-requests": "150",
-            "x-ratelimit-remaining-requests": "149",
+            **(limits or {"x-ratelimit-limit-requests": "150", "x-ratelimit-remaining-requests": "149"}),
         }
         if leak_headers:  # a test aid: headers a real service may send that must never be recorded
             headers["set-cookie"] = f"session={api_key}; Path=/; HttpOnly"
@@ -170,6 +182,12 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             status = 500 if "malformed-500" in breaks else 400
             return error_response(RequestError(status, "request body is not valid JSON"))
         body = default_model(body, breaks)
+        limits = None
+        if limiter is not None and isinstance(body, dict):  # counted per model id, before it is judged
+            model = str(body.get("model"))
+            admitted, limits = limiter.admit(model, breaks)
+            if not admitted:
+                return throttled(limits, model, limiter.limit)
         try:
             body = parameters.admitted(body, breaks)
             validate(body, breaks)
@@ -191,10 +209,10 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
         done = broken_response(done, body, breaks)
         if body.get("stream") and "stream" not in breaks:
             return StreamingResponse(chunks(done, body, breaks), media_type="text/event-stream",
-                                     headers=headers_for(body))
+                                     headers=headers_for(body, limits))
         if "shape" in breaks:
             done = {**done, "object": "chat.completion.result", "created": "2025-11-25T00:00:00Z"}
-        return JSONResponse(done, headers=headers_for(body))
+        return JSONResponse(done, headers=headers_for(body, limits))
 
     return Starlette(routes=[
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),

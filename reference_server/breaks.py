@@ -82,6 +82,7 @@ BREAKS = {
     "error-traceback": "refuses a body that is not JSON with a Python traceback and a server path in the message",
     "caching-header-ignored": "ignores X-Heroku-Prompt-Caching: false: such a request still reads and writes the cache",
     "error-flat": "answers a streamed request it refuses with a 500 {\"error\": \"Internal Server Error\"}",
+    "no-back-off": "sends its 429s (with --requests-per-minute) without retry-after or any reset header",
 }
 
 

@@ -74,11 +74,13 @@ def recorded_suite(tmp_path) -> Suite:
 
 @pytest.fixture
 def reference_server():
-    """Start a reference server: reference_server(breaks="stop", api_key=...) -> base URL."""
+    """Start a reference server: reference_server(breaks="stop", api_key=..., requests_per_minute=...) -> base URL."""
     started = []
 
-    def start(breaks: str = "", api_key: str = "reference-key", leak_headers: bool = False) -> str:
-        server = ReferenceServer(api_key=api_key, breaks=breaks, leak_headers=leak_headers)
+    def start(breaks: str = "", api_key: str = "reference-key", leak_headers: bool = False,
+              requests_per_minute: int | None = None) -> str:
+        server = ReferenceServer(api_key=api_key, breaks=breaks, leak_headers=leak_headers,
+                                 requests_per_minute=requests_per_minute)
         started.append(server)
         return server.start()
 

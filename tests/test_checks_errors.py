@@ -289,5 +289,43 @@ def test_an_error_without_a_request_id_differs():
 
 def test_no_429_met_is_inconclusive_and_shows_the_rate_limit_headers():
     finding = checks.back_off_signals(with_headers(answered(), {"x-ratelimit-remaining-requests": "149"}))
-    assert finding.observed == UNCLEAR and "no 429 reached this case" in finding.reason
+    assert finding.observed == UNCLEAR and "no 429 was met by this case" in finding.reason
     assert "x-ratelimit-remaining-requests: 149" in finding.reason
+    assert finding.evidence == {"rate_limit_headers": {"x-ratelimit-remaining-requests": "149"}}
+
+
+def waited_out(*headers: dict) -> list[dict]:
+    """429s as the sender keeps those it waited out."""
+    return [{"status": 429, "headers": h, "waited_s": 1.0} for h in headers]
+
+
+def test_the_429s_a_case_waited_out_are_judged_though_its_answer_came():
+    told = answered()
+    told.throttled = waited_out({"retry-after": "2"}, {"x-ratelimit-reset-requests": "51s"})
+    finding = checks.back_off_signals(told)
+    assert finding.observed == HONOURED and "each of the 2 429(s) met by this case" in finding.reason
+    assert "retry-after: 2" in finding.reason
+
+
+def test_one_429_with_nothing_to_back_off_by_is_ignored_naming_the_count_and_its_headers():
+    mixed = answered()
+    mixed.throttled = waited_out({"retry-after": "2"}, {"x-ratelimit-limit-requests": "2"})
+    finding = checks.back_off_signals(mixed)
+    assert finding.observed == IGNORED and finding.reason.startswith("1 of the 2 429(s) met by this case")
+    assert "x-ratelimit-limit-requests: 2" in finding.reason
+
+
+def test_a_reset_header_the_harness_cannot_read_is_nothing_to_back_off_by():
+    vague = answered()
+    vague.throttled = waited_out({"x-ratelimit-reset-requests": "soon"})
+    assert checks.back_off_signals(vague).observed == IGNORED
+    readable = answered()
+    readable.throttled = waited_out({"x-ratelimit-reset-tokens": "1m30s"})
+    assert checks.back_off_signals(readable).observed == HONOURED
+
+
+def test_a_429_that_outlasted_every_retry_counts_with_those_waited_out():
+    last = with_headers(refused(429), {})
+    last.throttled = waited_out({"retry-after": "1"}, {"retry-after": "1"})
+    finding = checks.back_off_signals(last)
+    assert finding.observed == IGNORED and finding.reason.startswith("1 of the 3 429(s)")

@@ -467,3 +467,25 @@ def test_every_client_of_a_process_shares_one_pace_per_model():
         senders[i % 3].send({"model": "m1"})
     senders[0].send({"model": "m2"})  # another model is not held up
     assert now[0] == 105.0 and pacer.paced == 5.0
+
+
+@needs_node
+def test_every_client_keeps_the_429s_it_waited_out_with_their_headers(driver):
+    from fake_servers import ThrottlesEveryOtherRequest
+
+    url, stop = serve(ThrottlesEveryOtherRequest)
+    loopback = LoopbackServer(10).forward_to(url, SECRET)
+    request = {"model": "m", "messages": [{"role": "user", "content": "Say OK"}]}
+    try:
+        senders = [python_sender(url, SECRET, max_retries=2)] + [
+            Sender(NodeClient(name, driver, loopback, 10), max_retries=2) for name in ("openai-node", "ai-sdk")]
+        for sender in senders:
+            ThrottlesEveryOtherRequest.count = 0  # each client's first request is throttled
+            sender.sleep = lambda seconds: None
+            answer = sender.send(request)
+            assert answer.status == 200, sender.client.name
+            assert answer.throttled == [{"status": 429, "headers": {"retry-after": "0"}, "waited_s": 0.0}], \
+                sender.client.name
+    finally:
+        loopback.stop()
+        stop()

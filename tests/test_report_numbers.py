@@ -25,7 +25,9 @@ def valid_document() -> dict:
     results = [Result(target="t", mode="live", model="m1", case_id="stop", test_id="x::stop[m1]", row="core.stop",
                       table="core", documented="Full", observed="honoured", verdict="agrees", reason="ok",
                       status=200, evidence={"requests": [{"role": "probe", "status": 200, "summary": "HTTP 200",
-                                                          "request": {"stop": ["7"]}, "chunk_count": 3}]},
+                                                          "request": {"stop": ["7"]}, "chunk_count": 3,
+                                                          "throttled": [{"status": 429, "headers": {"retry-after": "1"},
+                                                                         "request_id": "r", "waited_s": 1.0}]}]},
                       sdk={"name": "openai-python", "version": "3.0"})]
     return json.loads(json.dumps(document({"target": "t", "mode": "live", "models": ["m1"]}, DOCS.data, results)))
 
@@ -36,7 +38,10 @@ PLACES = [("version",), ("format",), ("run",), ("run", "mode"), ("run", "target"
           ("run", "exit_status"), ("results",), ("results", 0), ("results", 0, "verdict"), ("results", 0, "status"),
           ("results", 0, "expected"), ("results", 0, "sdk"), ("results", 0, "sdk", "name"), ("results", 0, "params"),
           ("results", 0, "evidence", "requests"), ("results", 0, "evidence", "requests", 0, "status"),
-          ("results", 0, "evidence", "requests", 0, "chunk_count"), ("docs", "tables", 0, "rows"), ("docs",)]
+          ("results", 0, "evidence", "requests", 0, "chunk_count"), ("docs", "tables", 0, "rows"), ("docs",),
+          ("results", 0, "evidence", "requests", 0, "throttled"),
+          ("results", 0, "evidence", "requests", 0, "throttled", 0, "headers"),
+          ("results", 0, "evidence", "requests", 0, "throttled", 0, "waited_s")]
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([1.0, 2.5, 3.0]),
                    st.sampled_from(["", "agrees", "live", "heroku-conformance-results", "x"]),
                    st.lists(st.integers(0, 2), max_size=2), st.dictionaries(st.sampled_from(["name", "a"]),
@@ -80,10 +85,21 @@ def test_a_refused_file_is_named_by_jsonschema_as_before():
     assert first_error(data, "results").message == "'200' is not of type 'integer', 'null'"
 
 
+def test_the_429s_a_request_met_are_checked_and_a_file_without_them_still_reads():
+    data = valid_document()
+    assert first_error(data, "results") is None
+    assert '"throttled":[{"status":429,"headers":{"retry-after":"1"}' in render(data)  # shown in the evidence's JSON
+    data["results"][0]["evidence"]["requests"][0]["throttled"][0]["headers"] = "retry-after: 1"
+    assert first_error(data, "results").message == "'retry-after: 1' is not of type 'object'"
+    del data["results"][0]["evidence"]["requests"][0]["throttled"]  # as every file written before them
+    assert first_error(data, "results") is None
+
+
 def test_the_bodies_block_reads_back_as_the_same_values_and_holds_no_markup():
     data = valid_document()
     hostile = {"messages": ["</script><script>window.x=1</script>", "a & b > c", "\u2028", "naïve ✓"]}
     data["results"][0]["evidence"]["requests"][0]["request"] = hostile
+    del data["results"][0]["evidence"]["requests"][0]["throttled"]  # the request's body alone
     html = render(data)
     block = re.search(r'<script type="application/json" id="bodies">(.*?)</script>', html, re.S).group(1)
     assert "<" not in block and ">" not in block and "&" not in block

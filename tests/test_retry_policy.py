@@ -107,3 +107,76 @@ def test_the_plan_marks_every_request_made_invalid_on_purpose():
     explored = next(c for c in cases.values() if c.explore is not None and c.explore.param == "temperature")
     assert marked(explored.id, {"temperature": explored.explore.max + 1})["probe"] is True
     assert marked(explored.id, {"temperature": explored.explore.max})["probe"] is False
+
+
+# -- every 429 waited out is kept as evidence --------------------------------------------------------
+
+class Throttles(Scripted):
+    """429s carrying the given headers (one dict per 429), then an answer."""
+
+    def __init__(self, *headers: dict, then: int = 200, secret: str = ""):
+        super().__init__(*([429] * len(headers)), then)
+        self.headers, self.secret = list(headers), secret
+
+    def attempt(self, request, transport):
+        exchange = super().attempt(request, transport)
+        exchange.headers = self.headers.pop(0) if exchange.status == 429 else {"x-request-id": f"ok {self.secret}"}
+        return exchange
+
+
+def test_each_429_waited_out_is_kept_with_its_headers_its_id_and_the_wait():
+    client = Throttles({"retry-after": "3", "x-request-id": "req-1", "content-type": "application/json"},
+                       {"x-ratelimit-reset-requests": "51s", "x-ratelimit-remaining-requests": "0"})
+    sent, clock = sender(client)
+    exchange = sent.send({"model": "m"})
+    assert exchange.status == 200 and clock.slept == [3.0, 30.0]  # 51 s asked, MAX_WAIT waited
+    assert exchange.throttled == [
+        {"status": 429, "headers": {"retry-after": "3"}, "request_id": "req-1", "waited_s": 3.0},
+        {"status": 429, "headers": {"x-ratelimit-reset-requests": "51s", "x-ratelimit-remaining-requests": "0"},
+         "waited_s": 30.0}]
+
+
+def test_an_answer_that_came_at_once_met_no_429():
+    sent, _ = sender(Scripted(200))
+    assert sent.send({"model": "m"}).throttled == []
+    sent, _ = sender(Scripted(503, 200))
+    assert sent.send({"model": "m"}).throttled == []  # an upstream down is not throttling
+
+
+def test_the_kept_429s_are_scrubbed_of_the_key_like_every_header():
+    secret = "inf-0123456789SECRET"
+    client = Throttles({"retry-after": "1", "x-ratelimit-note": f"key {secret}"}, secret=secret)
+    sent = Sender(client, max_retries=2, secrets=[secret], pacer=Pacer(clock=FakeClock()))
+    sent.sleep = lambda seconds: None
+    exchange = sent.send({"model": "m"})
+    assert exchange.throttled and secret not in repr(exchange.throttled) and secret not in repr(exchange.headers)
+
+
+class Recorded(Scripted):
+    """Replay: the recorded answers in order, then no more (NotRecorded)."""
+
+    def attempt(self, request, transport):
+        from conformance.wire.cassettes import NotRecorded
+
+        if not self.statuses:
+            raise NotRecorded("no more recorded answers")
+        self.attempts.append(request.get("model"))
+        status = self.statuses.pop(0)
+        return Exchange(request=request, status=status, headers={"retry-after": "2"})
+
+
+def test_replay_meets_the_recorded_429s_again_without_waiting():
+    sent = Sender(Recorded(429, 429, 200), max_retries=2, replaying=True)
+    sent.sleep = lambda seconds: pytest.fail("replay must not sleep")
+    exchange = sent.send({"model": "m"})
+    assert exchange.status == 200 and [n["waited_s"] for n in exchange.throttled] == [0.0, 0.0] and sent.waited == 0
+
+
+def test_replay_takes_the_last_recorded_429_as_the_answer_and_never_retries_a_server_error():
+    sent = Sender(Recorded(429), max_retries=2, replaying=True)
+    last = sent.send({"model": "m"})
+    assert last.status == 429 and last.throttled == []  # nothing waited out: the answer itself is the 429
+    sent = Sender(Recorded(503, 200), max_retries=2, replaying=True)
+    assert sent.send({"model": "m"}).status == 503  # recorded only as the answer that outlasted every retry
+    with pytest.raises(Exception, match="no more recorded answers"):
+        Sender(Recorded(), max_retries=2, replaying=True).send({"model": "m"})  # a first request unrecorded

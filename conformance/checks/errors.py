@@ -4,12 +4,14 @@ Cases declare the error as data (`expect_error:` in a case file, like test262's 
 for the check `error_contract` below. The case's probe is the same request without the fault: it must
 be answered, or the error says nothing about the fault.
 """
+import dataclasses
 import json
 import re
 
 from ..exchange import Exchange, clip
 from ..findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from ..verdicts import NOT_ABOUT_THE_CLAIM
+from ..wire.sender import duration_seconds, throttled_notes
 from .registry import check
 
 # A request with nothing else to refuse: when it is refused, the model itself is.
@@ -197,33 +199,62 @@ def error_bodies(probe: Exchange, wrong_key: Exchange, malformed: Exchange, unkn
 
 THROTTLED = 429
 BACK_OFF_HEADERS = ("retry-after", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
+BACK_OFF_EVIDENCE = "rate_limit_headers"  # the evidence key of back_off_signals' results
 
 
 def _rate_limit_headers(ex: Exchange) -> dict:
     return {k: v for k, v in ex.headers.items() if k.startswith("x-ratelimit-") or k == "retry-after"}
 
 
+def back_off_given(headers: dict) -> dict:
+    """What of a 429's headers says when to try again: a Retry-After, or a reset header the harness can
+    read as a duration (`51s`, `1m30s`, `2`), as the sender backs off by them."""
+    return {k: v for k, v in headers.items() if k in BACK_OFF_HEADERS and str(v).strip()
+            and (k == "retry-after" or duration_seconds(str(v)) is not None)}
+
+
+def _shown(headers: dict) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(headers.items())) or "none"
+
+
+def back_off_finding(notes: list[dict], scope: str) -> Finding:
+    """The finding on the 429s met (`notes` as the sender keeps them, a `test_id` where known), `scope`
+    naming where they were met: any with nothing to back off by is IGNORED (the count and the first
+    one's headers named); all saying when to try again is HONOURED, the count named."""
+    silent = [n for n in notes if not back_off_given(n.get("headers") or {})]
+    if silent:
+        first = silent[0]
+        where = f" in {first['test_id']}" if first.get("test_id") else ""
+        return Finding(IGNORED, f"{len(silent)} of the {len(notes)} 429(s) met {scope} came with nothing to back off "
+                                f"by (no retry-after, no parseable x-ratelimit-reset-*); the first{where}: rate-limit "
+                                f"headers {_shown(first.get('headers') or {})}")
+    given = _shown(back_off_given(notes[0]["headers"]))
+    return Finding(HONOURED, f"each of the {len(notes)} 429(s) met {scope} said when to try again (the first: {given})")
+
+
 @check
 def back_off_signals(probe: Exchange) -> Finding:
-    """A throttled answer says how long to back off: a 429 with Retry-After or x-ratelimit-reset-*.
-    Judged only on a 429 that reached the case: the harness waits out and retries 429s (and never records
-    them), so a run usually meets none, and says so with the rate-limit headers its answers carried.
+    """A throttled answer says how long to back off: a 429 with Retry-After or a parseable
+    x-ratelimit-reset-*. The harness waits out and retries every 429 and keeps each as evidence, so this
+    check judges the 429s its own request met; once every test of the run is in, the row is decided from
+    every 429 the run met on the model, whichever case met it (conformance/throttled_rows.py). None met
+    is inconclusive, with the rate-limit headers an ordinary answer carried.
 
-    Sample: "a 429 came with nothing to back off by (no retry-after, x-ratelimit-reset-requests,
-    x-ratelimit-reset-tokens; headers: none)"
+    Sample: "1 of the 3 429(s) met in this run on claude-4-5-haiku came with nothing to back off by (no
+    retry-after, no parseable x-ratelimit-reset-*); the first in cases/core.yaml::stop[claude-4-5-haiku]:
+    rate-limit headers x-ratelimit-limit-requests: 2"
     """
-    if probe.transport_error or probe.status is None:
-        return Finding(UNANSWERED, f"no answer came: {probe.transport_error}")
     seen = _rate_limit_headers(probe)
-    shown = ", ".join(f"{k}: {v}" for k, v in sorted(seen.items())) or "none"
-    if not probe.ok and probe.status != THROTTLED:
-        return plain_request_refused(probe)
-    if probe.status != THROTTLED:
-        return Finding(UNCLEAR, f"no 429 reached this case (the harness waits out and retries throttled answers, "
-                                f"and never records them): nothing to judge; rate-limit headers of its answer: "
-                                f"{shown}", evidence={"rate_limit_headers": seen})
-    given = ", ".join(f"{k}: {v}" for k, v in sorted(seen.items()) if k in BACK_OFF_HEADERS and str(v).strip())
-    if not given:
-        return Finding(IGNORED, f"a 429 came with nothing to back off by (no {', '.join(BACK_OFF_HEADERS)}; "
-                                f"rate-limit headers: {shown})")
-    return Finding(HONOURED, f"the 429 says when to try again ({given})")
+    # On every finding: marks the results the run's 429s decide (throttled_rows.py), and shows what an
+    # ordinary answer carried when none was met anywhere.
+    evidence = {BACK_OFF_EVIDENCE: seen}
+    if notes := throttled_notes(probe):
+        found = back_off_finding(notes, "by this case")
+    elif probe.transport_error or probe.status is None:
+        found = Finding(UNANSWERED, f"no answer came: {probe.transport_error}")
+    elif not probe.ok:
+        found = plain_request_refused(probe)
+    else:
+        found = Finding(UNCLEAR, f"no 429 was met by this case: nothing to judge; rate-limit headers of its "
+                                 f"answer: {_shown(seen)}")
+    return dataclasses.replace(found, evidence=evidence)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ..errors import ConformanceError
 from ..row_decisions import decide_partial_rows
+from ..throttled_rows import decide_back_off_rows, promise_from_data
 from . import document
 from .shards import read_shards
 
@@ -17,6 +18,7 @@ def rebuild_from_run(run_dir: Path) -> dict:
     results = read_shards(run_dir)
     levels = meta["docs"].get("levels", {})
     decide_partial_rows(results, {level: spec["promise"] for level, spec in levels.items()})
+    decide_back_off_rows(results, promise_from_data(meta["docs"]))
     run = {**meta["run"], "status": "interrupted", "rebuilt_from": run_dir.as_posix()}
     data = document(run, meta["docs"], results)
     return data

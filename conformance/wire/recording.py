@@ -8,8 +8,11 @@ Measured pitfalls this module answers (see the project notes on recording):
   request only what replay matches on, its content type and the headers its case planned are kept
   (replay matches on method, path and body alone, as vcrpy's recording did);
 - the request body is matched (as parsed JSON), so a changed parameter never replays an old answer;
-- 401 (except the refusal of the suite's own wrong key), 429 and 5xx answers are never recorded, so replay
-  never replays a refused key or sleeps through SDK back-off;
+- 401 (except the refusal of the suite's own wrong key) and 5xx answers (except one that outlasted every
+  retry, or answers a request made invalid on purpose) are never recorded, so replay never replays a
+  refused key or a passing fault; a 429 is kept, in order before the answer its retry got, so that replay
+  meets it again (its sender sends again at once, never sleeping) and judges the rate-limit row as the
+  recording run did;
 - compressed bodies are stored decoded and SSE bodies as readable literal blocks;
 - each cassette carries provenance: target, model, case, the client, suite version, recorded-at;
 - cassettes are written whole, through a temporary file: never half-written.
@@ -144,11 +147,12 @@ class Scrubber:
     def response(self, response: dict):
         code = response["status"]["code"]
         # Never record a refused key (it would replay as one; only the refusal of the suite's own
-        # wrong key, whose header is removed like any other, is kept), throttling or server errors
-        # (one may be a passing fault, and replay would retry it). A server error to a request the suite
-        # made invalid on purpose (a malformed body, ...) is kept: never retried, it is the observation.
+        # wrong key, whose header is removed like any other, is kept) or server errors (one may be a
+        # passing fault). A server error to a request the suite made invalid on purpose (a malformed
+        # body, ...) is kept: never retried, it is the observation. A 429 is kept: what it says about
+        # backing off is evidence, and replay meets it again before the answer its retry got.
         faulty = self.sent_malformed_body or self.refusal_expected
-        if (code == 401 and not self.sent_wrong_key) or code == 429 or (code >= 500 and not faulty):
+        if (code == 401 and not self.sent_wrong_key) or (code >= 500 and not faulty):
             return None
         headers = response.get("headers") or {}
         for name in list(headers):

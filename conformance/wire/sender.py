@@ -6,6 +6,8 @@ retried (honouring Retry-After and Heroku's reset headers), and so are upstream-
 to a request the suite made invalid on purpose, never a timeout; each model's requests are paced
 under a rate limit; a server that has stopped answering, or whose every model keeps answering 429,
 gets no more requests; and every text that came back is scrubbed of the key before anyone reads it.
+Each 429 waited out is kept on the Exchange (`throttled`): what the server said about backing off is
+evidence for the rate-limit row, whichever case met it (conformance/throttled_rows.py).
 """
 import random
 import re
@@ -13,9 +15,11 @@ import time
 
 from ..exchange import Exchange
 from ..secrets import meaningful, scrub_events, scrub_json, scrub_text
+from .cassettes import NetworkBlocked, NotRecorded
 from .headers import headers_problem
 
-# Throttling is never the observation: waited out and tried again, whatever the request.
+# Throttling is never a case's observation: waited out and tried again, whatever the request (and kept as
+# evidence of what it said about backing off).
 THROTTLED = 429
 # An upstream that is down or overloaded: tried again, so that one transient failure is not reported as
 # a difference; but not when it answers a request the suite made invalid on purpose, where a server
@@ -50,7 +54,7 @@ def closed_unanswered(err: BaseException) -> str | None:
     return None
 
 
-def _seconds(text: str | None) -> float | None:
+def duration_seconds(text: str | None) -> float | None:
     """`Retry-After: 2`, or Heroku-style reset headers: `51s`, `1m30s`, `200ms`."""
     if not text:
         return None
@@ -71,10 +75,35 @@ def retry_wait(headers, attempt: int, status: int = 429) -> float:
     for a 429 also the rate-limit reset headers, which Heroku sends on every answer), else
     exponential back-off with jitter; never more than MAX_WAIT."""
     names = ["retry-after"] + (["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"] if status == 429 else [])
-    asked = [_seconds(headers.get(name)) for name in names] if headers else []
+    asked = [duration_seconds(headers.get(name)) for name in names] if headers else []
     asked = [s for s in asked if s is not None]
     wait = max(asked) if asked else 0.5 * 2 ** attempt * random.uniform(0.5, 1.0)
     return min(wait, MAX_WAIT)
+
+
+# What a throttled answer is kept by: the headers that say when to try again, and the ids to quote.
+BACK_OFF_HEADER_PREFIX = "x-ratelimit-"
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id")
+
+
+def throttled_note(exchange: Exchange, waited: float | None) -> dict:
+    """A 429 as evidence: its status, its back-off headers (retry-after, x-ratelimit-*), its request id
+    and how long the harness waited before sending again (None: it was not sent again)."""
+    headers = {k: v for k, v in exchange.headers.items() if k == "retry-after" or k.startswith(BACK_OFF_HEADER_PREFIX)}
+    note = {"status": exchange.status, "headers": headers}
+    request_id = next((exchange.headers[name] for name in REQUEST_ID_HEADERS if exchange.headers.get(name)), None)
+    if request_id:
+        note["request_id"] = request_id
+    if waited is not None:
+        note["waited_s"] = round(waited, 3)
+    return note
+
+
+def throttled_notes(exchange: Exchange) -> list[dict]:
+    """Every 429 met for one request: those waited out before its answer, and the answer itself when it
+    is one (it outlasted every retry)."""
+    last = [throttled_note(exchange, None)] if exchange.status == THROTTLED else []
+    return [*exchange.throttled, *last]
 
 
 class Pacer:
@@ -119,8 +148,12 @@ class Sender:
     NotRecorded or NetworkBlocked when replay has no answer."""
 
     def __init__(self, client, max_retries: int = 0, requests_per_minute: float | None = None,
-                 secrets: list[str] | None = None, pacer: Pacer | None = None, quota: Quota | None = None):
+                 secrets: list[str] | None = None, pacer: Pacer | None = None, quota: Quota | None = None,
+                 replaying: bool = False):
         self.client = client
+        # Replay meets the 429s a recording kept, in order, and sends again at once; a server error
+        # was recorded only as the answer that outlasted every retry, so it is never retried here.
+        self.replaying = replaying
         self.secrets = meaningful(secrets or [])
         self.retries = max_retries
         self.silent = 0        # requests in a row that got no HTTP answer
@@ -163,23 +196,28 @@ class Sender:
             return exchange
         # A malformed body or a wrong key is invalid on purpose whoever sends it.
         refusal_expected = refusal_expected or "raw_body" in transport or "api_key" in transport
-        retryable = {THROTTLED} if refusal_expected else RETRYABLE
+        retryable = {THROTTLED} if refusal_expected or self.replaying else RETRYABLE
         model = str(request.get("model"))
+        throttled = []  # every 429 waited out on the way: evidence of what the server said about backing off
+        exchange = None
         for attempt in range(self.retries + 1):
             if attempt and attempt == self.retries and before_last_retry is not None:
                 before_last_retry()
             self.pacer.wait(model, self.sleep)
-            exchange = self.client.attempt(request, transport)
-            self.sent += 1
-            if (exchange.transport_error or "").startswith(CLOSED_UNANSWERED):
-                # Nothing was answered, so nothing was done: once more, on a fresh connection.
-                exchange = self.client.attempt(request, transport)
-                self.sent += 1
+            earlier, exchange = exchange, self._attempt(request, transport, again=attempt > 0)
+            if exchange is None:  # replay: the recording kept no retry, so its last answer was this one
+                exchange = earlier
+                throttled.pop()  # a 429 (all replay retries): the answer now, not one waited out
+                break
             if exchange.status not in retryable or attempt == self.retries:
                 break
-            wait = retry_wait(exchange.headers, attempt, exchange.status)
+            wait = 0.0 if self.replaying else retry_wait(exchange.headers, attempt, exchange.status)
+            if exchange.status == THROTTLED:
+                throttled.append(throttled_note(exchange, wait))
             self.waited += wait
-            self.sleep(wait)
+            if wait:
+                self.sleep(wait)
+        exchange.throttled = throttled
         self.silent = self.silent + 1 if exchange.transport_error else 0
         self.quota.note(model, exchange.status)
         return self._scrubbed(exchange)
@@ -193,6 +231,22 @@ class Sender:
             if self.secrets and scrub_text(value, self.secrets) != value:
                 raise ValueError(f"header {name}: its value holds a secret of the run; a header is recorded as sent")
 
+    def _attempt(self, request: dict, transport: dict, again: bool) -> Exchange | None:
+        """One attempt (and one more when a closed connection left it unanswered); in replay, None for
+        a retry the recording does not hold."""
+        try:
+            exchange = self.client.attempt(request, transport)
+        except (NotRecorded, NetworkBlocked):
+            if self.replaying and again:
+                return None
+            raise
+        self.sent += 1
+        if (exchange.transport_error or "").startswith(CLOSED_UNANSWERED):
+            # Nothing was answered, so nothing was done: once more, on a fresh connection.
+            exchange = self.client.attempt(request, transport)
+            self.sent += 1
+        return exchange
+
     def _scrubbed(self, exchange: Exchange) -> Exchange:
         """A server may echo the key (e.g. in a 401 message): it must not reach results or output."""
         if not self.secrets:
@@ -205,6 +259,7 @@ class Sender:
         exchange.named_events = scrub_json(exchange.named_events, self.secrets)
         exchange.transport_error = scrub_text(exchange.transport_error, self.secrets)
         exchange.stream_cut = scrub_text(exchange.stream_cut, self.secrets)
+        exchange.throttled = scrub_json(exchange.throttled, self.secrets)
         if exchange.sdk is not None:  # what the client made of it: its messages may quote the answer
             view = exchange.sdk
             view.exception = scrub_json(view.exception, self.secrets)
