@@ -128,7 +128,7 @@ class Runner:
             verdict, reason = judge(claim.promise, finding, documented,
                                     row_is_about_the_model=self.docs.about_the_model(claim),
                                     model_is_documented=self.docs.model_row(model) is not None, level=claim.level,
-                                    listings=claim.listings)
+                                    listings=claim.listings, listed_by=claim.listed_by)
             results.append(Result(
                 target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
                 row=claim.id, table=claim.table, documented=claim.level, observed=finding.observed,

@@ -531,6 +531,33 @@ def test_the_docs_contradicting_themselves_is_its_own_finding_not_a_difference()
     assert "listed as Full and Ignored" in html
 
 
+def test_a_model_card_that_contradicts_the_table_is_shown_beside_it_with_both_sources():
+    """Claude 4.5 Haiku's card lists image input; the table says ✗: both listings in the cell's
+    documented column, the observation among the docs' self-contradictions, never a difference."""
+    reason = ("no colour named; the docs contradict themselves (listed as ✗ by the compatibility page's model table "
+              "and ✓ by Heroku's Claude 4.5 Haiku model card (2026-01-30)): what was seen agrees with the ✗ listing "
+              "and contradicts the ✓ one; not held against the service")
+    data = doc([result("models.claude-4-5-haiku.vision", "claude-4-5-haiku", "inconclusive", reason=reason,
+                       documented="Contradictory", observed="ignored")], models=["claude-4-5-haiku"])
+    view = build_view([data])
+    assert [d["claim"] for d in view["drift"]["contradictions"]] == ["models.claude-4-5-haiku.vision"]
+    assert view["drift"]["differs"] == [] and view["drift"]["undecided"] == []
+    html = render(data)
+    row = re.search(r"<th scope=\"row\">Claude 4.5 Haiku.*?</tr>", html, re.S).group(0)
+    assert "✗: the compatibility page&#39;s model table" in row
+    assert "✓: Heroku&#39;s Claude 4.5 Haiku model card (2026-01-30)" in row
+    assert "the docs contradict themselves; observed ignored" in row  # the cell says so too
+    # a model no card contradicts keeps the table's mark alone
+    other = re.search(r"<th scope=\"row\">Claude 3.5 Haiku.*?</tr>", html, re.S).group(0)
+    assert "model card" not in other
+
+
+def test_a_model_beyond_the_table_names_its_model_card_as_its_source():
+    data = doc([result("models.gpt-oss-120b.sdk", "gpt-oss-120b", "agrees")], models=["gpt-oss-120b"])
+    unlisted = re.search(r"<th scope=\"row\">gpt-oss-120b.*?</tr>", render(data), re.S).group(0)
+    assert "Source: Heroku&#39;s OpenAI gpt-oss-120b model card; the card&#39;s id: openai-gpt-oss-120b" in unlisted
+
+
 def test_a_rows_source_tier_is_shown_when_it_is_not_herokus_published_page():
     html = render(doc([]))
     row = html[html.index('id="row-devcenter.unknown-params"'):]
