@@ -13,7 +13,7 @@ from .batches import batches_endpoint
 from .breaks import parse_breaks
 from .errors import spoiled_error, with_request_id
 from .listing import available_models_endpoint
-from .models import MODELS
+from .models import MODELS, card_id
 from .validation import RequestError, validate
 
 CREATED = 1764000000  # fixed, so the same request always gets the same bytes back
@@ -167,7 +167,7 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
         except ValueError:
             status = 500 if "malformed-500" in breaks else 400
             return error_response(RequestError(status, "request body is not valid JSON"))
-        body = default_model(body, breaks)
+        body = default_model(card_id(body, breaks), breaks)
         try:
             body = parameters.admitted(body, breaks)
             validate(body, breaks)

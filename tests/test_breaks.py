@@ -64,6 +64,10 @@ ALL_ROWS |= FRAMING_ROWS
 ALL_ROWS |= {"prose.request-ids"}
 # From Heroku's draft pages: observed, never judged (a 429 reaches a case only when its retries ran out).
 DRAFT_ROWS = {"prose.errors-page", "prose.rate-limits"}
+# Decided only for a target configured from an add-on's config vars (heroku), never the reference
+# target: its live tests serve the reference server as one (tests/test_pages_claims.py).
+MODEL_ENV_ROWS = {"pages.model-env"}
+ALL_ROWS |= {"pages.card-ids"}
 
 # switch -> the docs rows it breaks
 BROKEN_ROWS = {
@@ -152,6 +156,7 @@ BROKEN_ROWS = {
     "response-format-schemas": set(),
     # A model left out of the list that still answers: shown in the reason, no difference on the SDK row.
     "available-models": set(),  # the model left out of the list
+    "card-ids": {"pages.card-ids"},
     "request-id": {"prose.request-ids"},
     # the malformed body's error: its own row, and the case that judges every error body
     "error-traceback": {"prose.errors/malformed-body", "prose.error-bodies"},
@@ -239,7 +244,7 @@ def test_a_broken_claim_fails_its_pytest_test_and_names_the_row(suite, reference
 def test_unbroken_server_agrees_on_parameter_rows_and_observe_only_rows_stay_inconclusive(server_root, tmp_path):
     verdicts = run_in_process(f"{server_root}/v1", tmp_path)
     assert {row for row in PARAMETER_ROWS if verdicts.get(row) == {"agrees"}} == PARAMETER_ROWS, verdicts
-    for row in OBSERVE_ONLY_ROWS | WEAK_EVIDENCE_ROWS | DRAFT_ROWS | CARD_CONTRADICTED_ROWS:
+    for row in OBSERVE_ONLY_ROWS | WEAK_EVIDENCE_ROWS | DRAFT_ROWS | CARD_CONTRADICTED_ROWS | MODEL_ENV_ROWS:
         assert verdicts[row] == {"inconclusive"}, verdicts
 
 
@@ -251,7 +256,7 @@ def test_every_claim_a_case_judges_has_a_switch_that_breaks_it():
     named = {row for case in load_cases(ROOT / "cases", docs) for row in case.rows if "{model}" not in row}
     broken = set().union(*(expected_differs(switch) for switch in BROKEN_ROWS))
     # observe-only rows are never judged, so nothing can make them differ
-    assert named - broken == OBSERVE_ONLY_ROWS | DRAFT_ROWS
+    assert named - broken == OBSERVE_ONLY_ROWS | DRAFT_ROWS | MODEL_ENV_ROWS
 
 
 def test_a_partial_row_where_nothing_works_fails_the_run_and_says_so(suite, reference_server):
