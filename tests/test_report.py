@@ -552,6 +552,19 @@ def test_a_model_card_that_contradicts_the_table_is_shown_beside_it_with_both_so
     assert "model card" not in other
 
 
+def test_rows_of_herokus_published_pages_in_the_pages_table_show_their_source_and_are_judged():
+    html = render(doc([result("pages.card-ids", "m1", "differs", reason="refused as an unknown model: claude-sonnet"),
+                       result("pages.model-env", "m1", "inconclusive", reason="no INFERENCE_MODEL_ID: the standard")]))
+    cards = re.search(r'<tr class="r" id="row-pages.card-ids">.*?</tr>', html, re.S).group(0)
+    assert "Source: Heroku&#39;s model cards: Claude Sonnet 4.6" in cards and "observed, never judged" not in cards
+    assert 'class="v v-differs"' in cards
+    env = re.search(r'<tr class="r" id="row-pages.model-env">.*?</tr>', html, re.S).group(0)
+    assert "Source: The compatibility page&#39;s setup" in env and "observed, never judged" not in env
+    # the draft page's row beside them still says where it comes from
+    draft = re.search(r'<tr class="r" id="row-pages.tool-choice-default">.*?</tr>', html, re.S).group(0)
+    assert "a draft Heroku page, not Heroku's published page: observed, never judged" in draft
+
+
 def test_a_model_beyond_the_table_names_its_model_card_as_its_source():
     data = doc([result("models.gpt-oss-120b.sdk", "gpt-oss-120b", "agrees")], models=["gpt-oss-120b"])
     unlisted = re.search(r"<th scope=\"row\">gpt-oss-120b.*?</tr>", render(data), re.S).group(0)
