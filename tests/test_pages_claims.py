@@ -71,7 +71,9 @@ def test_a_server_error_on_a_card_id_differs_and_a_refused_control_says_nothing(
     found, verdict = cards((500, 200, 200))
     assert found.observed == ERROR and verdict == DIFFERS
     found, verdict = cards((404, 404, 404), control=404)
-    assert found.observed == UNCLEAR and verdict == INCONCLUSIVE and "control request" in found.reason
+    assert found.about_model and verdict == INCONCLUSIVE and "control request" in found.reason
+    found, verdict = cards((404, 404, 404), control=503)
+    assert found.observed == UNCLEAR and verdict == INCONCLUSIVE and "cannot be told apart" in found.reason
 
 
 # pages.model-env on hand-built exchanges

@@ -27,6 +27,8 @@ def card_ids_answered(probe: Exchange, gpt_oss_card: Exchange, sonnet_4_6_name: 
     answered: claude-sonnet, claude-sonnet-4-6"
     """
     if finding := answered(probe, "the control request to the model under test"):
+        if probe.status in (400, 404, 422):  # the model under test itself is not served: says nothing here
+            return Finding(REJECTED, finding.reason, probe.status, about_model=True)
         return Finding(UNCLEAR, f"{finding.reason}: the cards' ids cannot be told apart from this key or server")
     works, unknown, no_access, unclear, broken = [], [], [], [], []
     status = None
