@@ -542,6 +542,9 @@ def test_a_model_card_that_contradicts_the_table_is_shown_beside_it_with_both_so
     view = build_view([data])
     assert [d["claim"] for d in view["drift"]["contradictions"]] == ["models.claude-4-5-haiku.vision"]
     assert view["drift"]["differs"] == [] and view["drift"]["undecided"] == []
+    # the drift's one line leads with the finding: which listing what was seen bears out
+    assert "agrees with the ✗ listing" in view["drift"]["contradictions"][0]["reason"]
+    assert view["drift"]["contradictions"][0]["reason"].startswith("the docs contradict themselves")
     html = render(data)
     row = re.search(r"<th scope=\"row\">Claude 4.5 Haiku.*?</tr>", html, re.S).group(0)
     assert "✗: the compatibility page&#39;s model table" in row

@@ -459,10 +459,20 @@ def table_rows(table: dict, docs: dict, targets: list[dict], by_cell: dict, anch
     return rows
 
 
+CONTRADICT = "the docs contradict themselves"
+
+
 def card_line(card: dict) -> str:
     """A model card as the source of a model beyond the table: its title, date and the ids it gives."""
     ids = f"; the card's id{'s' if len(card['ids']) > 1 else ''}: {', '.join(card['ids'])}" if card.get("ids") else ""
     return f"{card_source(card)}{ids}"
+
+
+def contradiction_first(reason: str) -> str:
+    """A self-contradiction's line starts with which listing the observation bears out (the finding),
+    then what was seen: a long observation must not push the finding out of the one line shown."""
+    at = reason.find(CONTRADICT)
+    return reason if at <= 0 else f"{reason[at:].rstrip('; ')} — seen: {reason[:at].rstrip('; ')}"
 
 
 def contradictory_levels(docs: dict) -> set[str]:
@@ -490,7 +500,9 @@ def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict
                 continue
             entry = into.setdefault(key, {**describe_claim(labels, r["row"]), "target": t["name"], "models": [],
                                           "verdict": r["verdict"], "observed": r.get("observed", ""),
-                                          "documented": r.get("documented", ""), "reason": first_line(r["reason"]),
+                                          "documented": r.get("documented", ""),
+                                          "reason": first_line(contradiction_first(r["reason"]) if into is
+                                                               contradictions else r["reason"]),
                                           "links": [], "clients": [], "known": True})
             entry["known"] = entry["known"] and bool(r.get("known"))
             if (client := t["client_label"](r)) not in entry["clients"]:
