@@ -46,6 +46,6 @@ def before_sending(env: ModelEnv | None, target: str, model: str) -> Finding | N
     if env.model is None:
         return Finding(UNCLEAR, unset_reason(env.variable))
     if env.model != model:
-        return Finding(UNCLEAR, f"{env.variable} holds {env.model}; this test is of {model} (chosen with --models): "
-                                f"the row is decided on {env.model}")
+        return Finding(UNCLEAR, f"{env.variable} holds {env.model}; this test is of {model}: the row is decided on "
+                                f"{env.model} only")
     return None

@@ -116,7 +116,7 @@ def test_what_can_be_said_before_sending():
     assert unset.observed == UNCLEAR and unset.reason == (
         "no INFERENCE_MODEL_ID: the standard plan sets none, so the page's setup (model=INFERENCE_MODEL_ID) can't "
         "be followed as written; pass the model id per request")
-    assert "--models" in before_sending(ENV, "heroku", "nova-pro").reason
+    assert before_sending(ENV, "heroku", "nova-pro").reason.endswith("decided on claude-4-5-haiku only")
     assert "record again" in before_sending(ModelEnv.from_manifest("INFERENCE_MODEL_ID", None), "heroku", "m").reason
     assert before_sending(ENV, "heroku", "claude-4-5-haiku") is None
 
