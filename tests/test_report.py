@@ -550,6 +550,7 @@ def test_a_model_card_that_contradicts_the_table_is_shown_beside_it_with_both_so
     assert "✗: the compatibility page&#39;s model table" in row
     assert "✓: Heroku&#39;s Claude 4.5 Haiku model card (2026-01-30)" in row
     assert "the docs contradict themselves; observed ignored" in row  # the cell says so too
+    assert "pages Heroku published, each" in row
     # a model no card contradicts keeps the table's mark alone
     other = re.search(r"<th scope=\"row\">Claude 3.5 Haiku.*?</tr>", html, re.S).group(0)
     assert "model card" not in other
@@ -560,6 +561,7 @@ def test_rows_of_herokus_published_pages_in_the_pages_table_show_their_source_an
                        result("pages.model-env", "m1", "inconclusive", reason="no INFERENCE_MODEL_ID: the standard")]))
     cards = re.search(r'<tr class="r" id="row-pages.card-ids">.*?</tr>', html, re.S).group(0)
     assert "Source: Heroku&#39;s model cards: Claude Sonnet 4.6" in cards and "observed, never judged" not in cards
+    assert "a page Heroku published: judged" in cards  # in a table of draft pages, said so
     assert 'class="v v-differs"' in cards
     env = re.search(r'<tr class="r" id="row-pages.model-env">.*?</tr>', html, re.S).group(0)
     assert "Source: The compatibility page&#39;s setup" in env and "observed, never judged" not in env
