@@ -97,7 +97,17 @@ def docs_contradict(observed: str, listings: tuple, listed_by: tuple = ()) -> st
             "what was seen bears out neither listing")
     if borne and against:
         seen += f" and contradicts the {' and '.join(against)} one"
-    return f"the docs contradict themselves (listed as {levels}): {seen}; not held against the service"
+    return f"{CONTRADICT} (listed as {levels}): {seen}; not held against the service"
+
+
+CONTRADICT = "the docs contradict themselves"
+
+
+def contradiction_first(reason: str) -> str:
+    """A self-contradiction's reason, leading with which listing the observation bears out (the
+    finding), then what was seen: where one line is shown, a long observation must not cut it off."""
+    at = reason.find(CONTRADICT)
+    return reason if at <= 0 else f"{reason[at:].rstrip('; ')} — seen: {reason[:at].rstrip('; ')}"
 
 
 def obtained(finding: Finding) -> bool:

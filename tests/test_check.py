@@ -272,6 +272,22 @@ def test_a_difference_observed_on_heroku_is_a_change_with_a_link_to_its_cell(tmp
     assert "  ✗ tools: [1 item(s)] — Full; observed on Heroku: differs from the docs\n" in out
 
 
+def test_heroku_bearing_out_haikus_model_card_is_shown_as_the_docs_contradicting_themselves(tmp_path, capsys):
+    """Heroku's Claude 4.5 Haiku reading an image bears out its card, not the table: still a 'check'
+    (the docs contradict themselves), never a change gated as a difference; the finding leads the line."""
+    reason = ("each image's colour is named: the red image got 'Red.', the blue one 'Blue.' (and more words than "
+              "fit on one line); the docs contradict themselves (listed as ✗ by the compatibility page's model table "
+              "and ✓ by Heroku's Claude 4.5 Haiku model card (2026-01-30)): what was seen agrees with the ✓ listing "
+              "and contradicts the ✗ one; not held against the service")
+    path = write_results(tmp_path, [result("heroku", "models.claude-4-5-haiku.vision", "claude-4-5-haiku",
+                                           "inconclusive", reason, case="vision-colour")])
+    _, data = as_json(capsys, CORPUS / "migration.jsonl", "--results", path)
+    blind = finding(data, ":5", "messages[0].content[1] image")
+    assert (blind["level"], blind["severity"]) == ("Contradictory", "check")
+    assert blind["observed"]["reason"].startswith("the docs contradict themselves")
+    assert "agrees with the ✓ listing" in blind["observed"]["reason"]
+
+
 def test_another_servers_verdicts_are_said_not_to_be_herokus_and_gate_nothing(tmp_path, capsys):
     path = write_results(tmp_path, [result("reference", "advanced.tools", "claude-4-5-sonnet", "differs")])
     status, out, _ = check(capsys, CORPUS / "plain-chat.jsonl", "--results", path)

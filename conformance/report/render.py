@@ -24,6 +24,7 @@ from ..atomic import write_chunks_atomic
 from ..docs import applies, card_source, cell_listings, marks_of, row_level
 from ..results import sdk_name, totals_of
 from ..row_decisions import ROLLED_UP, roll_up
+from ..verdicts import contradiction_first
 from .diff import KINDS, Change
 from .labels import host_of, host_warning, provenance_warning, recorded_when, when
 
@@ -459,20 +460,10 @@ def table_rows(table: dict, docs: dict, targets: list[dict], by_cell: dict, anch
     return rows
 
 
-CONTRADICT = "the docs contradict themselves"
-
-
 def card_line(card: dict) -> str:
     """A model card as the source of a model beyond the table: its title, date and the ids it gives."""
     ids = f"; the card's id{'s' if len(card['ids']) > 1 else ''}: {', '.join(card['ids'])}" if card.get("ids") else ""
     return f"{card_source(card)}{ids}"
-
-
-def contradiction_first(reason: str) -> str:
-    """A self-contradiction's line starts with which listing the observation bears out (the finding),
-    then what was seen: a long observation must not push the finding out of the one line shown."""
-    at = reason.find(CONTRADICT)
-    return reason if at <= 0 else f"{reason[at:].rstrip('; ')} — seen: {reason[:at].rstrip('; ')}"
 
 
 def contradictory_levels(docs: dict) -> set[str]:
