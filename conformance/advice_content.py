@@ -78,6 +78,8 @@ class ContentRules:
                                            f"{', '.join(self.r.models_with('vision', HAS_FEATURE))} read images")
         by_url = kind != "base64"
         found = self.find(param, claim, case="url" if by_url else "!url")  # the verdict of images sent so
+        if self.contradicted(found, "vision", "read images"):
+            return found
         if found.level in HAS_FEATURE:
             if by_url:
                 observed = self.r.observations is not None and self.r.observations.has_case(found.claim, self.model,
@@ -92,6 +94,19 @@ class ContentRules:
                         f"{' or '.join(self.r.models_with('vision', HAS_FEATURE)[:3])}")
         return found
 
+    def contradicted(self, found: Finding, column: str, what: str) -> bool:
+        """Where Heroku's pages disagree about this model's column (a model card and the table): say
+        so, with each listing's source, and point to the models every page agrees on."""
+        claim = self.r.docs.claims.get(found.claim or "")
+        if claim is None or not claim.listed_by:
+            return False
+        listed = "; ".join(f"{source}: {level}" for (level, _), source in zip(claim.listings, claim.listed_by,
+                                                                             strict=True))
+        agreed = " or ".join(self.r.models_with(column, ("✓",))[:3])
+        found.advice = (f"the docs contradict themselves about {self.model} ({listed}): don't rely on it to "
+                        f"{what}; use {agreed}, which every page says can")
+        return True
+
     def p_extended_thinking(self, value) -> list[Finding]:
         param = f"extended_thinking: {shown(value)}"
         with_thinking = ", ".join(self.r.models_with("thinking", ("✓",)))
@@ -100,6 +115,8 @@ class ContentRules:
             return [self.find(param, "models.{model}.thinking", f"extended thinking depends on the model: only "
                                                                  f"{with_thinking} have it (Optional on {optional})")]
         column = self.find(param, "models.{model}.thinking")
+        if self.contradicted(column, "thinking", "have extended thinking"):
+            return [column]
         if column.level not in HAS_FEATURE:
             column.advice = (f"{self.model} has no extended thinking: `extended_thinking` is refused or ignored; use "
                              f"{with_thinking}")

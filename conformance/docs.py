@@ -37,6 +37,7 @@ class Claim:
     variant: str | None = None
     tier: str = "heroku"  # how sure the claim's source is; only JUDGED_TIERS are held against a server
     listings: tuple = ()  # ((level, promise), ...) where the docs give it two levels (Contradictory)
+    listed_by: tuple = ()  # the page giving each listing, where two pages disagree (a model card and the table)
 
 
 MODEL_PLACEHOLDER = "{model}"
@@ -158,6 +159,48 @@ class DocsTables:
         return None
 
 
+TABLE_SOURCE = "the compatibility page's model table"
+
+
+def cell_listings(data: dict, row_id: str, column: str) -> list[tuple[str, str]]:
+    """[(level, source), ...] where Heroku's published model cards list a model-table cell with another
+    mark than the table: the table's listing first, then each card's. Empty where they agree. Works on
+    the raw data (results.json's `docs` part), so the report shows the same listings."""
+    table_level = (row_spec_of_models(data, row_id) or {}).get("levels", {}).get(column)
+    cards = [c for c in data.get("cards", []) if c.get("model_row") == row_id and c.get("tier") in JUDGED_TIERS
+             and column in c.get("lists", {}) and c["lists"][column] != table_level]
+    if not cards:
+        return []
+    return [(table_level or "", TABLE_SOURCE)] + [(c["lists"][column], card_source(c)) for c in cards]
+
+
+def card_source(card: dict) -> str:
+    return card["title"] + (f" ({card['published']})" if card.get("published") else "")
+
+
+def row_spec_of_models(data: dict, row_id: str) -> dict | None:
+    for table in data["tables"]:
+        if table["kind"] == "models":
+            return next((row for row in table["rows"] if row["id"] == row_id), None)
+    return None
+
+
+def _check_cards(path: Path, data: dict, promises: dict[str, str]) -> None:
+    """A card names a row and columns of the model table, and levels declared under `levels:`."""
+    columns = {c["id"] for t in data["tables"] if t["kind"] == "models" for c in t.get("columns", [])}
+    for card in data.get("cards", []):
+        where = f"card '{card['id']}'"
+        if "model_row" in card and row_spec_of_models(data, card["model_row"]) is None:
+            raise ConformanceError(f"{path}: {where}: model_row '{card['model_row']}' is no row of the model table")
+        if card.get("lists") and "model_row" not in card:
+            raise ConformanceError(f"{path}: {where}: lists marks but names no model_row they are of")
+        for column, level in card.get("lists", {}).items():
+            if column not in columns:
+                raise ConformanceError(f"{path}: {where}: lists '{column}', not a column of the model table "
+                                       f"({', '.join(sorted(columns))})")
+            _promise_of(path, f"{where}: lists", level, promises)
+
+
 def feature_columns(data: dict, table_id: str, row_id: str, column: str | None = None) -> list[str]:
     """The model-table columns a row depends on, other than the SDK column every model has: its own
     column (model table), and those its `levels_when` or `applies_when` name."""
@@ -270,16 +313,25 @@ def load_docs(path: Path) -> DocsTables:
         if promise not in PROMISES:  # the schema's enum says the same; this guards a stale schema
             raise ConformanceError(f"{path}: level '{level}': unknown promise '{promise}'")
     _check_applies_when(path, data, promises)
+    _check_cards(path, data, promises)
+    contradictory = next((level for level, promise in promises.items() if promise == DOCS_CONTRADICT), None)
     claims: dict[str, Claim] = {}
     model_levels: dict[str, dict[str, str]] = {}
     model_ids: list[str] = []
 
-    def add(claim_id: str, table: dict, row: dict, level: str, **extra) -> None:
+    def add(claim_id: str, table: dict, row: dict, level: str, listed=None, **extra) -> None:
         if claim_id in claims:
             raise ConformanceError(f"{path}: duplicate docs row '{claim_id}'")
+        listed = listed or [(level_, "") for level_ in row.get("listed_as", [])]
+        if listed and row.get("levels"):  # a model-table cell a card contradicts
+            if contradictory is None:
+                raise ConformanceError(f"{path}: row '{claim_id}': a card contradicts the table, and no level "
+                                       "with the promise docs-contradict is declared under `levels:`")
+            level = contradictory
         promise = _promise_of(path, f"row '{claim_id}'", level, promises)
-        listings = tuple((listed, _promise_of(path, f"row '{claim_id}': listed_as", listed, promises))
-                         for listed in row.get("listed_as", []))
+        listings = tuple((level_, _promise_of(path, f"row '{claim_id}': listed_as", level_, promises))
+                         for level_, _ in listed)
+        extra["listed_by"] = tuple(source for _, source in listed) if any(s for _, s in listed) else ()
         if (promise == DOCS_CONTRADICT) != bool(listings):
             raise ConformanceError(f"{path}: row '{claim_id}': a Contradictory level needs listed_as (the levels "
                                    "the docs give), and listed_as needs a Contradictory level")
@@ -293,7 +345,8 @@ def load_docs(path: Path) -> DocsTables:
                 model_ids += row.get("model_ids", [])
                 for column in table.get("columns", []):
                     level = row.get("levels", {}).get(column["id"], "")
-                    add(f"{table['id']}.{row['id']}.{column['id']}", table, row, level, column=column["id"])
+                    add(f"{table['id']}.{row['id']}.{column['id']}", table, row, level,
+                        listed=cell_listings(data, row["id"], column["id"]), column=column["id"])
                 continue
             claim_id = f"{table['id']}.{row['id']}"
             add(claim_id, table, row, row.get("level", ""))

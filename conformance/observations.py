@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .errors import ConformanceError
 from .results import read_results, sdk_name
+from .verdicts import contradiction_first
 
 HEROKU = "heroku"
 ORDER = ("differs", "agrees", "not recorded", "inconclusive")  # the report's: the verdict that matters most
@@ -74,7 +75,7 @@ class Observations:
         verdict = next(v for v in ORDER + (found[0]["verdict"],) if any(r["verdict"] == v for r in found))
         first = next(r for r in found if r["verdict"] == verdict)
         reason = (first.get("reason") or "").strip().splitlines()[0] if (first.get("reason") or "").strip() else ""
-        return Observation(self.target, verdict, clip(reason), len(found), self.link(claim, model),
+        return Observation(self.target, verdict, clip(contradiction_first(reason)), len(found), self.link(claim, model),
                            first.get("known") if verdict == "differs" else None)
 
     def link(self, claim: str, model: str | None) -> str | None:

@@ -4,6 +4,7 @@ check what came back, and hold the finding against each docs row the case names.
 This is the library the pytest plugin is a thin face over; it needs no pytest.
 """
 import dataclasses
+import inspect
 import shlex
 import time
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 from . import checks
 from .cases import Case
 from .checks.common import client_problem, dropped
+from .checks.registry import MODEL_ITSELF
 from .clients import PYTHON
 from .docs import DocsTables
 from .errors import describe_error
@@ -20,6 +22,7 @@ from .exchange import Exchange
 from .explore import explore, in_range
 from .findings import ACCEPTED, ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from .image_host import fill, uses_images_by_url
+from .model_env import ModelEnv, before_sending
 from .plan import PlannedRequest, baseline_request, follow_up, plan_requests
 from .results import Result
 from .secrets import scrub_text
@@ -39,6 +42,11 @@ def accepted(results: list[Result]) -> bool | None:
     if first.observed == REJECTED and first.status not in NOT_ABOUT_THE_CLAIM:
         return False
     return None
+
+
+def takes_model_env(case: Case) -> bool:
+    """Whether the case's check reads the add-on's INFERENCE_MODEL_ID (supplied by the run)."""
+    return "model_env" in inspect.signature(checks.REGISTRY[case.check]).parameters
 
 
 def answered_on_purpose(finding: Finding, exchanges: list[Exchange]) -> Finding:
@@ -98,6 +106,7 @@ class Runner:
     tokens_used: int = 0
     senders: dict | None = None    # client name -> its sender; None: `client` only
     image_base_url: str | None = None  # where `{image_base_url}` in a case points; None: no image host
+    model_env: ModelEnv | None = None  # the add-on's INFERENCE_MODEL_ID, for a target configured from it
 
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
@@ -129,7 +138,7 @@ class Runner:
             verdict, reason = judge(claim.promise, finding, documented,
                                     row_is_about_the_model=self.docs.about_the_model(claim),
                                     model_is_documented=self.docs.model_row(model) is not None, level=claim.level,
-                                    listings=claim.listings)
+                                    listings=claim.listings, listed_by=claim.listed_by)
             results.append(Result(
                 target=self.target, mode=self.mode, model=model, case_id=case.id, test_id=test_id,
                 row=claim.id, table=claim.table, documented=claim.level, observed=finding.observed,
@@ -177,8 +186,10 @@ class Runner:
         if case.explore is not None:
             value = exchanges[0].request[case.explore.param]
             kwargs.update(param=case.explore.param, value=value, in_range=in_range(case.explore, value))
+        if takes_model_env(case):
+            kwargs["model_env"] = self.model_env
         finding = answered_on_purpose(checks.REGISTRY[case.check](exchanges[0], **kwargs), exchanges)
-        if finding.observed == REJECTED and finding.status in (400, 404, 422):
+        if finding.observed == REJECTED and finding.status in (400, 404, 422) and case.check not in MODEL_ITSELF:
             baseline = self._send(baseline_request(model))
             exchanges.append(baseline)
             if not baseline.ok:
@@ -217,6 +228,8 @@ class Runner:
         or every explored value."""
         if sdk is not None and self.senders is not None:
             self.client = self.senders[sdk]
+        if takes_model_env(case) and (early := before_sending(self.model_env, self.target, model)) is not None:
+            return self._results(case, model, test_id, early, [], {}, None)  # nothing to send, in any mode
         cassette = self.cassette_for(case, model)
         provenance = {"case": case.id, "model": model, "test_id": test_id, "client": self.client.sdk}
         try:

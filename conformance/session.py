@@ -23,6 +23,7 @@ from .errors import ConformanceError
 from .expectations import KnownDifference, TestOutcome, decide
 from .image_host import ImageHost, local_base_url
 from .local_server import LocalServer
+from .model_env import ModelEnv
 from .plan import estimate
 from .preflight import check_key, check_reachable
 from .repro import write_repros
@@ -114,6 +115,10 @@ class ConformanceRun:
         if unknown:
             raise ConformanceError(f"{options.cases_dir / TARGETS_FILE}: target '{target.name}': known_differences "
                                    f"names no case or docs claim: {', '.join(unknown)}")
+        if options.mode == REPLAY and target.model_env is not None:
+            # what INFERENCE_MODEL_ID held when the cassettes were recorded, not what it holds now
+            recorded = (read_manifest(options.cassette_dir, target.name) or {}).get("model_env")
+            target = dataclasses.replace(target, model_env=ModelEnv.from_manifest(target.model_env.variable, recorded))
         if options.mode == REPLAY and runs_the_docs_table(target, docs.model_ids, options.models):
             # the models beyond the table it recorded
             recorded = (read_manifest(options.cassette_dir, target.name) or {}).get("models", [])
@@ -152,7 +157,8 @@ class ConformanceRun:
                              self.record_command(), random_draws=self.options.random_draws,
                              deadline_at=None if self.options.deadline is None else
                              time.monotonic() + self.options.deadline,
-                             budget=self._budget_share(), senders=senders, image_base_url=self._image_base_url())
+                             budget=self._budget_share(), senders=senders, image_base_url=self._image_base_url(),
+                             model_env=target.model_env)
 
     def _add_models_beyond_the_table(self, sender) -> None:
         """A run of the docs' table (no --models): every chat model the service lists beyond it gets

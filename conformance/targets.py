@@ -15,6 +15,7 @@ from pathlib import Path
 from .atomic import write_text_atomic
 from .docs import OBSERVE_ONLY, DocsTables
 from .errors import ConformanceError
+from .model_env import ModelEnv
 from .schema import load_validated
 from .wire.cassettes import safe_name
 from .wire.urls import join_url, public_url, url_credentials
@@ -55,6 +56,8 @@ class Target:
     known_differences: dict = field(default_factory=dict)
     # Models the service lists that the docs' table lacks (conformance/beyond.py): the model table's cases only.
     beyond: tuple[str, ...] = ()
+    # A target configured from an add-on's config vars (`model_env`): the model id variable, and what it held.
+    model_env: ModelEnv | None = None
 
     @property
     def models_are_the_docs_table(self) -> bool:
@@ -73,7 +76,8 @@ class Target:
     def describe(self) -> dict:
         """What the results record about the target: which profile, which claims, which features."""
         return {"profile": self.profile, "claims": self.claims, "features": dict(self.features),
-                "own_models": list(self.own_models), "beyond_the_table": list(self.beyond)}
+                "own_models": list(self.own_models), "beyond_the_table": list(self.beyond),
+                **({"model_env": self.model_env.as_manifest()} if self.model_env and self.model_env.known else {})}
 
 
 def load_profiles(targets_file: Path, docs: DocsTables) -> dict[str, dict]:
@@ -146,9 +150,12 @@ def manifest_path(cassette_dir: Path, name: str) -> Path:
 
 def write_manifest(cassette_dir: Path, target: Target, image_base_url: str | None = None) -> None:
     """Beside a target's cassettes: what replaying them needs (the models; for an ad-hoc target the
-    rest too; the image host its cases by URL were recorded with, when it was not the suite's own)."""
+    rest too; the image host its cases by URL were recorded with, when it was not the suite's own;
+    what the add-on's INFERENCE_MODEL_ID held, for a target configured from it)."""
     data = {"target": target.name, "models": list(target.models), "claims": target.claims,
             "features": dict(target.features), "own_models": list(target.own_models), "profile": target.profile}
+    if target.model_env is not None:
+        data["model_env"] = target.model_env.as_manifest()
     if image_base_url:
         data["image_base_url"] = image_base_url
     write_text_atomic(manifest_path(cassette_dir, target.name), json.dumps(data, indent=1) + "\n")
@@ -245,8 +252,9 @@ def resolve_target(
         key, source = spec.get("key"), f"the '{name}' entry of {targets_file.name}"
 
     chosen = list(models or [])
-    if not chosen and var("model_env") and environ.get(var("model_env")):
-        chosen = [environ[var("model_env")]]  # an attachment with a model id is for that model
+    model_env = ModelEnv(var("model_env"), environ.get(var("model_env")) or None) if var("model_env") else None
+    if not chosen and model_env and model_env.model:
+        chosen = [model_env.model]  # an attachment with a model id is for that model
     listed = spec.get("models", "docs")
     own = () if listed == "docs" or profile is None else tuple(listed)
     if not chosen:
@@ -259,4 +267,5 @@ def resolve_target(
     return Target(name=name, base_url=url, api_key=key, key_source=source, models=tuple(chosen),
                   start=start_spec(spec["start"]) if spec.get("start") else None, base_path=base_path,
                   claims=spec.get("claims", CLAIMS_HEROKU), features=dict(spec.get("features", {})),
-                  own_models=own, profile=profile, known_differences=dict(spec.get("known_differences", {})))
+                  own_models=own, profile=profile, known_differences=dict(spec.get("known_differences", {})),
+                  model_env=model_env)

@@ -84,16 +84,30 @@ WHY_INCONCLUSIVE = {
 }
 
 
-def docs_contradict(observed: str, listings: tuple) -> str:
-    """The one finding a self-contradicting claim comes to: which listing the observation bears out."""
-    levels = " and ".join(level for level, _ in listings)
+def docs_contradict(observed: str, listings: tuple, listed_by: tuple = ()) -> str:
+    """The one finding a self-contradicting claim comes to: which listing the observation bears out.
+    `listed_by` names the page of each listing where two pages disagree (a model card and the table)."""
+    if listed_by:
+        levels = " and ".join(f"{level} by {source}" for (level, _), source in zip(listings, listed_by, strict=True))
+    else:
+        levels = " and ".join(level for level, _ in listings)
     borne = [level for level, promise in listings if RULES[promise][observed] == AGREES]
     against = [level for level, promise in listings if RULES[promise][observed] == DIFFERS]
     seen = (f"what was seen agrees with the {' and '.join(borne)} listing" if borne else
             "what was seen bears out neither listing")
     if borne and against:
         seen += f" and contradicts the {' and '.join(against)} one"
-    return f"the docs contradict themselves (listed as {levels}): {seen}; not held against the service"
+    return f"{CONTRADICT} (listed as {levels}): {seen}; not held against the service"
+
+
+CONTRADICT = "the docs contradict themselves"
+
+
+def contradiction_first(reason: str) -> str:
+    """A self-contradiction's reason, leading with which listing the observation bears out (the
+    finding), then what was seen: where one line is shown, a long observation must not cut it off."""
+    at = reason.find(CONTRADICT)
+    return reason if at <= 0 else f"{reason[at:].rstrip('; ')} — seen: {reason[:at].rstrip('; ')}"
 
 
 def obtained(finding: Finding) -> bool:
@@ -105,7 +119,8 @@ def obtained(finding: Finding) -> bool:
 
 
 def judge(promise: str, finding: Finding, documented: bool = True, row_is_about_the_model: bool = False,
-          model_is_documented: bool = True, level: str = "", listings: tuple = ()) -> tuple[str, str]:
+          model_is_documented: bool = True, level: str = "", listings: tuple = (),
+          listed_by: tuple = ()) -> tuple[str, str]:
     """(verdict, reason) for one finding against one documented promise.
 
     `documented=False` means the probe used a value outside the documented range: whatever the
@@ -131,7 +146,7 @@ def judge(promise: str, finding: Finding, documented: bool = True, row_is_about_
         promise = UNDOCUMENTED_LEVEL
     verdict = RULES[promise][observed]
     if promise == DOCS_CONTRADICT and listings:
-        return verdict, f"{reason}; {docs_contradict(observed, listings)}"
+        return verdict, f"{reason}; {docs_contradict(observed, listings, listed_by)}"
     if verdict == INCONCLUSIVE and promise in WHY_INCONCLUSIVE:
         return verdict, f"{reason}; {WHY_INCONCLUSIVE[promise]}"
     if verdict == DIFFERS and observed == HONOURED and level:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .atomic import write_text_atomic
 from .cases import DOCS_TABLES_FILE, load_cases
-from .docs import load_docs
+from .docs import cell_listings, load_docs
 from .errors import ConformanceError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +59,15 @@ def generate(cases_dir: Path) -> str:
             columns = table.get("columns", [])
             out += ["| model | " + " | ".join(c["label"] for c in columns) + " |",
                     "|---|" + "---|" * len(columns)]
-            out += ["| " + row["label"] + " | " + " | ".join(row.get("levels", {}).get(c["id"], "—") for c in columns)
-                    + " |" for row in table["rows"]]
+            out += ["| " + row["label"] + " | " + " | ".join(
+                        "Contradictory" if cell_listings(docs.data, row["id"], c["id"]) else
+                        row.get("levels", {}).get(c["id"], "—") for c in columns) + " |" for row in table["rows"]]
+            out.append("")
+            for row in table["rows"]:  # where a model card lists a cell otherwise: each page's listing
+                for c in columns:
+                    if listed := cell_listings(docs.data, row["id"], c["id"]):
+                        out.append(f"- **{row['label']}, {c['label']}**: the docs contradict themselves ("
+                                   + "; ".join(f"{source}: {level}" for level, source in listed) + ")")
             out.append("")
             for column in columns:
                 cases = {c.id: c for row in table["rows"]
@@ -73,7 +80,8 @@ def generate(cases_dir: Path) -> str:
         for row in table["rows"]:
             claim = f"{table['id']}.{row['id']}"
             tier = row.get("tier", table.get("tier", "heroku"))
-            source = f" — from {TIERS[tier]}: observed, never judged" if tier in TIERS else ""
+            source = f" — from {TIERS[tier]}: observed, never judged" if tier in TIERS else \
+                f" — source: {row['source']}" if row.get("source") else ""
             out.append(f"- **{row['label']}** ({row.get('level', '')}){source}: {row.get('description', '')}")
             out += _case_lines(_row_cases(by_row, claim), cases_dir)
             for variant in row.get("variants", []):

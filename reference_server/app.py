@@ -14,7 +14,7 @@ from .breaks import parse_breaks
 from .caching import PromptCache, report
 from .errors import spoiled_error, with_request_id
 from .listing import available_models_endpoint
-from .models import MODELS
+from .models import MODELS, card_id
 from .ratelimit import RateLimiter
 from .validation import RequestError, validate
 
@@ -181,7 +181,7 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
         except ValueError:
             status = 500 if "malformed-500" in breaks else 400
             return error_response(RequestError(status, "request body is not valid JSON"))
-        body = default_model(body, breaks)
+        body = default_model(card_id(body, breaks), breaks)
         limits = None
         if limiter is not None and isinstance(body, dict):  # counted per model id, before it is judged
             model = str(body.get("model"))

@@ -77,6 +77,7 @@ BREAKS = {
     "tools-truncated-args-without-length": "cuts a call at max_tokens mid-arguments but says finish_reason tool_calls",
     "vision-jpeg": "cannot read JPEG images on vision models: each is answered 'I cannot read this image.'",
     "response-format-schemas": "supports every json_schema feature: $ref resolved, string patterns followed",
+    "card-ids": "refuses the ids only Heroku's model cards give (openai-gpt-oss-120b, claude-sonnet) as unknown models",
     "available-models": "leaves claude-4-5-haiku out of GET /available-models (chat completions still serve it)",
     "request-id": "sends no request id header (x-request-id) on any answer",
     "error-traceback": "refuses a body that is not JSON with a Python traceback and a server path in the message",

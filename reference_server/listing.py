@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .breaks import parse_breaks
-from .models import MODELS
+from .models import MODELS, UNLISTED
 
 US_ONLY = {"claude-3-5-haiku"}  # Heroku's cards: Claude 3.5 Haiku is served in the US region only
 EMBEDDING = "cohere-embed-multilingual"
@@ -19,7 +19,7 @@ DROPPED = "claude-4-5-haiku"
 def listing(breaks: frozenset[str]) -> list[dict]:
     chat = [{"model_id": m, "type": ["text-to-text"],
              "regions": ["us-east-1"] if m in US_ONLY else ["us-east-1", "eu-central-1"]}
-            for m in MODELS if not ("available-models" in breaks and m == DROPPED)]
+            for m in MODELS if m not in UNLISTED and not ("available-models" in breaks and m == DROPPED)]
     return chat + [{"model_id": EMBEDDING, "type": ["text-to-embedding"], "regions": ["us-east-1", "eu-central-1"]}]
 
 

@@ -66,7 +66,7 @@ def test_the_shipped_cases_load_and_name_only_known_rows():
 
 def test_model_rows_resolve_per_model():
     assert DOCS.claim_for("models.{model}.sdk", "claude-3-5-sonnet-latest").id == "models.claude-3-5-sonnet.sdk"
-    assert DOCS.claim_for("models.{model}.vision", "claude-4-5-haiku").level == "✗"
+    assert DOCS.claim_for("models.{model}.vision", "claude-3-5-haiku").level == "✗"
     unlisted = DOCS.claim_for("models.{model}.sdk", "gpt-oss-120b")  # "All models ... work with the SDK"
     assert (unlisted.id, unlisted.level) == ("models.gpt-oss-120b.sdk", "✓")
     # nobody declared whether it has vision: observed, not judged

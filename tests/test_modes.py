@@ -18,7 +18,10 @@ def test_replay_of_shipped_cassettes_works_with_the_network_blocked(recorded_sui
     assert {r["row"] for r in run.results["results"] if r["verdict"] == "differs"} == set()
     assert verdicts["agrees"] > 0
     assert run.results["run"]["mode"] == "replay"
-    assert all(r["evidence"]["provenance"]["target"] == "reference" for r in run.results["results"])
+    # every answer came from a cassette (pages.model-env sends nothing on a target without INFERENCE_MODEL_ID)
+    assert all(r["evidence"]["provenance"]["target"] == "reference" for r in run.results["results"]
+               if r["row"] != "pages.model-env")
+    assert all(not r["evidence"]["requests"] for r in run.results["results"] if r["row"] == "pages.model-env")
 
 
 def test_replay_without_a_cassette_says_not_recorded_with_the_command(suite):
@@ -105,6 +108,7 @@ def test_a_model_the_server_does_not_serve_raises_no_false_alarm(suite, referenc
     verdicts = {r["verdict"] for r in run.results["results"]}
     assert verdicts == {"inconclusive"}
     assert all("refused the model itself" in r["reason"] or "outside the documented range" in r["reason"]
+               or r["row"] == "pages.model-env" and r["reason"].startswith("not applicable")  # nothing sent
                for r in run.results["results"])
 
 

@@ -531,6 +531,51 @@ def test_the_docs_contradicting_themselves_is_its_own_finding_not_a_difference()
     assert "listed as Full and Ignored" in html
 
 
+def test_a_model_card_that_contradicts_the_table_is_shown_beside_it_with_both_sources():
+    """Claude 4.5 Haiku's card lists image input; the table says ✗: both listings in the cell's
+    documented column, the observation among the docs' self-contradictions, never a difference."""
+    reason = ("no colour named; the docs contradict themselves (listed as ✗ by the compatibility page's model table "
+              "and ✓ by Heroku's Claude 4.5 Haiku model card (2026-01-30)): what was seen agrees with the ✗ listing "
+              "and contradicts the ✓ one; not held against the service")
+    data = doc([result("models.claude-4-5-haiku.vision", "claude-4-5-haiku", "inconclusive", reason=reason,
+                       documented="Contradictory", observed="ignored")], models=["claude-4-5-haiku"])
+    view = build_view([data])
+    assert [d["claim"] for d in view["drift"]["contradictions"]] == ["models.claude-4-5-haiku.vision"]
+    assert view["drift"]["differs"] == [] and view["drift"]["undecided"] == []
+    # the drift's one line leads with the finding: which listing what was seen bears out
+    assert "agrees with the ✗ listing" in view["drift"]["contradictions"][0]["reason"]
+    assert view["drift"]["contradictions"][0]["reason"].startswith("the docs contradict themselves")
+    html = render(data)
+    row = re.search(r"<th scope=\"row\">Claude 4.5 Haiku.*?</tr>", html, re.S).group(0)
+    assert "✗: the compatibility page&#39;s model table" in row
+    assert "✓: Heroku&#39;s Claude 4.5 Haiku model card (2026-01-30)" in row
+    assert "the docs contradict themselves; observed ignored" in row  # the cell says so too
+    assert "pages Heroku published, each" in row
+    # a model no card contradicts keeps the table's mark alone
+    other = re.search(r"<th scope=\"row\">Claude 3.5 Haiku.*?</tr>", html, re.S).group(0)
+    assert "model card" not in other
+
+
+def test_rows_of_herokus_published_pages_in_the_pages_table_show_their_source_and_are_judged():
+    html = render(doc([result("pages.card-ids", "m1", "differs", reason="refused as an unknown model: claude-sonnet"),
+                       result("pages.model-env", "m1", "inconclusive", reason="no INFERENCE_MODEL_ID: the standard")]))
+    cards = re.search(r'<tr class="r" id="row-pages.card-ids">.*?</tr>', html, re.S).group(0)
+    assert "Source: Heroku&#39;s model cards: Claude Sonnet 4.6" in cards and "observed, never judged" not in cards
+    assert "a page Heroku published: judged" in cards  # in a table of draft pages, said so
+    assert 'class="v v-differs"' in cards
+    env = re.search(r'<tr class="r" id="row-pages.model-env">.*?</tr>', html, re.S).group(0)
+    assert "Source: The compatibility page&#39;s setup" in env and "observed, never judged" not in env
+    # the draft page's row beside them still says where it comes from
+    draft = re.search(r'<tr class="r" id="row-pages.tool-choice-default">.*?</tr>', html, re.S).group(0)
+    assert "a draft Heroku page, not Heroku's published page: observed, never judged" in draft
+
+
+def test_a_model_beyond_the_table_names_its_model_card_as_its_source():
+    data = doc([result("models.gpt-oss-120b.sdk", "gpt-oss-120b", "agrees")], models=["gpt-oss-120b"])
+    unlisted = re.search(r"<th scope=\"row\">gpt-oss-120b.*?</tr>", render(data), re.S).group(0)
+    assert "Source: Heroku&#39;s OpenAI gpt-oss-120b model card; the card&#39;s id: openai-gpt-oss-120b" in unlisted
+
+
 def test_a_rows_source_tier_is_shown_when_it_is_not_herokus_published_page():
     html = render(doc([]))
     row = html[html.index('id="row-devcenter.unknown-params"'):]

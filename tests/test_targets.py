@@ -123,9 +123,12 @@ def test_a_profiles_own_models_get_each_rows_general_level_never_herokus_per_mod
     assert DOCS.claim_for(row, "nova-pro").level == "Ignored"
     assert DOCS.for_target("heroku", ("nova-pro",), {}).claim_for(row, "nova-pro").level == "Full"
     # The same model id in Heroku's own table keeps Heroku's model row unless the profile lists it.
-    assert DOCS.for_target("heroku").claim_for("models.{model}.vision", "claude-4-5-haiku").level == "✗"
-    assert DOCS.for_target("heroku", ("claude-4-5-haiku",), {"vision": True}).claim_for(
-        "models.{model}.vision", "claude-4-5-haiku").level == "✓"
+    assert DOCS.for_target("heroku").claim_for("models.{model}.vision", "claude-3-5-haiku").level == "✗"
+    assert DOCS.for_target("heroku", ("claude-3-5-haiku",), {"vision": True}).claim_for(
+        "models.{model}.vision", "claude-3-5-haiku").level == "✓"
+    # and a profile's features speak for its own model even where Heroku's pages disagree (a model card)
+    assert DOCS.for_target("heroku", ("claude-4-5-haiku",), {"vision": False}).claim_for(
+        "models.{model}.vision", "claude-4-5-haiku").level == "✗"
 
 
 def test_observe_only_judges_nothing_and_shows_every_observation():

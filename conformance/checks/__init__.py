@@ -12,6 +12,7 @@ from . import (  # noqa: F401,E501
     errors,
     limitations,
     models,
+    pages,
     parameters,
     requests,
     response,

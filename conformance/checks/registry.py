@@ -6,6 +6,11 @@ from ..exchange import Exchange
 REGISTRY: dict = {}
 # Supplied by the runner, not by `expect`: the probe, explored values, and the case's named steps.
 EXPLORED = {"param", "value", "in_range"}
+# Supplied by the runner from the run itself: what it knows of the add-on's INFERENCE_MODEL_ID.
+FROM_THE_RUN = {"model_env"}
+# Checks whose probe is itself the minimal request to the model: a refusal is the finding, and no
+# baseline request is sent to ask whether the model itself is refused.
+MODEL_ITSELF: set = set()
 
 
 def check(fn):
@@ -27,7 +32,7 @@ def argument_problem(fn, expect: dict, steps: dict, explores: bool) -> str | Non
     params = inspect.signature(fn).parameters
     required = {n for n, p in params.items() if p.default is inspect.Parameter.empty}
     wanted_steps = {n for n, p in params.items() if n != "probe" and _takes_exchanges(p.annotation)}
-    plain = set(params) - wanted_steps - EXPLORED - {"probe"}
+    plain = set(params) - wanted_steps - EXPLORED - FROM_THE_RUN - {"probe"}
     unknown = sorted(set(expect) - plain)
     if unknown:
         return f"check '{fn.__name__}' takes no expect key(s) {', '.join(unknown)}"

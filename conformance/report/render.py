@@ -21,9 +21,10 @@ except ImportError:  # optional: the report is the same without it, a little slo
     orjson = None
 
 from ..atomic import write_chunks_atomic
-from ..docs import applies, marks_of, row_level
+from ..docs import applies, card_source, cell_listings, marks_of, row_level
 from ..results import sdk_name, totals_of
 from ..row_decisions import ROLLED_UP, roll_up
+from ..verdicts import contradiction_first
 from .diff import KINDS, Change
 from .labels import host_of, host_warning, provenance_warning, recorded_when, when
 
@@ -413,7 +414,9 @@ def table_rows(table: dict, docs: dict, targets: list[dict], by_cell: dict, anch
     if table["kind"] == "models":
         listed = [m for row in table["rows"] for m in row.get("model_ids", [])]
         unlisted = list(dict.fromkeys(m for t in targets for m in t["models"] if m not in listed))
-        specs = table["rows"] + [{"id": m, "label": m, "model_ids": [m], "levels": {}, "unlisted": True}
+        cards = {c["model_id"]: c for c in docs.get("cards", []) if c.get("model_id")}
+        specs = table["rows"] + [{"id": m, "label": m, "model_ids": [m], "levels": {}, "unlisted": True,
+                                  "card": card_line(cards[m]) if m in cards else None}
                                  for m in unlisted]
         for row in specs:
             cells = []
@@ -427,9 +430,15 @@ def table_rows(table: dict, docs: dict, targets: list[dict], by_cell: dict, anch
                                          in_run[0] if in_run else row["model_ids"][0], documented, None,
                                          bodies, in_run=bool(in_run)),
                                   "column": column["id"]})
+                    if found and cell_listings(docs, row["id"], column["id"]):  # one finding, not a verdict
+                        seen = ", ".join(sorted({r.get("observed", "") for r in found}))
+                        cells[-1]["note"] = f"the docs contradict themselves; observed {seen}"
             rows.append({"row": row, "claim": None, "cells": cells, "models": row.get("model_ids", []),
                          "documented": {c["id"]: row.get("levels", {}).get(c["id"], "—")
-                                        for c in table.get("columns", [])}})
+                                        for c in table.get("columns", [])},
+                         # where a model card lists the cell otherwise: each listing with its source
+                         "listings": {c["id"]: cell_listings(docs, row["id"], c["id"])
+                                      for c in table.get("columns", [])}})
         return rows
     # Each model's model-table marks (a profile's own models: its features), once per table.
     marks = {(t["index"], m): marks_of(docs, m, t["run"].get("own_models") or (), t["run"].get("features"))
@@ -449,6 +458,12 @@ def table_rows(table: dict, docs: dict, targets: list[dict], by_cell: dict, anch
                     cells[-1]["note"] = f"the docs contradict themselves; observed {seen}"
         rows.append({"row": row, "claim": claim, "cells": cells, "models": []})
     return rows
+
+
+def card_line(card: dict) -> str:
+    """A model card as the source of a model beyond the table: its title, date and the ids it gives."""
+    ids = f"; the card's id{'s' if len(card['ids']) > 1 else ''}: {', '.join(card['ids'])}" if card.get("ids") else ""
+    return f"{card_source(card)}{ids}"
 
 
 def contradictory_levels(docs: dict) -> set[str]:
@@ -476,7 +491,9 @@ def drift(targets: list[dict], tables: list[dict], labels: dict, anchor_of: dict
                 continue
             entry = into.setdefault(key, {**describe_claim(labels, r["row"]), "target": t["name"], "models": [],
                                           "verdict": r["verdict"], "observed": r.get("observed", ""),
-                                          "documented": r.get("documented", ""), "reason": first_line(r["reason"]),
+                                          "documented": r.get("documented", ""),
+                                          "reason": first_line(contradiction_first(r["reason"]) if into is
+                                                               contradictions else r["reason"]),
                                           "links": [], "clients": [], "known": True})
             entry["known"] = entry["known"] and bool(r.get("known"))
             if (client := t["client_label"](r)) not in entry["clients"]:
