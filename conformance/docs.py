@@ -17,6 +17,8 @@ from .verdicts import (
     FEATURE_UNKNOWN,
     FEATURE_UNKNOWN_LEVEL,
     JUDGED_TIERS,
+    LIMITATION_HOLDS,
+    LIMITATION_LIFTED,
     NOT_HELD_AGAINST_THE_DOCS,
     OBSERVED_ONLY_LEVEL,
     PROMISES,
@@ -82,6 +84,7 @@ class DocsTables:
         """The claim a case's row speaks about for this model (resolving {model}, per-model levels
         and the target's profile)."""
         claim = self._documented_claim(row, model_id)
+        claim = self._limitation_a_card_lifts(claim, model_id) or claim
         if self.claims_mode == OBSERVE_ONLY:
             return replace(claim, level=OBSERVED_ONLY_LEVEL, promise=NOT_HELD_AGAINST_THE_DOCS)
         if claim.tier not in JUDGED_TIERS:
@@ -89,6 +92,25 @@ class DocsTables:
         if self.unknown_features(claim, model_id):
             return replace(claim, level=FEATURE_UNKNOWN_LEVEL, promise=FEATURE_UNKNOWN)
         return claim
+
+    def _limitation_a_card_lifts(self, claim: Claim, model_id: str) -> Claim | None:
+        """A limitation that applies to a model by its model-table mark, where a published model card
+        lists the model otherwise (the thinking limitation on Claude 4.5 Haiku: ✗ in the table, thinking
+        on its card): the docs contradict themselves on it as on the cell, so it is judged as the cell is,
+        shown beside both listings and held against neither."""
+        model_row = None if model_id in self.own_models else self.model_row(model_id)
+        if model_row is None or claim.promise != LIMITATION_HOLDS:
+            return None
+        for column, allowed in (applies_when_of(self.data, claim.table, claim.row) or {}).items():
+            table_listing, *card_listings = cell_listings(self.data, model_row, column) or [None]
+            lifting = [source for mark, source in card_listings if mark not in allowed]
+            if table_listing and lifting:
+                contradictory = next(level for level, promise in self.promises.items() if promise == DOCS_CONTRADICT)
+                lifted = next(level for level, promise in self.promises.items() if promise == LIMITATION_LIFTED)
+                return replace(claim, level=contradictory, promise=DOCS_CONTRADICT,
+                               listings=((claim.level, claim.promise), (lifted, LIMITATION_LIFTED)),
+                               listed_by=(f"the compatibility page (its table's {table_listing[0]})", lifting[0]))
+        return None
 
     def unknown_features(self, claim: Claim, model_id: str) -> list[str]:
         """The model-table columns a claim depends on (its own column, `levels_when`, `applies_when`)

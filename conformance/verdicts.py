@@ -25,6 +25,8 @@ NOT_HELD_AGAINST_THE_DOCS = "not-held-against-the-docs"
 FEATURE_UNKNOWN_LEVEL = "feature unknown"
 FEATURE_UNKNOWN = "feature-unknown"
 DOCS_CONTRADICT = "docs-contradict"
+LIMITATION_HOLDS = "limitation-holds"
+LIMITATION_LIFTED = "limitation-lifted"
 UNPUBLISHED_SOURCE = "unpublished-source"
 # How sure a claim's source is (`tier` in cases/docs-tables.yaml); only Heroku's published pages are judged.
 JUDGED_TIERS = ("heroku",)
@@ -51,8 +53,12 @@ RULES = {
     "rejected": {HONOURED: AGREES, ACCEPTED: DIFFERS, IGNORED: DIFFERS, REJECTED: DIFFERS, ERROR: DIFFERS},
     # A known limitation holds (HONOURED) or does not (IGNORED: it works after all, the docs are
     # out of date). An uninterpreted rejection says nothing about it.
-    "limitation-holds": {HONOURED: AGREES, ACCEPTED: INCONCLUSIVE, IGNORED: DIFFERS, REJECTED: INCONCLUSIVE,
+    LIMITATION_HOLDS: {HONOURED: AGREES, ACCEPTED: INCONCLUSIVE, IGNORED: DIFFERS, REJECTED: INCONCLUSIVE,
                          ERROR: DIFFERS},
+    # A limitation's opposite, as a published model card lists it (thinking on a model the table marks
+    # ✗): only ever one listing of a self-contradicting claim, beside the limitation's own.
+    LIMITATION_LIFTED: {HONOURED: DIFFERS, ACCEPTED: INCONCLUSIVE, IGNORED: AGREES, REJECTED: INCONCLUSIVE,
+                          ERROR: DIFFERS},
     # The docs say nothing checkable: the observation is recorded, never judged.
     "observe-only": {HONOURED: INCONCLUSIVE, ACCEPTED: INCONCLUSIVE, IGNORED: INCONCLUSIVE,
                      REJECTED: INCONCLUSIVE, ERROR: INCONCLUSIVE},

@@ -50,12 +50,14 @@ TOOL_ROWS = {"advanced.tools", "advanced.tool_choice"}
 ALL_ROWS |= TOOL_ROWS
 # The break tests' models: claude-4-5-sonnet has extended thinking, claude-4-5-haiku has not.
 THINKING_OPTION_ROWS = {"thinking.enabled", "thinking.budget_tokens", "thinking.include_reasoning"}
-THINKING_ROWS = THINKING_OPTION_ROWS | {"models.claude-4-5-sonnet.thinking", "limitations.thinking-models"}
+THINKING_ROWS = THINKING_OPTION_ROWS | {"models.claude-4-5-sonnet.thinking"}
 ALL_ROWS |= THINKING_ROWS
 VISION_ROWS = {"models.claude-4-5-sonnet.vision"}
 # Claude 4.5 Haiku's model card lists extended thinking and image input, the table ✗: the docs
-# contradict themselves, so whatever the server does is one finding, never a difference.
-CARD_CONTRADICTED_ROWS = {"models.claude-4-5-haiku.thinking", "models.claude-4-5-haiku.vision"}
+# contradict themselves, so whatever the server does is one finding, never a difference; so on the
+# thinking limitation, which applies to it by that ✗ (SWITCH_MODELS shows it on Claude 3.5 Haiku).
+CARD_CONTRADICTED_ROWS = {"models.claude-4-5-haiku.thinking", "models.claude-4-5-haiku.vision",
+                          "limitations.thinking-models"}
 LIMITATION_ROWS = {"limitations.batch-api", "limitations.tool-content"}
 ALL_ROWS |= VISION_ROWS | LIMITATION_ROWS
 ALL_ROWS |= {"limitations.ignored-params", "limitations.response-format"}
@@ -138,8 +140,9 @@ BROKEN_ROWS = {
     "thinking-enabled": {"models.claude-4-5-sonnet.thinking", "thinking.enabled", "thinking.include_reasoning"},
     "include-reasoning": {"thinking.include_reasoning"},
     "budget-tokens": {"thinking.budget_tokens"},
-    # Haiku's thinking cell is contradictory (its card and the table): the limitation row still differs
-    "thinking-everywhere": {"limitations.thinking-models"},
+    # On Claude 3.5 Haiku (SWITCH_MODELS): Claude 4.5 Haiku's card lists thinking, so there the docs
+    # contradict themselves on the limitation as on the cell
+    "thinking-everywhere": {"limitations.thinking-models", "models.claude-3-5-haiku.thinking"},
     "vision-dropped": {"models.claude-4-5-sonnet.vision"},  # a vision model: the ✗ model refuses before
     "vision-everywhere": set(),  # Haiku seeing images bears out its card: the docs contradict themselves
     "batch-api": {"limitations.batch-api"},
@@ -187,6 +190,18 @@ MADE_INCONCLUSIVE = {"response-format-schemas": {"limitations.response-format"},
                      "stream": FRAMING_ROWS}
 
 
+# Switches whose row only a model outside MODELS can show: Claude 4.5 Haiku's card lists thinking
+# where the table says ✗, so the thinking limitation is Contradictory on it, and Claude 3.5 Haiku
+# (no card says otherwise) carries the limitation alone.
+SWITCH_MODELS = {"thinking-everywhere": ["claude-3-5-haiku", "claude-4-5-sonnet"]}
+
+
+def rows_of(models: list[str]) -> set[str]:
+    """ALL_ROWS, with the SDK rows of these models (and the thinking limitation on Claude 3.5 Haiku)."""
+    limitation = {"limitations.thinking-models"} if "claude-3-5-haiku" in models else set()
+    return ALL_ROWS - SDK_ROWS | {f"models.{m}.sdk" for m in models} | limitation
+
+
 def expected_differs(switch: str) -> set[str]:
     """The rows a switch breaks."""
     return BROKEN_ROWS[switch]
@@ -198,9 +213,10 @@ def server_root():
         yield server.url.removesuffix("/v1")
 
 
-def run_in_process(base_url: str, tmp_path, random_draws: int = 0) -> dict:
-    """(row -> set of verdicts) of a live run of every case against base_url."""
-    options = Options(mode="live", target="reference", base_url=base_url, models=MODELS, sdk="python",
+def run_in_process(base_url: str, tmp_path, random_draws: int = 0, models=None, reasons: dict | None = None) -> dict:
+    """(row -> set of verdicts) of a live run of every case against base_url; `reasons` gets each
+    (row, model)'s reasons."""
+    options = Options(mode="live", target="reference", base_url=base_url, models=models or MODELS, sdk="python",
                       cases_dir=ROOT / "cases", results=tmp_path / "results.json", report=None,
                       random_draws=random_draws)
     run = ConformanceRun.prepare(options)
@@ -213,6 +229,8 @@ def run_in_process(base_url: str, tmp_path, random_draws: int = 0) -> dict:
     verdicts: dict[str, set] = {}
     for r in results:
         verdicts.setdefault(r.row, set()).add(r.verdict)
+        if reasons is not None:
+            reasons.setdefault((r.row, r.model), []).append(r.reason)
     return verdicts
 
 
@@ -234,10 +252,25 @@ def test_unbroken_server_agrees_on_every_row_through_pytest(suite, reference_ser
 
 @pytest.mark.parametrize("switch", sorted(BREAKS))
 def test_broken_claim_differs_on_its_row_only(server_root, tmp_path, switch):
-    verdicts = run_in_process(f"{server_root}/b/{switch}/v1", tmp_path)
+    models = SWITCH_MODELS.get(switch, MODELS)
+    verdicts = run_in_process(f"{server_root}/b/{switch}/v1", tmp_path, models=models)
     assert rows_with(verdicts, "differs") == expected_differs(switch), verdicts
     # every other row still agrees: no false alarm next to the real one
-    assert rows_with(verdicts, "agrees") >= ALL_ROWS - expected_differs(switch) - MADE_INCONCLUSIVE.get(switch, set())
+    assert rows_with(verdicts, "agrees") >= rows_of(models) - expected_differs(switch) - MADE_INCONCLUSIVE.get(switch,
+                                                                                                              set())
+
+
+def test_a_limitation_a_model_card_lifts_is_one_finding_naming_both_pages(server_root, tmp_path):
+    """Thinking on every model: Claude 3.5 Haiku breaks the thinking limitation (above); on Claude 4.5
+    Haiku, whose card lists thinking, the same observation bears out the card and is held against neither."""
+    reasons: dict = {}
+    run_in_process(f"{server_root}/b/thinking-everywhere/v1", tmp_path, models=["claude-4-5-haiku"], reasons=reasons)
+    [reason, *_] = reasons[("limitations.thinking-models", "claude-4-5-haiku")]
+    assert "agrees with the Not limited listing and contradicts the Limitation one" in reason, reason
+    assert "Claude 4.5 Haiku model card" in reason
+    unbroken: dict = {}
+    run_in_process(f"{server_root}/v1", tmp_path, models=["claude-4-5-haiku"], reasons=unbroken)
+    assert "agrees with the Limitation listing" in unbroken[("limitations.thinking-models", "claude-4-5-haiku")][0]
 
 
 def test_a_broken_claim_fails_its_pytest_test_and_names_the_row(suite, reference_server):

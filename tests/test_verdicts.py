@@ -20,6 +20,7 @@ TABLE = {
     "not-supported":           (D, I, A, A, D),
     "rejected":                (A, D, D, D, D),
     "limitation-holds":        (A, I, D, I, D),
+    "limitation-lifted":       (D, I, A, I, D),  # a card's listing against a limitation: its opposite
     "observe-only":            (I, I, I, I, I),
     "undocumented":            (I, I, I, A, D),
     "not-held-against-the-docs": (I, I, I, I, I),  # a target profile with claims: observe-only
