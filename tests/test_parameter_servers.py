@@ -4,9 +4,9 @@ from fake_servers import ConformingParameters, NoisyParameters, WildParameters, 
 from test_breaks import OBSERVE_ONLY_ROWS, PARAMETER_ROWS, WEAK_EVIDENCE_ROWS
 
 # These servers answer the parameter cases only: the thinking, logprobs, image-URL and tool_choice
-# default rows observed beside them are not sent.
+# default and heroku_tool rows observed beside them are not sent.
 OBSERVE_ONLY_ROWS = ({row for row in OBSERVE_ONLY_ROWS if not row.startswith("thinking.")}
-                     - {"devcenter.logprobs", "images.unusable-url", "pages.tool-choice-default"})
+                     - {"devcenter.logprobs", "images.unusable-url", "pages.tool-choice-default", "pages.heroku-tool"})
 
 
 @pytest.fixture
