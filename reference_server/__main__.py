@@ -39,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     # says TCP, and without it every keep-alive request waits ~40 ms on a delayed ACK.
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM,
                          socket.IPPROTO_TCP)
-    sock.bind((args.host, args.port))
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as err:
+        parser.exit(2, f"reference_server: cannot listen on {args.host}:{args.port}: {err.strerror}\n")
     sock.listen(128)  # accept connections from the moment the address is printed
     port = sock.getsockname()[1]
     app = build_app(args.api_key, breaks, args.leak_headers, args.latency_ms,

@@ -183,7 +183,9 @@ def build_app(api_key: str, breaks: frozenset[str] = frozenset(), leak_headers: 
             return error_response(RequestError(status, "request body is not valid JSON"))
         body = default_model(card_id(body, breaks), breaks)
         limits = None
-        if limiter is not None and isinstance(body, dict):  # counted per model id, before it is judged
+        # Counted per model id, before the rest of the request is judged; a request naming no model is
+        # refused as such, never throttled (the suite's preflight sends one, from every worker).
+        if limiter is not None and isinstance(body, dict) and isinstance(body.get("model"), str):
             model = str(body.get("model"))
             admitted, limits = limiter.admit(model, breaks)
             if not admitted:

@@ -52,6 +52,14 @@ def test_the_429_is_herokus_and_no_back_off_says_nothing_of_when():
     assert not {"retry-after", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"} & set(silent.headers)
 
 
+def test_a_request_naming_no_model_is_refused_as_such_never_throttled():
+    # The suite's preflight sends an empty body from every worker: it must not spend a model's minute.
+    client = TestClient(build_app(KEY, requests_per_minute=1, clock=FakeClock(0.0)))
+    auth = {"authorization": f"Bearer {KEY}"}
+    for _ in range(3):
+        assert client.post("/v1/chat/completions", json={}, headers=auth).status_code == 400
+
+
 def test_without_a_limit_nothing_is_throttled_and_answers_keep_their_headers():
     client = TestClient(build_app(KEY))
     for _ in range(5):
