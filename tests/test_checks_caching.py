@@ -81,3 +81,22 @@ def test_a_refusal_without_the_header_is_not_held_against_it():
                                                                 "code": 400}})
     finding = judged(too_long, too_long, too_long, too_long)
     assert finding.observed == UNCLEAR and "without the header" in finding.reason
+
+
+def test_a_header_request_whose_answer_reports_no_usage_is_no_pass():
+    no_usage = openai_style(0)
+    no_usage.body = {k: v for k, v in no_usage.body.items() if k != "usage"}
+    finding = judged(openai_style(0), openai_style(2390), openai_style(0), no_usage)
+    assert finding.observed == UNCLEAR
+    assert "request 2 with X-Heroku-Prompt-Caching: false reports no usage" in finding.reason
+
+
+def test_a_throttled_or_unanswered_request_without_the_header_is_not_an_observation():
+    from conformance.findings import Finding
+    from conformance.verdicts import obtained
+
+    throttled = Exchange(request={"model": "claude-4-5-sonnet"}, status=429, body={"error": {"message": "slow down"}})
+    silent = Exchange(request={"model": "claude-4-5-sonnet"}, transport_error="timed out")
+    for ex in (throttled, silent):
+        finding = judged(openai_style(0), ex, openai_style(0), openai_style(0))
+        assert isinstance(finding, Finding) and not obtained(finding), finding

@@ -28,9 +28,10 @@ def answer(model, status=200, message="model not found"):
                     body=CHAT if status == 200 else {"error": {"message": message}})
 
 
-def cards(statuses=(200, 200, 200), control=200):
+def cards(statuses=(200, 200, 200), control=200, no_such_model=400):
     found = checks.card_ids_answered(answer("claude-4-5-haiku", control),
-                                     *(answer(m, s) for m, s in zip(CARD_IDS, statuses, strict=True)))
+                                     *(answer(m, s) for m, s in zip(CARD_IDS, statuses, strict=True)),
+                                     answer("conformance-no-such-model", no_such_model))
     claim = DOCS.claim_for("pages.card-ids", "claude-4-5-haiku")
     return found, judge(claim.promise, found)[0]
 
@@ -38,7 +39,7 @@ def cards(statuses=(200, 200, 200), control=200):
 def test_the_card_ids_case_sends_every_id_the_cards_give_and_its_row_is_herokus_and_judged():
     case = next(c for c in yaml.safe_load((ROOT / "cases" / "pages.yaml").read_text())["cases"]
                 if c["id"] == "card-ids")
-    sent = [step["overrides"]["model"] for step in case["steps"]]
+    sent = [step["overrides"]["model"] for step in case["steps"] if step["name"] != "no_such_model"]
     assert sorted(sent) == sorted(i for card in DOCS.data["cards"] for i in card.get("ids", [])) == sorted(CARD_IDS)
     assert case["request"]["max_tokens"] <= 5  # cheap: one short answer per id
     claim = DOCS.claim_for("pages.card-ids", "claude-4-5-haiku")
@@ -72,8 +73,23 @@ def test_a_server_error_on_a_card_id_differs_and_a_refused_control_says_nothing(
     assert found.observed == ERROR and verdict == DIFFERS
     found, verdict = cards((404, 404, 404), control=404)
     assert found.about_model and verdict == INCONCLUSIVE and "control request" in found.reason
-    found, verdict = cards((404, 404, 404), control=503)
+    found, verdict = cards((404, 404, 404), control=401)
     assert found.observed == UNCLEAR and verdict == INCONCLUSIVE and "cannot be told apart" in found.reason
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_throttled_or_down_control_is_not_obtained(status):
+    from conformance.verdicts import obtained
+
+    found, verdict = cards(control=status)
+    assert verdict == INCONCLUSIVE and not obtained(found)
+
+
+def test_a_server_that_answers_any_model_id_proves_nothing_by_answering_the_cards_ids():
+    # llama-server answers every id with its loaded model: an answered card id is no evidence
+    found, verdict = cards(no_such_model=200)
+    assert found.observed == UNCLEAR and verdict == INCONCLUSIVE
+    assert "answers any model id (even 'conformance-no-such-model')" in found.reason
 
 
 # pages.model-env on hand-built exchanges

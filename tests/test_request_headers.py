@@ -101,6 +101,10 @@ class Counts:
     ({"X-Heroku-Prompt-Caching": False}, "header X-Heroku-Prompt-Caching: its value must be text"),
     ({"X-Trace": f"run {SECRET}"}, "header X-Trace: its value holds a secret of the run"),
     ({"X-Trace": "a\r\nInjected: yes"}, "header X-Trace: its value holds a line break"),
+    # the same bytes from every client: httpx refuses non-ASCII, Node's Headers trims spaces
+    ({"X-Trace": "日本"}, "header X-Trace: its value must be printable ASCII"),
+    ({"X-Trace": "a\x00b"}, "header X-Trace: its value must be printable ASCII"),
+    ({"X-Heroku-Prompt-Caching": " false "}, "header X-Heroku-Prompt-Caching: its value starts or ends with a space"),
     (["X-Heroku-Prompt-Caching"], "headers must be a mapping of names to text, not list"),
 ])
 def test_a_header_that_could_leak_or_break_the_request_is_refused_before_sending(headers, message):

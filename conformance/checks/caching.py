@@ -1,7 +1,8 @@
 """Checks of Heroku's prompt caching: on by default for system prompts and tool definitions, off for
 a request that sends `X-Heroku-Prompt-Caching: false`. Only what usage reports can be seen."""
 from ..exchange import Exchange
-from ..findings import HONOURED, IGNORED, UNCLEAR, Finding
+from ..findings import HONOURED, IGNORED, UNANSWERED, UNCLEAR, Finding
+from ..verdicts import NOT_ABOUT_THE_CLAIM
 from .common import answered, prompt_tokens
 from .registry import check
 
@@ -50,6 +51,8 @@ def prompt_caching_header(probe: Exchange, again: Exchange, uncached: list[Excha
     """
     # Without the header first: a refusal there is not the header's doing.
     if finding := answered(probe, "the first request with caching on") or answered(again, "its repeat"):
+        if finding.observed == UNANSWERED or finding.status in NOT_ABOUT_THE_CLAIM:
+            return finding  # throttled, timed out, upstream down: not an observation
         return Finding(UNCLEAR, f"{finding.reason}; that is without the header, so its effect can't be told")
     for i, ex in enumerate(uncached, 1):
         if finding := answered(ex, f"request {i} with {HEADER}"):
@@ -60,9 +63,14 @@ def prompt_caching_header(probe: Exchange, again: Exchange, uncached: list[Excha
     if all(cache_figures(ex) == (None, None) for ex in on + off):
         return Finding(UNCLEAR, NO_FIGURE)
     cached_off = [ex for ex in off if any(cache_figures(ex))]
+    # A header request whose answer reports no usage at all says nothing of what it read: no pass on it.
+    silent = [i for i, ex in enumerate(off, 1) if not ex.usage]
     if cached_off:
         return Finding(IGNORED, f"with {HEADER}, usage still reports cached tokens "
                                 f"({'; '.join(_said(ex) for ex in cached_off)}): the header is ignored")
+    if silent:
+        return Finding(UNCLEAR, f"the answer to request {silent[0]} with {HEADER} reports no usage: what it read from "
+                                "the cache can't be seen")
     read, _ = cache_figures(again)
     if not read:
         tokens = prompt_tokens(probe)

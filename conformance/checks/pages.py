@@ -17,9 +17,11 @@ def _refusal(ex: Exchange) -> str:
 
 @check
 def card_ids_answered(probe: Exchange, gpt_oss_card: Exchange, sonnet_4_6_name: Exchange,
-                      sonnet_4_6_example: Exchange) -> Finding:
+                      sonnet_4_6_example: Exchange, no_such_model: Exchange) -> Finding:
     """Each id a model card gives answers a minimal chat request. The probe, the same request to the
-    model under test, is the control: refused too, the cards' ids say nothing.
+    model under test, is the control: refused too, the cards' ids say nothing. So is an id no server
+    has (`no_such_model`): answered too, the server answers any id, and an answered card id proves
+    nothing.
 
     A card id refused as an unknown model (400/404) differs, naming it; a 403 (the key's plan lacks
     the model) cannot tell; a server error answering a documented id differs.
@@ -29,7 +31,12 @@ def card_ids_answered(probe: Exchange, gpt_oss_card: Exchange, sonnet_4_6_name: 
     if finding := answered(probe, "the control request to the model under test"):
         if probe.status in (400, 404, 422):  # the model under test itself is not served: says nothing here
             return Finding(REJECTED, finding.reason, probe.status, about_model=True)
+        if finding.observed == UNANSWERED or probe.status in NOT_ABOUT_THE_CLAIM:
+            return finding  # throttled, timed out, upstream down: not an observation
         return Finding(UNCLEAR, f"{finding.reason}: the cards' ids cannot be told apart from this key or server")
+    if answered(no_such_model, "an id no server has") is None:
+        return Finding(UNCLEAR, f"this server answers any model id (even {no_such_model.request.get('model')!r}): "
+                                "an answered card id proves nothing")
     works, unknown, no_access, unclear, broken = [], [], [], [], []
     status = None
     for ex in (gpt_oss_card, sonnet_4_6_name, sonnet_4_6_example):

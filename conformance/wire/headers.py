@@ -12,6 +12,7 @@ NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # Set by the client or the harness for every request: a case cannot choose them.
 SET_BY_CLIENT = {"content-type", "content-length", "host", "transfer-encoding", "connection", "accept",
                  "accept-encoding", "user-agent"}
+PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
 HARNESS_PREFIX = "x-conformance-"  # the harness's own marks (which exchange, a deliberately wrong key)
 
 
@@ -26,6 +27,11 @@ def headers_problem(headers: object) -> str | None:
             return f"header {name}: its value must be text (quote it), not {type(value).__name__}"
         if "\r" in value or "\n" in value:
             return f"header {name}: its value holds a line break"
+        # Every client must send the same bytes: httpx refuses non-ASCII, Node's Headers trims spaces.
+        if not PRINTABLE.match(value):
+            return f"header {name}: its value must be printable ASCII"
+        if value != value.strip():
+            return f"header {name}: its value starts or ends with a space (some clients trim it)"
         if name.lower() in SECRET_HEADERS:
             return f"header {name} carries a credential: a case may not send one"
         if name.lower() in SET_BY_CLIENT or name.lower().startswith(HARNESS_PREFIX):
