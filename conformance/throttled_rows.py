@@ -17,24 +17,27 @@ from .verdicts import DIFFERS, JUDGED_TIERS, UNPUBLISHED_SOURCE, judge
 EXAMPLE_TESTS = 5  # test ids named in the evidence
 
 
-def throttled_answers(results: list) -> dict[str, list[dict]]:
-    """model -> every 429 the run met on it, each with the test that met it, each once (a probe that
-    speaks to several rows carries the same evidence in each of its results)."""
+def throttled_answers(results: list) -> dict[tuple[str, str], list[dict]]:
+    """(model, client) -> every 429 the run met on that model through that client, each with the test
+    that met it, each once (a probe that speaks to several rows carries the same evidence in each of
+    its results). Per client: a replay sends one recording through every client, and each meets the
+    same recorded 429s, which are not more 429s from the server."""
     seen, met = set(), defaultdict(list)
     for r in results:
-        key = (sdk_name(vars(r)), r.test_id, json.dumps(r.params or {}, sort_keys=True, default=str))
+        client = sdk_name(vars(r))
+        key = (client, r.test_id, json.dumps(r.params or {}, sort_keys=True, default=str))
         if key in seen:
             continue
         seen.add(key)
         for request in (r.evidence or {}).get("requests") or []:
             notes = request.get("throttled") if isinstance(request, dict) else None  # shards are read back as written
-            met[r.model] += [{**note, "test_id": r.test_id} for note in notes or [] if isinstance(note, dict)]
+            met[(r.model, client)] += [{**note, "test_id": r.test_id} for note in notes or [] if isinstance(note, dict)]
     return met
 
 
 def _finding(result, notes: list[dict]) -> Finding:
     if notes:
-        return back_off_finding(notes, f"in this run on {result.model}")
+        return back_off_finding(notes, f"in this run on {result.model} through {sdk_name(vars(result))}")
     shown = ", ".join(f"{k}: {v}" for k, v in sorted((result.evidence.get(BACK_OFF_EVIDENCE) or {}).items()))
     return Finding(UNCLEAR, f"no 429 was met anywhere in this run on {result.model}: nothing to judge; rate-limit "
                             f"headers of an ordinary answer: {shown or 'none'}")
@@ -61,7 +64,7 @@ def decide_back_off_rows(results: list, promise_of, known: dict[str, str] | None
     for r in results:
         if BACK_OFF_EVIDENCE not in (r.evidence or {}):
             continue
-        notes = met.get(r.model, [])
+        notes = met.get((r.model, sdk_name(vars(r))), [])
         if not notes and r.observed != UNCLEAR:
             continue
         finding = _finding(r, notes)

@@ -138,7 +138,7 @@ def test_every_429_of_the_run_saying_when_bears_the_row_out_counted(limited, tmp
     # max_tokens' second request and the rate-limit case's one each waited out two 429s (30 s, MAX_WAIT,
     # then the 30 s left of the minute); every one said when to try again
     assert (seen["count"], seen["retried"], clock.slept) == (4, 4, [30.0] * 4)
-    assert f"each of the 4 429(s) met in this run on {MODEL} said when to try again" in row.reason
+    assert f"each of the 4 429(s) met in this run on {MODEL} through openai-python said when to try again" in row.reason
     assert seen["tests"] == [f"cases/core.yaml::max_tokens[{MODEL}]", f"cases/errors.yaml::rate-limit-headers[{MODEL}]"]
     assert rows["core.max_tokens"].verdict == "agrees"  # the ordinary case got its answers after waiting
     assert seen["example"]["headers"]["retry-after"] == "60" and seen["example"]["waited_s"] == 30.0
@@ -151,7 +151,8 @@ def test_a_429_with_nothing_to_back_off_by_is_ignored_naming_the_count(limited, 
     # max_tokens' two requests fit the limit; the rate-limit case's request met a 429 at each of its three
     # attempts (the harness's own short back-off does not reach the end of the minute)
     assert row.observed == "ignored" and row.evidence["throttled_in_run"]["retried"] == 2
-    assert f"3 of the 3 429(s) met in this run on {MODEL} came with nothing to back off by" in row.reason
+    assert (f"3 of the 3 429(s) met in this run on {MODEL} through openai-python came with nothing to back off by"
+            in row.reason)
     assert "rate-limit headers x-ratelimit-limit-requests: 2, x-ratelimit-limit-tokens: 800000, " \
            "x-ratelimit-remaining-requests: 0, x-ratelimit-remaining-tokens: 800000;" in row.reason
 
@@ -201,6 +202,23 @@ def test_a_probe_that_speaks_to_several_rows_counts_its_429s_once_and_each_explo
     assert decided == [results[-1]] and results[-1].evidence["throttled_in_run"]["count"] == 3
     assert (results[-1].observed, results[-1].verdict) == ("honoured", "agrees")  # as a judged row would
     assert results[0].observed == "unclear"  # the other rows are left alone
+
+
+def test_each_client_counts_the_429s_it_met_itself():
+    """A replay sends one recording through every client, and each meets the same recorded 429s: a
+    client's result counts its own, never another client's as more 429s from the server."""
+    from dataclasses import replace
+
+    from conformance.throttled_rows import decide_back_off_rows
+
+    met = {"requests": [{"throttled": [{"status": 429, "headers": {"retry-after": "1"}, "waited_s": 0.0}] * 2}]}
+    probe = result("stop", "core.stop", met)
+    row = result("rate-limit-headers", ROW, {"rate_limit_headers": {}})
+    clients = ("openai-python", "openai-node", "ai-sdk")
+    results = [replace(r, sdk={"name": name}, evidence=dict(r.evidence)) for name in clients for r in (probe, row)]
+    decided = decide_back_off_rows(results, lambda r: "accepted-with-effect")
+    assert [r.evidence["throttled_in_run"]["count"] for r in decided] == [2, 2, 2]
+    assert [r.reason.split(" said")[0].rsplit(" ", 1)[1] for r in decided] == list(clients)
 
 
 def test_a_back_off_row_not_recorded_stays_so_and_a_judged_one_that_differs_fails_the_run():
