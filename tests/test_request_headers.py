@@ -115,7 +115,7 @@ def test_a_header_that_could_leak_or_break_the_request_is_refused_before_sending
     assert client.sent == 0
 
 
-def test_a_recording_keeps_the_planned_header_as_sent_and_replay_matches_on_the_body(echo, tmp_path):
+def test_a_recording_keeps_the_planned_header_as_sent_and_replay_matches_on_body_and_headers(echo, tmp_path):
     from conformance.wire.recording import RECORD, REPLAY, Recorder
     from conformance.wire.replay import CassetteTransport
 
@@ -134,5 +134,25 @@ def test_a_recording_keeps_the_planned_header_as_sent_and_replay_matches_on_the_
 
     replay = Recorder(REPLAY, tmp_path, "t", [])
     client = python_sender("http://127.0.0.1:9/v1", "k", transport=CassetteTransport(replay))
-    with replay.cassette(cassette, {"case": "x"}):  # in the recorded order, whatever headers are sent
-        assert [said(client.send(REQUEST, {"headers": HEADERS})), said(client.send(REQUEST))] == ["false", "none"]
+    with replay.cassette(cassette, {"case": "x"}):  # as the runner does: each request's planned headers first
+        replay.plan_headers(None)
+        without = said(client.send(REQUEST))
+        replay.plan_headers(HEADERS)
+        assert [without, said(client.send(REQUEST, {"headers": HEADERS}))] == ["none", "false"]  # not in order
+
+
+def test_replay_matches_the_planned_headers_so_a_changed_header_never_replays_an_old_answer():
+    from conformance.wire.cassettes import Cassette
+
+    def interaction(headers, text):
+        return {"request": {"method": "POST", "uri": "http://h/v1/chat/completions", "body": '{"model": "m"}',
+                            "headers": {"content-type": ["application/json"], **headers}},
+                "response": {"status": {"code": 200}, "headers": {}, "body": {"string": text}}}
+
+    cassette = Cassette()
+    cassette.interactions = [interaction({}, "cached"), interaction({"X-Heroku-Prompt-Caching": ["false"]}, "off")]
+    body = b'{"model": "m"}'
+    # the header's request is answered by the interaction that carried it, whatever the order asked
+    assert cassette.answer("POST", "/v1/chat/completions", body, {"x-heroku-prompt-caching": "false"})[2] == b"off"
+    assert cassette.answer("POST", "/v1/chat/completions", body, {"x-heroku-prompt-caching": "true"}) is None
+    assert cassette.answer("POST", "/v1/chat/completions", body, {})[2] == b"cached"

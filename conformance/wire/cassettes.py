@@ -85,12 +85,17 @@ class Cassette:
         self.path, self.interactions, self.played = path, interactions or [], set()
         self.bodies: dict[int, object] = {}  # recorded request bodies, parsed once
 
-    def answer(self, method: str, path: str, body) -> tuple[int, list[tuple[str, str]], bytes] | None:
-        """(status, headers, content) recorded for this request, played once; None when there is none."""
+    def answer(self, method: str, path: str, body, planned: dict | None = None,
+               ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """(status, headers, content) recorded for this request, played once; None when there is none.
+        `planned`: the request's own headers by its case's plan (names lower-cased), which the recorded
+        request must have carried, and no others."""
         method, wanted = method.upper(), json_or_raw(body)
         for i, it in enumerate(self.interactions):
             recorded = it["request"]
             if i in self.played or recorded["method"].upper() != method or urlsplit(recorded["uri"]).path != path:
+                continue
+            if planned is not None and planned_headers_of(recorded) != planned:
                 continue
             if i not in self.bodies:
                 self.bodies[i] = json_or_raw(recorded.get("body"))
@@ -101,7 +106,15 @@ class Cassette:
         return None
 
     def miss(self, method: str, path: str) -> str:
-        return f"no recorded answer in {self.path} for {method.upper()} {path} with this body"
+        return f"no recorded answer in {self.path} for {method.upper()} {path} with this body (and headers)"
+
+
+def planned_headers_of(recorded: dict) -> dict[str, str]:
+    """The planned headers a recorded request carried: all it kept but those kept of every request."""
+    from .recording import KEPT_REQUEST_HEADERS  # recording imports this module
+
+    return {name.lower(): values[0] if isinstance(values, list) and values else values
+            for name, values in (recorded.get("headers") or {}).items() if name.lower() not in KEPT_REQUEST_HEADERS}
 
 
 def recorded_answer(recorded: dict) -> tuple[int, list[tuple[str, str]], bytes]:

@@ -125,7 +125,7 @@ class LoopbackServer:
         method, path, body = capture.method, urlsplit(capture.path).path, capture.body
         cassette = self.source.current
         for _ in range(MAX_REDIRECTS + 1):
-            recorded = cassette.answer(method, path, body)
+            recorded = cassette.answer(method, path, body, getattr(self.source, "planned", None))
             if recorded is None:
                 capture.miss = cassette.miss(method, path)
                 capture.status, capture.content = NOT_RECORDED_STATUS, capture.miss.encode()

@@ -187,6 +187,7 @@ class Recorder:
         # In replay, the cassette every client's requests are answered from (wire/replay.py in-process,
         # wire/loopback.py for other processes); vcrpy records them. Live runs touch no cassette.
         self.current = Cassette()
+        self.planned: dict[str, str] = {}  # the next request's planned headers (plan_headers)
         self.replayed: dict = {}
         self.scrubber = Scrubber(secrets)
         self.vcr = self._recording_vcr(self.scrubber) if mode == RECORD else None
@@ -217,8 +218,10 @@ class Recorder:
         self.scrubber.refusal_expected = expected
 
     def plan_headers(self, headers: dict | None) -> None:
-        """The extra headers the next request carries by the case's plan: recorded as sent."""
-        self.scrubber.planned_headers = frozenset(name.lower() for name in headers or {})
+        """The extra headers the next request carries by the case's plan: recorded as sent, and in
+        replay matched (`planned`): a changed header never replays an old answer."""
+        self.planned = {name.lower(): value for name, value in (headers or {}).items()}
+        self.scrubber.planned_headers = frozenset(self.planned)
 
     def spoil(self) -> None:
         """The current test went wrong half-way: do not save its cassette over the old one."""

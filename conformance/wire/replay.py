@@ -18,7 +18,7 @@ class CassetteTransport(http_transport.BaseTransport):
 
     def handle_request(self, request):
         path, cassette = request.url.path, self.source.current
-        answer = cassette.answer(request.method, path, request.read())
+        answer = cassette.answer(request.method, path, request.read(), getattr(self.source, "planned", None))
         if answer is None:
             raise ReplayMiss(cassette.miss(request.method, path))
         status, headers, content = answer
