@@ -322,6 +322,10 @@ def test_a_reset_header_the_harness_cannot_read_is_nothing_to_back_off_by():
     readable = answered()
     readable.throttled = waited_out({"x-ratelimit-reset-tokens": "1m30s"})
     assert checks.back_off_signals(readable).observed == HONOURED
+    # the tokens' window resetting now, when the requests ran out, says nothing of when to try again
+    nothing_spent = answered()
+    nothing_spent.throttled = waited_out({"x-ratelimit-reset-tokens": "0s", "x-ratelimit-limit-requests": "2"})
+    assert checks.back_off_signals(nothing_spent).observed == IGNORED
 
 
 def test_a_429_that_outlasted_every_retry_counts_with_those_waited_out():

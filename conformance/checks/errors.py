@@ -208,9 +208,10 @@ def _rate_limit_headers(ex: Exchange) -> dict:
 
 def back_off_given(headers: dict) -> dict:
     """What of a 429's headers says when to try again: a Retry-After, or a reset header the harness can
-    read as a duration (`51s`, `1m30s`, `2`), as the sender backs off by them."""
+    read as a duration (`51s`, `1m30s`, `2`), as the sender backs off by them. A reset of 0 (the tokens'
+    window, when requests ran out) says nothing of when."""
     return {k: v for k, v in headers.items() if k in BACK_OFF_HEADERS and str(v).strip()
-            and (k == "retry-after" or duration_seconds(str(v)) is not None)}
+            and (k == "retry-after" or (duration_seconds(str(v)) or 0) > 0)}
 
 
 def _shown(headers: dict) -> str:
