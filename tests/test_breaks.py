@@ -187,7 +187,9 @@ MADE_INCONCLUSIVE = {"response-format-schemas": {"limitations.response-format"},
                      # the schema ladder refused from its first step: nothing learnt of the limitation
                      "response-format-refused": {"limitations.response-format"},
                      # one JSON body: no stream whose framing could be judged
-                     "stream": FRAMING_ROWS}
+                     "stream": FRAMING_ROWS,
+                     # any id answered: an answered card id proves nothing (unclear, never a pass)
+                     "unknown-model": {"pages.card-ids"}}
 
 
 # Switches whose row only a model outside MODELS can show: Claude 4.5 Haiku's card lists thinking
