@@ -17,15 +17,24 @@ class ModelEnv:
     variable: str             # INFERENCE_MODEL_ID, or its spelling under --env-prefix
     model: str | None         # the id it held; None: unset
     known: bool = True        # False: replaying cassettes recorded before the manifest kept it
+    # Replay: what the variable held when each model was recorded ((model, ModelEnv), ...): another
+    # attachment recorded into the same cassettes later does not change what an earlier model's said.
+    by_model: tuple = ()
 
     def as_manifest(self) -> dict:
         return {"variable": self.variable, "model": self.model}
 
+    def for_model(self, model: str) -> "ModelEnv":
+        """What the variable held when this model was recorded (replay), else what it holds."""
+        return dict(self.by_model).get(model, self)
+
     @classmethod
-    def from_manifest(cls, variable: str, recorded: dict | None) -> "ModelEnv":
+    def from_manifest(cls, variable: str, recorded: dict | None, by_model: dict | None = None) -> "ModelEnv":
         if not isinstance(recorded, dict) or not isinstance(recorded.get("model"), str | None):
             return cls(variable, None, known=False)
-        return cls(str(recorded.get("variable") or variable), recorded.get("model"))
+        earlier = tuple((m, cls.from_manifest(variable, r)) for m, r in (by_model or {}).items()
+                        if isinstance(m, str) and isinstance(r, dict))
+        return cls(str(recorded.get("variable") or variable), recorded.get("model"), by_model=earlier)
 
 
 def unset_reason(variable: str) -> str:

@@ -187,7 +187,7 @@ class Runner:
             value = exchanges[0].request[case.explore.param]
             kwargs.update(param=case.explore.param, value=value, in_range=in_range(case.explore, value))
         if takes_model_env(case):
-            kwargs["model_env"] = self.model_env
+            kwargs["model_env"] = self.model_env.for_model(model) if self.model_env else None
         finding = answered_on_purpose(checks.REGISTRY[case.check](exchanges[0], **kwargs), exchanges)
         if finding.observed == REJECTED and finding.status in (400, 404, 422) and case.check not in MODEL_ITSELF:
             baseline = self._send(baseline_request(model))
@@ -228,7 +228,8 @@ class Runner:
         or every explored value."""
         if sdk is not None and self.senders is not None:
             self.client = self.senders[sdk]
-        if takes_model_env(case) and (early := before_sending(self.model_env, self.target, model)) is not None:
+        env = self.model_env.for_model(model) if self.model_env else None
+        if takes_model_env(case) and (early := before_sending(env, self.target, model)) is not None:
             return self._results(case, model, test_id, early, [], {}, None)  # nothing to send, in any mode
         cassette = self.cassette_for(case, model)
         provenance = {"case": case.id, "model": model, "test_id": test_id, "client": self.client.sdk}

@@ -117,8 +117,9 @@ class ConformanceRun:
                                    f"names no case or docs claim: {', '.join(unknown)}")
         if options.mode == REPLAY and target.model_env is not None:
             # what INFERENCE_MODEL_ID held when the cassettes were recorded, not what it holds now
-            recorded = (read_manifest(options.cassette_dir, target.name) or {}).get("model_env")
-            target = dataclasses.replace(target, model_env=ModelEnv.from_manifest(target.model_env.variable, recorded))
+            manifest = read_manifest(options.cassette_dir, target.name) or {}
+            target = dataclasses.replace(target, model_env=ModelEnv.from_manifest(
+                target.model_env.variable, manifest.get("model_env"), manifest.get("model_env_by_model")))
         if options.mode == REPLAY and runs_the_docs_table(target, docs.model_ids, options.models):
             # the models beyond the table it recorded
             recorded = (read_manifest(options.cassette_dir, target.name) or {}).get("models", [])
@@ -225,8 +226,12 @@ class ConformanceRun:
         The models recorded so far stay listed: a narrowed recording adds to them."""
         earlier = read_manifest(self.options.cassette_dir, self.target.name) or {}
         models = tuple(dict.fromkeys([*earlier.get("models", []), *self.target.models]))
+        by_model = None
+        if self.target.model_env is not None:  # what the variable held for each model recorded so far
+            by_model = {**(earlier.get("model_env_by_model") or {}),
+                        **{m: self.target.model_env.as_manifest() for m in self.target.models}}
         write_manifest(self.options.cassette_dir, dataclasses.replace(self.target, models=models),
-                       self.options.image_base_url or earlier.get("image_base_url"))
+                       self.options.image_base_url or earlier.get("image_base_url"), by_model)
 
     def _budget_share(self) -> int | None:
         """Each of the run's processes may spend its share of the budget."""

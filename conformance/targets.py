@@ -148,7 +148,8 @@ def manifest_path(cassette_dir: Path, name: str) -> Path:
     return cassette_dir / safe_name(name) / MANIFEST
 
 
-def write_manifest(cassette_dir: Path, target: Target, image_base_url: str | None = None) -> None:
+def write_manifest(cassette_dir: Path, target: Target, image_base_url: str | None = None,
+                   model_env_by_model: dict | None = None) -> None:
     """Beside a target's cassettes: what replaying them needs (the models; for an ad-hoc target the
     rest too; the image host its cases by URL were recorded with, when it was not the suite's own;
     what the add-on's INFERENCE_MODEL_ID held, for a target configured from it)."""
@@ -156,6 +157,7 @@ def write_manifest(cassette_dir: Path, target: Target, image_base_url: str | Non
             "features": dict(target.features), "own_models": list(target.own_models), "profile": target.profile}
     if target.model_env is not None:
         data["model_env"] = target.model_env.as_manifest()
+        data["model_env_by_model"] = model_env_by_model
     if image_base_url:
         data["image_base_url"] = image_base_url
     write_text_atomic(manifest_path(cassette_dir, target.name), json.dumps(data, indent=1) + "\n")

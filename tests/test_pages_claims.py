@@ -201,3 +201,18 @@ def test_a_recording_keeps_what_the_variable_held_and_its_replay_decides_the_sam
     replayed = run_heroku_like(monkeypatch, tmp_path, "http://127.0.0.1:9", "claude-4-5-haiku", mode="replay")
     result = replayed["claude-4-5-haiku"]
     assert result.verdict == INCONCLUSIVE and "record again" in result.reason
+
+
+def test_a_later_recording_for_another_model_keeps_what_the_variable_held_for_the_first(heroku_like, monkeypatch,
+                                                                                          tmp_path):
+    """Two attachments recorded into the same cassettes, one after the other: replay decides each
+    model on what the variable held when that model was recorded."""
+    run_heroku_like(monkeypatch, tmp_path, heroku_like, "claude-4-5-haiku", mode="record")
+    run_heroku_like(monkeypatch, tmp_path, heroku_like, "claude-4-5-sonnet", mode="record")
+    manifest = json.loads((tmp_path / "cassettes" / "heroku" / "target.json").read_text())
+    assert set(manifest["model_env_by_model"]) == {"claude-4-5-haiku", "claude-4-5-sonnet"}
+    replayed = run_heroku_like(monkeypatch, tmp_path, "http://127.0.0.1:9", "claude-4-5-sonnet", mode="replay")
+    assert replayed["claude-4-5-sonnet"].verdict == AGREES
+    both = run_heroku_like(monkeypatch, tmp_path, "http://127.0.0.1:9", None, mode="replay")
+    assert {m: r.verdict for m, r in both.items() if m in ("claude-4-5-haiku", "claude-4-5-sonnet")} == {
+        "claude-4-5-haiku": AGREES, "claude-4-5-sonnet": AGREES}
