@@ -108,6 +108,10 @@ class Runner:
     image_base_url: str | None = None  # where `{image_base_url}` in a case points; None: no image host
     model_env: ModelEnv | None = None  # the add-on's INFERENCE_MODEL_ID, for a target configured from it
 
+    def model_env_of(self, model: str) -> ModelEnv | None:
+        """What INFERENCE_MODEL_ID held for this model (when it was recorded, in replay)."""
+        return self.model_env.for_model(model) if self.model_env else None
+
     def cassette_for(self, case: Case, model: str) -> Path:
         return cassette_path(self.cassette_root, self.target, case.file.stem, case.id, model)
 
@@ -187,7 +191,7 @@ class Runner:
             value = exchanges[0].request[case.explore.param]
             kwargs.update(param=case.explore.param, value=value, in_range=in_range(case.explore, value))
         if takes_model_env(case):
-            kwargs["model_env"] = self.model_env.for_model(model) if self.model_env else None
+            kwargs["model_env"] = self.model_env_of(model)
         finding = answered_on_purpose(checks.REGISTRY[case.check](exchanges[0], **kwargs), exchanges)
         if finding.observed == REJECTED and finding.status in (400, 404, 422) and case.check not in MODEL_ITSELF:
             baseline = self._send(baseline_request(model))
@@ -228,8 +232,8 @@ class Runner:
         or every explored value."""
         if sdk is not None and self.senders is not None:
             self.client = self.senders[sdk]
-        env = self.model_env.for_model(model) if self.model_env else None
-        if takes_model_env(case) and (early := before_sending(env, self.target, model)) is not None:
+        early = before_sending(self.model_env_of(model), self.target, model) if takes_model_env(case) else None
+        if early is not None:
             return self._results(case, model, test_id, early, [], {}, None)  # nothing to send, in any mode
         cassette = self.cassette_for(case, model)
         provenance = {"case": case.id, "model": model, "test_id": test_id, "client": self.client.sdk}

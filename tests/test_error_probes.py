@@ -3,9 +3,9 @@ import pytest
 from fake_servers import RefusesEveryKey, RefusesNonJsonWith500
 from senders import python_sender
 
-from conformance.wire.cassettes import NotRecorded
+from conformance.wire.cassettes import WRONG_KEY_MARK, NotRecorded
 from conformance.wire.keys import WRONG_KEY
-from conformance.wire.recording import RECORD, REPLAY, WRONG_KEY_MARK, Recorder
+from conformance.wire.recording import RECORD, REPLAY, Recorder
 from conformance.wire.replay import CassetteTransport
 
 SECRET = "inf-0123456789abcdefSECRET"

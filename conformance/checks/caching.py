@@ -1,8 +1,8 @@
 """Checks of Heroku's prompt caching: on by default for system prompts and tool definitions, off for
 a request that sends `X-Heroku-Prompt-Caching: false`. Only what usage reports can be seen."""
 from ..exchange import Exchange
-from ..findings import HONOURED, IGNORED, UNANSWERED, UNCLEAR, Finding
-from ..verdicts import NOT_ABOUT_THE_CLAIM
+from ..findings import HONOURED, IGNORED, UNCLEAR, Finding
+from ..verdicts import obtained
 from .common import answered, prompt_tokens
 from .registry import check
 
@@ -51,7 +51,7 @@ def prompt_caching_header(probe: Exchange, again: Exchange, uncached: list[Excha
     """
     # Without the header first: a refusal there is not the header's doing.
     if finding := answered(probe, "the first request with caching on") or answered(again, "its repeat"):
-        if finding.observed == UNANSWERED or finding.status in NOT_ABOUT_THE_CLAIM:
+        if not obtained(finding):
             return finding  # throttled, timed out, upstream down: not an observation
         return Finding(UNCLEAR, f"{finding.reason}; that is without the header, so its effect can't be told")
     for i, ex in enumerate(uncached, 1):

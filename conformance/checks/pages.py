@@ -3,7 +3,7 @@ the model id the compatibility page's setup reads from INFERENCE_MODEL_ID."""
 from ..exchange import Exchange, clip
 from ..findings import ERROR, HONOURED, IGNORED, REJECTED, UNANSWERED, UNCLEAR, Finding
 from ..model_env import ModelEnv
-from ..verdicts import NOT_ABOUT_THE_CLAIM
+from ..verdicts import NOT_ABOUT_THE_CLAIM, obtained
 from .common import answered
 from .models import CHAT_TYPE, listed_models
 from .registry import MODEL_ITSELF, check
@@ -31,7 +31,7 @@ def card_ids_answered(probe: Exchange, gpt_oss_card: Exchange, sonnet_4_6_name: 
     if finding := answered(probe, "the control request to the model under test"):
         if probe.status in (400, 404, 422):  # the model under test itself is not served: says nothing here
             return Finding(REJECTED, finding.reason, probe.status, about_model=True)
-        if finding.observed == UNANSWERED or probe.status in NOT_ABOUT_THE_CLAIM:
+        if not obtained(finding):
             return finding  # throttled, timed out, upstream down: not an observation
         return Finding(UNCLEAR, f"{finding.reason}: the cards' ids cannot be told apart from this key or server")
     if answered(no_such_model, "an id no server has") is None:

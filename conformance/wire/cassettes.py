@@ -15,6 +15,11 @@ import yaml
 
 from ..errors import describe_error
 
+# Of a recorded request, the headers kept besides those its case planned: its content type, and the
+# mark of a request sent with the suite's deliberately wrong key.
+WRONG_KEY_MARK = "x-conformance-wrong-key"
+KEPT_REQUEST_HEADERS = {"content-type", WRONG_KEY_MARK}
+
 # libyaml's loader, where PyYAML was built with it, reads a cassette ~10x faster than the pure-Python one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -111,8 +116,6 @@ class Cassette:
 
 def planned_headers_of(recorded: dict) -> dict[str, str]:
     """The planned headers a recorded request carried: all it kept but those kept of every request."""
-    from .recording import KEPT_REQUEST_HEADERS  # recording imports this module
-
     return {name.lower(): values[0] if isinstance(values, list) and values else values
             for name, values in (recorded.get("headers") or {}).items() if name.lower() not in KEPT_REQUEST_HEADERS}
 

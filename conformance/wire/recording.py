@@ -27,7 +27,16 @@ import yaml
 from .. import __version__
 from ..atomic import write_text_atomic
 from ..secrets import meaningful, scrub_sse, scrub_text
-from .cassettes import SAFE_LOADER, Cassette, NotRecorded, UnreadableCassette, json_or_raw, load_interactions
+from .cassettes import (
+    KEPT_REQUEST_HEADERS,
+    SAFE_LOADER,
+    WRONG_KEY_MARK,
+    Cassette,
+    NotRecorded,
+    UnreadableCassette,
+    json_or_raw,
+    load_interactions,
+)
 from .keys import WRONG_KEY
 
 REPLAY, LIVE, RECORD = "replay", "live", "record"
@@ -90,10 +99,6 @@ def json_body_matcher(r1, r2) -> None:
     if json_or_raw(r1.body) != json_or_raw(r2.body):
         raise AssertionError("request bodies differ")
 
-
-# The header that marks a recorded request as sent with the suite's deliberately wrong key.
-WRONG_KEY_MARK = "x-conformance-wrong-key"
-KEPT_REQUEST_HEADERS = {"content-type", WRONG_KEY_MARK}
 
 
 def _malformed_json(body) -> bool:
