@@ -98,11 +98,17 @@ def parse_object(text: str, at: int) -> tuple[dict, int]:
                 value, at = Unknown(key + text[at:end]), end
             if value is not ABSENT:
                 out[key] = value
-        at = skip_space(text, at)
-        if text.startswith(",", at):
-            at += 1
-        elif not text.startswith("}", at):
-            raise JsSyntax(at, f"expected ',' or '}}' in an object, found {text[at:at + 12]!r}")
+        at = after_item(text, at, "}", "an object")
+
+
+def after_item(text: str, at: int, close: str, what: str) -> int:
+    """Past the comma after an item of an object or array; at its closing bracket if none comes."""
+    at = skip_space(text, at)
+    if text.startswith(",", at):
+        return at + 1
+    if not text.startswith(close, at):
+        raise JsSyntax(at, f"expected ',' or '{close}' in {what}, found {text[at:at + 12]!r}")
+    return at
 
 
 def parse_key(text: str, at: int) -> tuple[str, int]:
@@ -130,11 +136,7 @@ def parse_array(text: str, at: int) -> tuple[list, int]:
         else:
             value, at = parse_value(text, at)
             out.append(None if value is ABSENT else value)
-        at = skip_space(text, at)
-        if text.startswith(",", at):
-            at += 1
-        elif not text.startswith("]", at):
-            raise JsSyntax(at, f"expected ',' or ']' in an array, found {text[at:at + 12]!r}")
+        at = after_item(text, at, "]", "an array")
 
 
 def parse_string(text: str, at: int) -> tuple[str, int]:
