@@ -10,6 +10,7 @@ JPEG images (PNG still works); `vision-url` cannot read images by URL (base64 st
 """
 import base64
 import binascii
+import functools
 import struct
 import urllib.error
 import urllib.request
@@ -80,6 +81,7 @@ def decode_png(png: bytes) -> list[tuple[int, int, int]]:
     return [tuple(row[i:i + 3]) for row in rows for i in range(0, width * bpp, bpp)]
 
 
+@functools.lru_cache(maxsize=65536)  # a probe image has few distinct pixels, sent many times over
 def colour_name(rgb: tuple[int, int, int]) -> str:
     return min(NAMED, key=lambda name: sum((a - b) ** 2 for a, b in zip(NAMED[name], rgb, strict=True)))
 
